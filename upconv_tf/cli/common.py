@@ -1,0 +1,52 @@
+"""What every sub-command shares: exit codes, one-line errors, progress bars, JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+
+# Documented exit status of every command.
+EXIT_OK = 0
+EXIT_USAGE = 1  # bad arguments or a failure that stopped the command
+EXIT_PARTIAL = 2  # the command finished, but some input files were skipped (listed in the output)
+
+
+class CommandError(Exception):
+    """A failure the user can fix; printed as one line, exit status 1."""
+
+
+def progress(iterable, total=None, desc=None, unit="img"):
+    """A tqdm progress bar on stderr, silent when stderr is not a terminal or for short runs."""
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=None, leave=False, file=sys.stderr)
+
+
+def report_errors(errors, stream=None) -> None:
+    """Print each skipped file as ``skipped PATH: reason`` (to stderr by default)."""
+    for path, reason in errors:
+        print(f"skipped {path}: {reason}", file=stream or sys.stderr)
+
+
+def write_json(data, path) -> None:
+    """Write JSON atomically (temporary file in the same folder, then rename)."""
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False) as handle:
+        json.dump(data, handle, indent=1)
+    os.replace(handle.name, path)
+
+
+def positive_int(text):
+    """argparse type: an integer >= 1."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value

@@ -1,0 +1,32 @@
+"""Real images: bundled photos, reproducible crops, user folders, CelebA / TFRecord layouts, and the
+Debian benchmark corpus."""
+
+from upconv_tf.datasets.bundled import BUNDLED_NAMES, bundled_photos
+from upconv_tf.datasets.corpus import CORPUS_PACKAGES, build_corpus, corpus_files
+from upconv_tf.datasets.crops import CropSet, sample_crops
+from upconv_tf.datasets.folder import (
+    IMAGE_EXTENSIONS,
+    FolderImages,
+    ImageLoadError,
+    fit_to_size,
+    iter_batches,
+    iter_images,
+    list_images,
+    load_folder,
+    load_image,
+    save_png,
+)
+from upconv_tf.datasets.layouts import celeba_files, tfrecord_dataset
+
+
+def bundled_crops(size: int = 64, count: int = 256, seed: int = 0, max_scale: float = 1.0) -> CropSet:
+    """Random crops of the bundled photos: :func:`sample_crops` over :func:`bundled_photos`."""
+    return sample_crops(bundled_photos(), size, count, seed=seed, max_scale=max_scale)
+
+
+__all__ = [
+    "BUNDLED_NAMES", "CORPUS_PACKAGES", "IMAGE_EXTENSIONS", "CropSet", "FolderImages", "ImageLoadError",
+    "build_corpus", "bundled_crops", "bundled_photos", "celeba_files", "corpus_files", "fit_to_size",
+    "iter_batches", "iter_images", "list_images", "load_folder", "load_image", "sample_crops", "save_png",
+    "tfrecord_dataset",
+]

@@ -1,0 +1,189 @@
+"""Loading user images: one file, or a folder walked recursively, never stopping on a bad file.
+
+Every image comes out as (H, W, 3) float32 RGB in [0, 1]: EXIF orientation applied, alpha dropped,
+palette / gray / CMYK converted, 16-bit scaled by 65535. Size policies for batching to ``size`` px:
+
+* ``"center-crop"`` (default): the central ``size`` x ``size`` window at native resolution, so no
+  resampling filter touches the spectrum; images smaller than ``size`` are reported and skipped.
+* ``"resize"``: the largest central square, resized to ``size`` with a Lanczos filter.
+* ``"none"``: images keep their size (no batching into one array).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from typing import Iterator
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+POLICIES = ("center-crop", "resize", "none")
+# Decompression-bomb guard, checked from the header before any pixel is decoded.
+MAX_PIXELS = 64_000_000
+
+
+class ImageLoadError(ValueError):
+    """One file could not be used; ``str()`` is a one-line ``path: reason``."""
+
+    def __init__(self, path, reason):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@dataclasses.dataclass
+class FolderImages:
+    """Images loaded from files, with the files that failed.
+
+    Attributes:
+        images: (N, size, size, 3) float32 array, or a list of arrays with ``policy="none"``.
+        paths: the N file paths, in order.
+        errors: ``[(path, reason), ...]`` for every file that was skipped.
+    """
+
+    images: object
+    paths: list
+    errors: list
+
+
+def list_images(*roots, recursive: bool = True) -> list:
+    """Image files (by extension) under ``roots`` (files or folders), sorted, following folder order.
+
+    Raises ``ValueError`` when a root does not exist.
+    """
+    found = []
+    for root in roots:
+        root = os.fspath(root)
+        if os.path.isfile(root) or os.path.islink(root) and not os.path.isdir(root):
+            found.append(root)
+            continue
+        if not os.path.isdir(root):
+            raise ValueError(f"`{root}` is not a file or folder.")
+        for folder, dirs, files in os.walk(root, followlinks=False):
+            dirs.sort()
+            found.extend(os.path.join(folder, f) for f in sorted(files) if f.lower().endswith(IMAGE_EXTENSIONS))
+            if not recursive:
+                break
+    return found
+
+
+def _to_rgb_float(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        gray = np.asarray(image, dtype=np.float32) / 65535.0
+        return np.repeat(gray[..., None], 3, axis=-1)
+    if image.mode in ("I", "F"):
+        gray = np.asarray(image, dtype=np.float32)
+        scale = 65535.0 if image.mode == "I" and gray.max(initial=0) > 255 else (255.0 if image.mode == "I" else 1.0)
+        return np.repeat(np.clip(gray / scale, 0, 1)[..., None], 3, axis=-1)
+    if image.mode == "RGB":
+        array = np.asarray(image)
+    else:
+        array = np.asarray(image.convert("RGBA" if "transparency" in image.info else image.mode).convert("RGB"))
+    return array.astype(np.float32) / 255.0
+
+
+def load_image(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode one file to (H, W, 3) float32 RGB in [0, 1]; raise :class:`ImageLoadError` with the reason."""
+    path = os.fspath(path)
+    if os.path.islink(path) and not os.path.exists(path):
+        raise ImageLoadError(path, "broken symbolic link")
+    try:
+        if os.path.getsize(path) == 0:
+            raise ImageLoadError(path, "empty file (0 bytes)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise ImageLoadError(
+                        path, f"{width} x {height} px is over the {max_pixels:,}-pixel limit (decompression bomb guard)"
+                    )
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                return _to_rgb_float(image)
+    except ImageLoadError:
+        raise
+    except PermissionError:
+        raise ImageLoadError(path, "permission denied") from None
+    except UnidentifiedImageError:
+        raise ImageLoadError(path, "not a readable image (unknown or corrupt format)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageLoadError(path, f"decompression bomb guard: {error}") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageLoadError(path, f"cannot decode: {str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+
+
+def fit_to_size(image: np.ndarray, size: int, policy: str = "center-crop", path="image") -> np.ndarray:
+    """Apply a size policy (module docstring) to one (H, W, 3) image."""
+    if policy not in POLICIES:
+        raise ValueError(f"`policy` must be one of {POLICIES}. Received: policy={policy!r}")
+    if policy == "none" or size is None:
+        return image
+    height, width = image.shape[:2]
+    if policy == "center-crop":
+        if min(height, width) < size:
+            raise ImageLoadError(path, f"{width} x {height} px is smaller than the {size} px crop")
+        top, left = (height - size) // 2, (width - size) // 2
+        return image[top:top + size, left:left + size]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    square = np.clip(image[top:top + side, left:left + side] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return np.asarray(Image.fromarray(square).resize((size, size), Image.LANCZOS), np.float32) / 255.0
+
+
+def iter_images(paths, size=None, policy: str = "center-crop", errors: list | None = None,
+                max_pixels: int = MAX_PIXELS) -> Iterator:
+    """Yield ``(path, image)`` for every usable file; append ``(path, reason)`` to ``errors`` for the rest."""
+    for path in paths:
+        try:
+            yield path, fit_to_size(load_image(path, max_pixels), size, policy, path)
+        except ImageLoadError as error:
+            if errors is None:
+                raise
+            errors.append((error.path, error.reason))
+
+
+def iter_batches(paths, size, batch_size: int = 64, policy: str = "center-crop", errors: list | None = None):
+    """Yield ``(images, paths)`` batches of (b, size, size, 3) float32 from ``paths``; bad files go to
+    ``errors``."""
+    images, names = [], []
+    for path, image in iter_images(paths, size, policy, errors):
+        images.append(image)
+        names.append(path)
+        if len(images) == batch_size:
+            yield np.stack(images), names
+            images, names = [], []
+    if images:
+        yield np.stack(images), names
+
+
+def load_folder(*roots, size=None, policy: str = "center-crop", recursive: bool = True,
+                limit: int | None = None) -> FolderImages:
+    """Load every image under ``roots``; bad files are listed in ``errors``, never raised.
+
+    Args:
+        *roots: folders (walked recursively) or files.
+        size: output side in px; None keeps native sizes (as ``policy="none"``).
+        policy: ``"center-crop"``, ``"resize"`` or ``"none"`` (module docstring).
+        recursive: walk sub-folders.
+        limit: load at most this many files (after sorting).
+
+    Returns:
+        A :class:`FolderImages`.
+    """
+    paths = list_images(*roots, recursive=recursive)[:limit]
+    errors = []
+    pairs = list(iter_images(paths, size, policy if size else "none", errors))
+    images = [image for _, image in pairs]
+    if size and policy != "none":
+        images = np.stack(images) if images else np.zeros((0, size, size, 3), np.float32)
+    return FolderImages(images, [path for path, _ in pairs], errors)
+
+
+def save_png(image: np.ndarray, path) -> None:
+    """Write a float image in [0, 1] (H, W, 3) as an 8-bit PNG, creating folders."""
+    os.makedirs(os.path.dirname(os.fspath(path)) or ".", exist_ok=True)
+    Image.fromarray(np.clip(np.asarray(image) * 255.0 + 0.5, 0, 255).astype(np.uint8)).save(path)

@@ -1,0 +1,160 @@
+"""Differentiable azimuthal integral: the Keras layer and the TensorFlow function behind it."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from upconv_tf import spectral
+
+
+def compute_dtype(images) -> tf.DType:
+    """float64 stays float64 (for exact gradient checks); every other dtype is computed in float32."""
+    return tf.float64 if tf.as_dtype(images.dtype) == tf.float64 else tf.float32
+
+
+def rgb_to_gray(images: tf.Tensor) -> tf.Tensor:
+    """(B, H, W, C) with C in {1, 3, 4} -> (B, H, W) ITU-R BT.601 luma (alpha dropped), float32 or 64."""
+    channels = images.shape[-1]
+    dtype = compute_dtype(images)
+    images = tf.cast(images, dtype)
+    if channels == 1:
+        return images[..., 0]
+    if channels in (3, 4):
+        return tf.tensordot(images[..., :3], tf.constant(spectral.GRAY_WEIGHTS, dtype), axes=1)
+    raise ValueError(f"`inputs` must have 1, 3 or 4 channels. Received: shape={images.shape}")
+
+
+def profile_from_gray(gray: tf.Tensor, mode: str = "centered") -> tf.Tensor:
+    """(B, H, W) gray images -> (B, bins) profiles; the bins are :func:`spectral.bin_layout`."""
+    height, width = gray.shape[-2], gray.shape[-1]
+    layout = spectral.bin_layout(height, width, mode)
+    # tf2onnx converts an FFT only when ComplexAbs is its sole consumer: keep tf.abs right after it.
+    magnitude = tf.abs(tf.signal.rfft2d(gray))
+    if mode == "reference":
+        values = 20.0 * tf.math.log(magnitude + spectral.REFERENCE_EPSILON)
+    else:
+        values = tf.square(magnitude) / float(height * width)
+    flat = tf.reshape(values, [-1, height * (width // 2 + 1)])
+    gathered = tf.gather(flat, layout.sources, axis=1)
+    sums = tf.math.unsorted_segment_sum(tf.transpose(gathered), layout.ids, layout.num_bins + 1)
+    means = tf.transpose(sums[: layout.num_bins]) / tf.constant(layout.counts, values.dtype)
+    if mode == "centered":
+        means = (10.0 / np.log(10.0)) * tf.math.log(means + spectral.POWER_EPSILON)
+    return means
+
+
+def resample(profiles: tf.Tensor, length: int) -> tf.Tensor:
+    """Linear resampling of (B, bins) profiles to (B, length), as :func:`spectral.resample_profile`."""
+    lower, upper, weight = spectral.resample_plan(profiles.shape[-1], length)
+    weight = tf.constant(weight, profiles.dtype)
+    return tf.gather(profiles, lower, axis=1) * (1.0 - weight) + tf.gather(profiles, upper, axis=1) * weight
+
+
+def normalize(profiles: tf.Tensor, method) -> tf.Tensor:
+    """Per-profile normalisation, as :func:`spectral.normalize_profile`."""
+    if method == "minmax":
+        low = tf.reduce_min(profiles, axis=-1, keepdims=True)
+        span = tf.reduce_max(profiles, axis=-1, keepdims=True) - low
+        return (profiles - low) / tf.maximum(span, 1e-12)
+    if method == "first":
+        return tf.math.divide_no_nan(profiles, profiles[:, :1])
+    return profiles
+
+
+def azimuthal_integral(images, mode: str = "centered", normalize_method=None, num_bins=None) -> tf.Tensor:
+    """TensorFlow azimuthal integral of a (B, H, W, C) batch with a static H, W.
+
+    float64 inputs are computed and returned in float64, every other dtype in float32.
+    """
+    profile = profile_from_gray(rgb_to_gray(images), mode)
+    if num_bins is not None:
+        profile = resample(profile, num_bins)
+    return normalize(profile, normalize_method)
+
+
+@keras.saving.register_keras_serializable(package="upconv_tf")
+class AzimuthalIntegral(keras.layers.Layer):
+    """Azimuthal integral (1-D power spectrum) of images, differentiable end to end.
+
+    The default ``mode="centered"`` follows eq. (2) of Durall et al., "Watch your Up-Convolution" (CVPR
+    2020): for rings ``k = 0 .. min(H, W)//2 - 1`` centred on the zero frequency it averages the power
+    ``|F|^2 / (H*W)`` of the 2-D DFT of the grayscale image and returns it as **log power in decibels**
+    (``10 log10(mean + 1e-12)``). Bin 0 is the DC term alone, so it carries the mean brightness; non-square
+    images use rings in frequency normalised to the shorter side. ``mode="reference"`` reproduces the
+    published numpy code (``20 ln|F|`` averaged over integer radii around ``((W-1)/2, (H-1)/2)`` of the
+    shifted spectrum, first and last radius dropped): 64 px gives 43 bins, 128 px 88. See
+    :mod:`upconv_tf.spectral`, which shares the bin definition and computes the same in numpy.
+
+    The FFT is the real half-plane ``rfft2d``; bins are summed with precomputed indices (memory O(H*W)
+    per image, no dense bin matrix). Inputs of any float dtype are computed in float32 and the output is
+    float32, also under a ``mixed_float16`` policy (float64 inputs stay float64). H and W must be static (XLA compiles the FFT for a
+    fixed size).
+
+    Args:
+        mode: ``"centered"`` (eq. 2, default) or ``"reference"`` (published pipeline).
+        normalize: ``None``, ``"minmax"`` (per-sample min-max to [0, 1], as the paper's loss) or
+            ``"first"`` (divide by the first bin, as the detector notebooks).
+        num_bins: optional output length; the profile is linearly resampled to it (for mixed sizes).
+        **kwargs: base layer keyword arguments (``name``, ``dtype``...).
+
+    Input shape:
+        ``(batch, H, W, C)`` with C in {1, 3, 4}; the alpha channel of RGBA is dropped.
+
+    Output shape:
+        ``(batch, bins)`` float32.
+
+    Example:
+
+    >>> layer = AzimuthalIntegral(mode="reference", normalize="minmax")
+    >>> layer(np.random.rand(2, 64, 64, 3).astype("float32")).shape
+    TensorShape([2, 43])
+    """
+
+    def __init__(self, mode="centered", normalize=None, num_bins=None, **kwargs):
+        kwargs.setdefault("autocast", False)
+        super().__init__(**kwargs)
+        if mode not in spectral.MODES:
+            raise ValueError(f"`mode` must be one of {spectral.MODES}. Received: mode={mode!r}")
+        if normalize not in spectral.NORMALIZATIONS:
+            raise ValueError(
+                f"`normalize` must be one of {spectral.NORMALIZATIONS}. Received: normalize={normalize!r}"
+            )
+        if num_bins is not None and (not isinstance(num_bins, (int, np.integer)) or num_bins < 2):
+            raise ValueError(f"`num_bins` must be None or an integer >= 2. Received: num_bins={num_bins!r}")
+        self.mode = mode
+        self.normalize = normalize
+        self.num_bins = None if num_bins is None else int(num_bins)
+        self.input_spec = keras.layers.InputSpec(ndim=4)
+
+    def _validate(self, input_shape):
+        if len(input_shape) != 4:
+            raise ValueError(f"`inputs` must be (batch, H, W, C). Received: shape={tuple(input_shape)}")
+        height, width, channels = input_shape[1], input_shape[2], input_shape[3]
+        if channels not in (1, 3, 4):
+            raise ValueError(f"`inputs` must have 1, 3 or 4 channels. Received: shape={tuple(input_shape)}")
+        spectral.check_size(height, width, self.mode)
+        return height, width
+
+    def build(self, input_shape):
+        height, width = self._validate(input_shape)
+        spectral.bin_layout(height, width, self.mode)  # computed once here, cached for call()
+        self.built = True
+
+    def call(self, inputs):
+        return azimuthal_integral(inputs, self.mode, self.normalize, self.num_bins)
+
+    def compute_output_shape(self, input_shape):
+        height, width = self._validate(input_shape)
+        bins = self.num_bins or spectral.num_bins(height, width, self.mode)
+        return (input_shape[0], bins)
+
+    def compute_output_spec(self, inputs):
+        shape = self.compute_output_shape(inputs.shape)
+        return keras.KerasTensor(shape, dtype="float64" if inputs.dtype == "float64" else "float32")
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"mode": self.mode, "normalize": self.normalize, "num_bins": self.num_bins})
+        return config
