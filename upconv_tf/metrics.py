@@ -1,0 +1,509 @@
+"""Spectral quality metrics of generated images: plain numpy functions and Keras metrics.
+
+Three numbers say how far the spectrum of generated images is from the real one:
+
+* **Spectral distance** (Durall et al., CVPR 2020, eq. 11): the binary cross-entropy
+  (:func:`upconv_tf.losses.spectral_bce`) of the *mean* generated min-max normalised azimuthal integral
+  against the mean real one, minus its floor (the BCE of the real mean against itself, i.e. its mean
+  binary entropy). It is 0 when the mean profiles agree and equals the mean per-bin binary KL divergence
+  ``KL(real || fake)``. The paper's loss itself, the BCE of *each* generated profile against the real
+  mean averaged over images, is :func:`spectral_bce_loss`; it is not a distance between the two sets
+  (it also grows with the spread of the generated profiles, and a held-out real set can score worse
+  than a blurred one), so the audit and the experiments report it beside the distance, not instead.
+  Both use ``mode="reference"`` (the published pipeline, DC term dropped) by default: in ``"centered"``
+  mode bin 0 is the DC term, whose power dominates the min-max range and flattens the rest.
+* **Log frequency distance** (LFD), as used by STIG (Lee et al., AAAI 2024, ``eval.py`` of the
+  published code: ``log(sum((mean_spectrum_real - mean_spectrum_fake)^2) + 1)`` over the averaged 2-D
+  magnitude spectra) after the LFD of the focal frequency loss (Jiang et al., ICCV 2021:
+  ``log(mean |F_1 - F_2|^2 + 1)`` for a pair of images). For unpaired sets we compare the mean 2-D
+  spectra like STIG, but in decibels of the orthonormal power (the unit of the ``"centered"`` azimuthal
+  integral) and with the *mean* over frequencies instead of the sum, so that the value does not grow
+  with the image size: ``LFD = ln(1 + mean_uv (S_real(u, v) - S_fake(u, v))^2)`` with ``S`` the mean over
+  images of ``10 log10(|F(u, v)|^2 / (H W) + 1e-12)`` of the grayscale image. 0 means identical mean spectra.
+* **Power-law decay** (Dzanic, Shah & Witherden, NeurIPS 2020): the power spectrum of natural images
+  decays like ``P(k) ~ k^-alpha``; Dzanic et al. fit this decay over the high-frequency end of the
+  reduced spectrum and found generated images decay differently. We fit ``log10 P = c - alpha log10 k`` by
+  least squares over the upper ``fraction`` (default 0.25) of the azimuthal-integral bins and report
+  ``alpha`` (positive: power falls with frequency). Transposed convolutions add high-frequency power
+  (smaller ``alpha``), interpolation removes it (larger ``alpha``). Because the fit is linear in the
+  profile, the exponent of the mean profile is the mean of the per-image exponents.
+
+Every spectrum comes from :mod:`upconv_tf.spectral` (numpy) or :mod:`upconv_tf.layers.azimuthal`
+(TensorFlow); real and generated images must share a value range (e.g. both in [0, 1]) and an encoding,
+since LFD and the decay offset depend on the absolute power.
+
+Example:
+
+>>> import numpy as np
+>>> real, fake = np.random.rand(8, 32, 32, 3), np.random.rand(8, 32, 32, 3)
+>>> log_frequency_distance(real, real) == 0.0
+True
+>>> decay_exponent(real).shape
+(8,)
+"""
+
+from __future__ import annotations
+
+import functools
+
+import keras
+import numpy as np
+
+from upconv_tf import spectral
+
+DEFAULT_MODE = "centered"
+# The spectral distance defaults to the published pipeline (the paper's loss input): in "centered" mode bin 0
+# is the DC term, whose power dominates the min-max range and flattens the rest of the profile.
+DISTANCE_MODE = "reference"
+DEFAULT_FRACTION = 0.25
+# log10 of the power, per unit of the profile: "centered" is 10 log10(P), "reference" is 20 ln|F| = 10 ln(P).
+_LOG10_POWER_PER_UNIT = {"centered": 0.1, "reference": 0.1 / np.log(10.0)}
+# Radius of bin 0: "centered" bin k is ring k (bin 0 = DC), "reference" drops radius 0.
+_FIRST_RADIUS = {"centered": 0, "reference": 1}
+
+
+# ----------------------------------------------------------------------------------------- numpy
+def _check_fraction(fraction):
+    if not isinstance(fraction, (float, int)) or isinstance(fraction, bool) or not 0 < fraction <= 1:
+        raise ValueError(f"`fraction` must be a number in (0, 1]. Received: fraction={fraction!r}")
+    return float(fraction)
+
+
+def _profiles(data, mode, normalize, batch_size=64):
+    """Per-image profiles of an array or a stream of batches, as one (N, bins) float64 array."""
+    parts = [spectral.azimuthal_integral(batch, mode=mode, normalize=normalize)
+             for batch in spectral._batches(data, batch_size)]
+    if not parts:
+        raise ValueError("`images` yielded no images.")
+    return np.concatenate([np.reshape(p, (-1, p.shape[-1])) for p in parts])
+
+
+def _real_profile(real, real_profile, mode, batch_size):
+    if real_profile is None:
+        if real is None:
+            raise ValueError("Give `real` images or a `real_profile`. Received: real=None, real_profile=None")
+        real_profile = spectral.mean_spectrum(real, mode=mode, normalize="minmax", batch_size=batch_size)
+    return np.asarray(real_profile, np.float32)
+
+
+def spectral_distance(real, fake, mode: str = DISTANCE_MODE, real_profile=None, batch_size: int = 64) -> float:
+    """Excess spectral BCE (eq. 11) of the mean generated profile over the real mean's own BCE.
+
+    ``spectral_bce(mean_fake, mean_real) - spectral_bce(mean_real, mean_real)``: 0 when the mean min-max
+    profiles agree, otherwise the mean per-bin binary KL divergence (see the module docstring).
+
+    Parameters
+    ----------
+    real : array_like or iterable, optional
+        Real images (N, H, W, C) or batches of them; ignored when ``real_profile`` is given.
+    fake : array_like or iterable
+        Generated images of the same size, same value range.
+    mode : {"reference", "centered"}
+        Azimuthal-integral mode (:func:`upconv_tf.spectral.azimuthal_integral`); default ``"reference"``,
+        the input of the paper's loss.
+    real_profile : array_like, optional
+        Precomputed mean min-max profile of the real images (``spectral.mean_spectrum(real, mode)``).
+    batch_size : int
+        Batch size when an array is given.
+
+    Returns
+    -------
+    float
+        Distance in nats, >= 0; lower is closer.
+    """
+    from upconv_tf.losses import spectral_bce
+
+    real_profile = _real_profile(real, real_profile, mode, batch_size)
+    fake_mean = spectral.mean_spectrum(fake, mode=mode, normalize="minmax", batch_size=batch_size)
+    pair = np.stack([fake_mean, real_profile]).astype(np.float32)
+    bce = spectral_bce(pair, real_profile).numpy()
+    return float(max(bce[0] - bce[1], 0.0))
+
+
+def spectral_bce_loss(real, fake, mode: str = DISTANCE_MODE, real_profile=None, batch_size: int = 64) -> float:
+    """The paper's spectral loss as a number: mean over generated images of their BCE to the real mean.
+
+    Same parameters as :func:`spectral_distance`. Its floor is the real mean's binary entropy, and it
+    grows with the spread of the generated profiles, so it is not a distance between sets.
+    """
+    from upconv_tf.losses import spectral_bce
+
+    real_profile = _real_profile(real, real_profile, mode, batch_size)
+    fake_profiles = _profiles(fake, mode, "minmax", batch_size).astype(np.float32)
+    return float(np.mean(spectral_bce(fake_profiles, real_profile).numpy()))
+
+
+def log_power_spectrum_2d(images) -> np.ndarray:
+    """Centred 2-D log power spectrum in dB, ``10 log10(|F|^2 / (H W) + 1e-12)``, of gray images.
+
+    ``images`` is (H, W), (..., H, W, C) as in :func:`upconv_tf.spectral.to_gray`; returns (..., H, W)
+    with the zero frequency at ``(H // 2, W // 2)``.
+    """
+    gray = spectral.to_gray(images)
+    height, width = gray.shape[-2:]
+    power = np.abs(np.fft.fft2(gray)) ** 2 / (height * width)
+    return np.fft.fftshift(10.0 * np.log10(power + spectral.POWER_EPSILON), axes=(-2, -1))
+
+
+def mean_log_power_spectrum_2d(data, batch_size: int = 64) -> np.ndarray:
+    """Mean over images of :func:`log_power_spectrum_2d`, for an array or a stream of batches."""
+    total, count = None, 0
+    for batch in spectral._batches(data, batch_size):
+        spectra = log_power_spectrum_2d(batch)
+        spectra = spectra.reshape((-1,) + spectra.shape[-2:])
+        if total is not None and spectra.shape[1:] != total.shape:
+            raise ValueError(f"All images must be {total.shape[0]} x {total.shape[1]} px. "
+                             f"Received: shape={spectra.shape[1:]}")
+        total = spectra.sum(axis=0) if total is None else total + spectra.sum(axis=0)
+        count += len(spectra)
+    if not count:
+        raise ValueError("`images` yielded no images.")
+    return total / count
+
+
+def log_frequency_distance(real, fake, batch_size: int = 64) -> float:
+    """Log frequency distance between the mean 2-D spectra of two image sets (see the module docstring).
+
+    Parameters
+    ----------
+    real, fake : array_like or iterable
+        Images (N, H, W, C) of the same size and value range, or batches of them.
+
+    Returns
+    -------
+    float
+        ``ln(1 + mean_uv (S_real - S_fake)^2)``, 0 for identical mean spectra.
+    """
+    mean_real = mean_log_power_spectrum_2d(real, batch_size)
+    mean_fake = mean_log_power_spectrum_2d(fake, batch_size)
+    if mean_real.shape != mean_fake.shape:
+        raise ValueError(f"`real` and `fake` must have the same image size. "
+                         f"Received: {mean_real.shape} and {mean_fake.shape}")
+    return float(np.log1p(np.mean((mean_real - mean_fake) ** 2)))
+
+
+@functools.lru_cache(maxsize=64)
+def decay_fit_weights(num_bins: int, mode: str = DEFAULT_MODE, fraction: float = DEFAULT_FRACTION):
+    """Least-squares weights ``(w_alpha, w_offset)`` with ``alpha = w_alpha @ profile``.
+
+    The fit ``log10 P(k) = offset - alpha log10 k`` runs over the bins whose radius ``k >= 1`` lies in the
+    upper ``fraction`` of the profile; both weight vectors have ``num_bins`` entries (zeros outside the
+    fitted range), so the fit is one dot product in numpy and in TensorFlow.
+    """
+    if mode not in _LOG10_POWER_PER_UNIT:
+        raise ValueError(f"`mode` must be one of {spectral.MODES}. Received: mode={mode!r}")
+    fraction = _check_fraction(fraction)
+    radius = np.arange(num_bins, dtype=np.float64) + _FIRST_RADIUS[mode]
+    start = max(int(np.floor(num_bins * (1.0 - fraction))), int(radius[0] == 0))
+    fitted = np.arange(num_bins) >= start
+    if fitted.sum() < 2:
+        raise ValueError(f"The fit needs at least 2 bins: raise `fraction` or use larger images. "
+                         f"Received: num_bins={num_bins}, fraction={fraction}")
+    design = np.stack([np.ones(int(fitted.sum())), np.log10(radius[fitted])], axis=1)
+    pseudo_inverse = np.linalg.pinv(design) * _LOG10_POWER_PER_UNIT[mode]  # (2, fitted) profile units -> log10 P
+    weights = np.zeros((2, num_bins))
+    weights[:, fitted] = pseudo_inverse
+    w_alpha, w_offset = -weights[1], weights[0]
+    for array in (w_alpha, w_offset):
+        array.setflags(write=False)
+    return w_alpha, w_offset
+
+
+def power_law_fit(profiles, mode: str = DEFAULT_MODE, fraction: float = DEFAULT_FRACTION):
+    """Fit ``P(k) = 10^offset * k^-alpha`` to un-normalised profiles (..., bins).
+
+    Parameters
+    ----------
+    profiles : array_like
+        Azimuthal integrals from ``spectral.azimuthal_integral(images, mode, normalize=None)``.
+    mode : {"centered", "reference"}
+        The mode the profiles were computed with (it sets their unit and the radius of each bin).
+    fraction : float
+        Upper part of the frequency range that is fitted (Dzanic et al. fit the high-frequency end).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(alpha, offset)``, each of shape ``profiles.shape[:-1]``.
+    """
+    profiles = np.asarray(profiles, dtype=np.float64)
+    w_alpha, w_offset = decay_fit_weights(profiles.shape[-1], mode, fraction)
+    return profiles @ w_alpha, profiles @ w_offset
+
+
+def decay_exponent(images, mode: str = DEFAULT_MODE, fraction: float = DEFAULT_FRACTION,
+                   batch_size: int = 64) -> np.ndarray:
+    """Per-image high-frequency decay exponent ``alpha`` (N,) of images or batches of images."""
+    return power_law_fit(_profiles(images, mode, None, batch_size), mode, fraction)[0]
+
+
+def decay_exponent_gap(real, fake, mode: str = DEFAULT_MODE, fraction: float = DEFAULT_FRACTION,
+                       batch_size: int = 64) -> float:
+    """``mean alpha(fake) - mean alpha(real)``: negative when generated images keep too much high-frequency power."""
+    return float(np.mean(decay_exponent(fake, mode, fraction, batch_size))
+                 - np.mean(decay_exponent(real, mode, fraction, batch_size)))
+
+
+def spectral_report(real, fake, mode: str = DEFAULT_MODE, fraction: float = DEFAULT_FRACTION,
+                    batch_size: int = 64, distance_mode: str = DISTANCE_MODE) -> dict:
+    """All three metrics (and the real-side decay exponent) of two image sets in one dictionary.
+
+    ``mode`` is used for the decay fit, ``distance_mode`` for the spectral distance.
+    """
+    real_alpha = decay_exponent(real, mode, fraction, batch_size)
+    fake_alpha = decay_exponent(fake, mode, fraction, batch_size)
+    return {
+        "spectral_distance": spectral_distance(real, fake, mode=distance_mode, batch_size=batch_size),
+        "spectral_bce_loss": spectral_bce_loss(real, fake, mode=distance_mode, batch_size=batch_size),
+        "log_frequency_distance": log_frequency_distance(real, fake, batch_size),
+        "decay_exponent_real": float(np.mean(real_alpha)),
+        "decay_exponent_fake": float(np.mean(fake_alpha)),
+        "decay_exponent_gap": float(np.mean(fake_alpha) - np.mean(real_alpha)),
+        "decay_mode": mode,
+        "distance_mode": distance_mode,
+        "fraction": fraction,
+    }
+
+
+# ----------------------------------------------------------------------------------------- Keras
+def _check_mode(mode):
+    if mode not in spectral.MODES:
+        raise ValueError(f"`mode` must be one of {spectral.MODES}. Received: mode={mode!r}")
+    return mode
+
+
+def _weights(sample_weight, batch, dtype):
+    import tensorflow as tf
+
+    if sample_weight is None:
+        return tf.ones([batch], dtype)
+    return tf.reshape(tf.cast(sample_weight, dtype), [-1]) * tf.ones([batch], dtype)
+
+
+class _PairedSumMetric(keras.metrics.Metric):
+    """Weighted running sums of a per-image array for ``y_true`` and ``y_pred``, built on first use."""
+
+    def __init__(self, name, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self._state_built = False
+
+    def _per_image(self, images):  # (B, H, W, C) -> (B, ...) float32
+        raise NotImplementedError
+
+    def _state_shape(self, height, width):
+        raise NotImplementedError
+
+    def _build_state(self, image_shape):
+        if len(image_shape) != 4:
+            raise ValueError(f"`y_true` and `y_pred` must be (batch, H, W, C). Received: shape={tuple(image_shape)}")
+        shape = self._state_shape(image_shape[1], image_shape[2])
+        self.sum_true = self.add_variable(shape=shape, initializer="zeros", name="sum_true", dtype="float32")
+        self.sum_pred = self.add_variable(shape=shape, initializer="zeros", name="sum_pred", dtype="float32")
+        self.count_true = self.add_variable(shape=(), initializer="zeros", name="count_true", dtype="float32")
+        self.count_pred = self.add_variable(shape=(), initializer="zeros", name="count_pred", dtype="float32")
+        self._state_built = True
+
+    def _accumulate(self, images, total, count, sample_weight):
+        import tensorflow as tf
+
+        values = tf.cast(self._per_image(tf.convert_to_tensor(images)), tf.float32)
+        weights = _weights(sample_weight, tf.shape(values)[0], tf.float32)
+        total.assign_add(tf.tensordot(weights, values, axes=1))
+        count.assign_add(tf.reduce_sum(weights))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Accumulate real ``y_true`` and generated ``y_pred`` (batch, H, W, C); ``sample_weight`` (batch,)
+        weights the images of both (Keras passes them paired)."""
+        if not self._state_built:
+            self._build_state(tuple(y_pred.shape))
+        self._accumulate(y_true, self.sum_true, self.count_true, sample_weight)
+        self._accumulate(y_pred, self.sum_pred, self.count_pred, sample_weight)
+
+    def _means(self):
+        import tensorflow as tf
+
+        return (tf.math.divide_no_nan(self.sum_true, self.count_true),
+                tf.math.divide_no_nan(self.sum_pred, self.count_pred))
+
+    def _result(self, mean_true, mean_pred):
+        raise NotImplementedError
+
+    def result(self):
+        import tensorflow as tf
+
+        if not self._state_built:
+            return tf.constant(0.0)
+        value = tf.cast(self._result(*self._means()), tf.float32)
+        return tf.where(self.count_pred > 0, value, 0.0)  # 0 before any generated image was seen
+
+
+@keras.saving.register_keras_serializable(package="upconv_tf")
+class SpectralDistance(_PairedSumMetric):
+    """Excess spectral BCE (Durall et al., eq. 11) of the mean generated profile, as :func:`spectral_distance`.
+
+    ``update_state(y_true, y_pred)`` takes real images ``y_true`` and generated images ``y_pred``
+    (batch, H, W, C), same value range; it streams the mean min-max profile of each. The real profile
+    is ``real_profile`` when given (the paper estimates it once from 1,000 real images, e.g.
+    ``spectral.mean_spectrum(real, mode="reference")``), otherwise the streamed mean of ``y_true``. The
+    result is ``spectral_bce(mean_pred, real) - spectral_bce(real, real)`` (0 for equal means).
+
+    Args:
+        real_profile: optional (bins,) mean min-max normalised real profile.
+        mode: azimuthal-integral mode, ``"reference"`` (default, the paper's loss input) or ``"centered"``.
+        name, dtype: as for any Keras metric.
+
+    Example:
+
+    >>> metric = SpectralDistance()
+    >>> images = np.random.rand(4, 32, 32, 3)
+    >>> metric.update_state(images, images)
+    >>> float(metric.result()) < 1e-6
+    True
+    """
+
+    def __init__(self, real_profile=None, mode=DISTANCE_MODE, name="spectral_distance", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.mode = _check_mode(mode)
+        if real_profile is not None:
+            real_profile = np.asarray(real_profile, np.float32)
+            if real_profile.ndim != 1 or len(real_profile) < 2 or not np.all(np.isfinite(real_profile)):
+                raise ValueError(f"`real_profile` must be a finite 1-D profile of at least 2 bins. "
+                                 f"Received: shape={real_profile.shape}")
+        self.real_profile = real_profile
+
+    def _state_shape(self, height, width):
+        bins = spectral.num_bins(height, width, self.mode)
+        if self.real_profile is not None and len(self.real_profile) != bins:
+            raise ValueError(f"`real_profile` has {len(self.real_profile)} bins but {height} x {width} px images "
+                             f"give {bins} in mode={self.mode!r}. Received: shape={self.real_profile.shape}")
+        return (bins,)
+
+    def _per_image(self, images):
+        from upconv_tf.layers.azimuthal import azimuthal_integral
+
+        return azimuthal_integral(images, self.mode, "minmax")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.real_profile is None:
+            return super().update_state(y_true, y_pred, sample_weight)
+        if not self._state_built:  # the real side is fixed: only the generated images are accumulated
+            self._build_state(tuple(y_pred.shape))
+        self._accumulate(y_pred, self.sum_pred, self.count_pred, sample_weight)
+
+    def _result(self, mean_true, mean_pred):
+        import tensorflow as tf
+
+        from upconv_tf.losses import spectral_bce
+
+        real = mean_true if self.real_profile is None else tf.constant(self.real_profile)
+        bce = spectral_bce(tf.stack([mean_pred, real]), real)
+        return tf.maximum(bce[0] - bce[1], 0.0)
+
+    def get_config(self):
+        config = super().get_config()
+        profile = None if self.real_profile is None else self.real_profile.tolist()
+        config.update({"real_profile": profile, "mode": self.mode})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="upconv_tf")
+class LogFrequencyDistance(_PairedSumMetric):
+    """Log frequency distance between the mean 2-D spectra of ``y_true`` and ``y_pred`` (STIG's LFD).
+
+    Streams the mean of :func:`log_power_spectrum_2d` of real (``y_true``) and generated (``y_pred``)
+    images; the result is ``ln(1 + mean_uv (S_true - S_pred)^2)``, as :func:`log_frequency_distance`.
+    ``y_true`` and ``y_pred`` need not be paired or of equal batch size, but must share a size and
+    value range.
+
+    Args:
+        name, dtype: as for any Keras metric.
+
+    Example:
+
+    >>> metric = LogFrequencyDistance()
+    >>> images = np.random.rand(4, 32, 32, 3)
+    >>> metric.update_state(images, images)
+    >>> float(metric.result())
+    0.0
+    """
+
+    def __init__(self, name="log_frequency_distance", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+
+    def _state_shape(self, height, width):
+        if height is None or width is None:
+            raise ValueError(f"The image size must be static. Received: height={height}, width={width}")
+        return (int(height), int(width))
+
+    def _per_image(self, images):
+        import tensorflow as tf
+
+        from upconv_tf.layers.azimuthal import rgb_to_gray
+
+        gray = tf.cast(rgb_to_gray(images), tf.float32)
+        height, width = gray.shape[-2], gray.shape[-1]
+        power = tf.square(tf.abs(tf.signal.fft2d(tf.complex(gray, tf.zeros_like(gray))))) / float(height * width)
+        decibels = (10.0 / np.log(10.0)) * tf.math.log(power + spectral.POWER_EPSILON)
+        return tf.signal.fftshift(decibels, axes=(-2, -1))
+
+    def _result(self, mean_true, mean_pred):
+        import tensorflow as tf
+
+        return tf.math.log1p(tf.reduce_mean(tf.square(mean_true - mean_pred)))
+
+
+@keras.saving.register_keras_serializable(package="upconv_tf")
+class SpectralDecayGap(_PairedSumMetric):
+    """Gap of the high-frequency power-law decay exponent, ``alpha(y_pred) - alpha(y_true)`` (Dzanic et al.).
+
+    Streams the mean un-normalised azimuthal integral of real (``y_true``) and generated (``y_pred``)
+    images and fits ``P(k) ~ k^-alpha`` over the upper ``fraction`` of the bins of each
+    (:func:`power_law_fit`). Negative: generated images keep too much high-frequency power (transposed
+    convolutions); positive: they lose it (interpolation).
+
+    Args:
+        mode: azimuthal-integral mode, ``"centered"`` or ``"reference"``.
+        fraction: upper part of the frequency range that is fitted, in (0, 1].
+        name, dtype: as for any Keras metric.
+
+    Example:
+
+    >>> metric = SpectralDecayGap()
+    >>> images = np.random.rand(4, 32, 32, 3)
+    >>> metric.update_state(images, images)
+    >>> abs(float(metric.result())) < 1e-5
+    True
+    """
+
+    def __init__(self, mode=DEFAULT_MODE, fraction=DEFAULT_FRACTION, name="spectral_decay_gap", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.mode = _check_mode(mode)
+        self.fraction = _check_fraction(fraction)
+        self._fit = None
+
+    def _state_shape(self, height, width):
+        bins = spectral.num_bins(height, width, self.mode)
+        self._fit = decay_fit_weights(bins, self.mode, self.fraction)[0].astype(np.float32)
+        return (bins,)
+
+    def _per_image(self, images):
+        from upconv_tf.layers.azimuthal import azimuthal_integral
+
+        return azimuthal_integral(images, self.mode, None)
+
+    def _result(self, mean_true, mean_pred):
+        import tensorflow as tf
+
+        return tf.tensordot(mean_pred - mean_true, tf.constant(self._fit), axes=1)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"mode": self.mode, "fraction": self.fraction})
+        return config
+
+
+__all__ = [
+    "LogFrequencyDistance", "SpectralDecayGap", "SpectralDistance", "decay_exponent", "decay_exponent_gap",
+    "decay_fit_weights", "log_frequency_distance", "log_power_spectrum_2d", "mean_log_power_spectrum_2d",
+    "power_law_fit", "spectral_bce_loss", "spectral_distance", "spectral_report",
+]
