@@ -7,7 +7,8 @@ Two modes, one definition of the bins (:func:`bin_layout`) used by this module a
   ``|F|^2 / (H*W)`` for rings ``k = 0 .. min(H, W)//2 - 1`` centred on the zero frequency, returned as log
   power in decibels, ``10 * log10(ring_mean + 1e-12)``. Frequencies are measured in units of the shorter
   side (``rho = min(H, W) * sqrt((fy/H)^2 + (fx/W)^2)``) so non-square images get circular rings in
-  normalised frequency; bin ``k`` holds ``k - 0.5 <= rho < k + 0.5`` (bin 0 is the DC term alone).
+  normalised frequency; bin ``k`` holds ``k - 0.5 <= rho < k + 0.5`` (bin 0 is the DC term alone
+  unless one side is over twice the other: then the first long-side frequencies share it).
 * ``"reference"``: the published UpConv / DeepFakeDetection numpy pipeline: ``20 * ln(|F| + 1e-8)`` on the
   fft-shifted spectrum, integer radii around ``((W-1)/2, (H-1)/2)``, first and last radius dropped
   (32 px -> 20 bins, 64 -> 43, 128 -> 88, 256 -> 179, 1024 -> 722, 218 x 178 -> 139).
@@ -30,8 +31,8 @@ NORMALIZATIONS = (None, "minmax", "first")
 GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)
 REFERENCE_EPSILON = 1e-8
 POWER_EPSILON = 1e-12
-# Smallest side for which each mode yields at least two bins.
-MIN_SIZE = {"centered": 4, "reference": 4}
+# Smallest side for which each mode yields at least two bins (reference: 4 x 4 and 5 x 5 give one).
+MIN_SIZE = {"centered": 4, "reference": 6}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,9 +149,18 @@ def resample_plan(length_in: int, length_out: int):
     return lower, upper, weight
 
 
+def check_num_bins(num_bins) -> None:
+    """Raise ``ValueError`` unless ``num_bins`` is None or an integer >= 2."""
+    if num_bins is not None and (isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer))
+                                 or num_bins < 2):
+        raise ValueError(f"`num_bins` must be None or an integer >= 2. Received: num_bins={num_bins!r}")
+
+
 def to_gray(images: np.ndarray) -> np.ndarray:
     """(..., H, W, C) with C in {1, 3, 4} -> (..., H, W) float64 luma (alpha dropped); (H, W) passes."""
     images = np.asarray(images)
+    if images.dtype.kind not in "biuf":
+        raise ValueError(f"`images` must hold real numbers. Received: dtype={images.dtype}")
     if images.ndim == 2:
         return images.astype(np.float64)
     if images.ndim < 3:
@@ -238,7 +248,11 @@ def azimuthal_integral(images, mode: str = "centered", normalize=None, num_bins:
     """
     _check_mode(mode)
     _check_normalize(normalize)
+    check_num_bins(num_bins)
     gray = to_gray(images)
+    check_size(gray.shape[-2], gray.shape[-1], mode)
+    if gray.size == 0:
+        raise ValueError(f"`images` is an empty batch. Received: shape={np.shape(images)}")
     _check_finite("images", gray)
     profile = profile_from_gray(gray, mode)
     if num_bins is not None:
@@ -284,7 +298,11 @@ class SpectrumAccumulator:
 def _batches(data, batch_size):
     """Yield numpy image batches from an array, an iterable of arrays, or a tf.data.Dataset."""
     if isinstance(data, np.ndarray):
-        if data.ndim == 3 and data.shape[-1] not in (1, 3, 4):
+        if data.ndim not in (3, 4) or data.ndim == 3 and data.shape[-1] in (1, 3, 4):
+            raise ValueError(
+                f"`data` must be a batch (N, H, W, C) or (N, H, W) of gray images. Received: shape={data.shape}"
+            )
+        if data.ndim == 3:
             data = data[..., None]
         for start in range(0, len(data), batch_size):
             yield data[start:start + batch_size]
@@ -319,11 +337,15 @@ def mean_spectrum(data, mode: str = "centered", normalize="minmax", num_bins: in
     numpy.ndarray or tuple of numpy.ndarray
         float32 mean profile (and standard deviation).
     """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
     accumulator = SpectrumAccumulator()
     for batch in _batches(data, batch_size):
+        if len(batch) == 0:  # e.g. an empty last batch of a stream
+            continue
         accumulator.update(azimuthal_integral(batch, mode=mode, normalize=normalize, num_bins=num_bins))
     if not accumulator.count:
-        raise ValueError("`data` yielded no images.")
+        raise ValueError(f"`data` yielded no images. Received: data of type {type(data).__name__}")
     mean = accumulator.mean.astype(np.float32)
     return (mean, accumulator.std.astype(np.float32)) if return_std else mean
 

@@ -63,12 +63,39 @@ def normalize(profiles: tf.Tensor, method) -> tf.Tensor:
     return profiles
 
 
-def azimuthal_integral(images, mode: str = "centered", normalize_method=None, num_bins=None) -> tf.Tensor:
+def check_input_shape(shape, mode: str = "centered", name: str = "inputs"):
+    """Trace-time check of a (batch, H, W, C) shape; returns ``(H, W)``. Raises ``ValueError``."""
+    shape = tuple(shape)
+    if len(shape) != 4:
+        raise ValueError(f"`{name}` must be (batch, H, W, C). Received: shape={shape}")
+    if shape[3] not in (1, 3, 4):
+        raise ValueError(f"`{name}` must have 1, 3 or 4 channels. Received: shape={shape}")
+    if shape[0] == 0:
+        raise ValueError(f"`{name}` is an empty batch. Received: shape={shape}")
+    spectral.check_size(shape[1], shape[2], mode)
+    return shape[1], shape[2]
+
+
+def check_finite(gray: tf.Tensor, name: str = "inputs") -> None:
+    """Raise ``ValueError`` on NaN/inf, in eager mode only: graphs (and XLA) get no host-side check."""
+    if tf.executing_eagerly() and not bool(tf.reduce_all(tf.math.is_finite(gray))):
+        raise ValueError(f"`{name}` holds NaN or infinite values. Received: shape={tuple(gray.shape)}")
+
+
+def azimuthal_integral(images, mode: str = "centered", normalize_method=None, num_bins=None,
+                       argument: str = "images") -> tf.Tensor:
     """TensorFlow azimuthal integral of a (B, H, W, C) batch with a static H, W.
 
-    float64 inputs are computed and returned in float64, every other dtype in float32.
+    float64 inputs are computed and returned in float64, every other dtype in float32. Shapes are
+    checked when traced; NaN/inf raise ``ValueError`` in eager mode only (no cost inside graphs).
+    ``argument`` is the name error messages give the images.
     """
-    profile = profile_from_gray(rgb_to_gray(images), mode)
+    images = tf.convert_to_tensor(images)
+    check_input_shape(images.shape, mode, argument)
+    spectral.check_num_bins(num_bins)
+    gray = rgb_to_gray(images)
+    check_finite(gray, argument)
+    profile = profile_from_gray(gray, mode)
     if num_bins is not None:
         profile = resample(profile, num_bins)
     return normalize(profile, normalize_method)
@@ -81,8 +108,8 @@ class AzimuthalIntegral(keras.layers.Layer):
     The default ``mode="centered"`` follows eq. (2) of Durall et al., "Watch your Up-Convolution" (CVPR
     2020): for rings ``k = 0 .. min(H, W)//2 - 1`` centred on the zero frequency it averages the power
     ``|F|^2 / (H*W)`` of the 2-D DFT of the grayscale image and returns it as **log power in decibels**
-    (``10 log10(mean + 1e-12)``). Bin 0 is the DC term alone, so it carries the mean brightness; non-square
-    images use rings in frequency normalised to the shorter side. ``mode="reference"`` reproduces the
+    (``10 log10(mean + 1e-12)``). Bin 0 is the DC term (alone unless one side is over twice the other),
+    so it carries the mean brightness; non-square images use rings in frequency normalised to the shorter side. ``mode="reference"`` reproduces the
     published numpy code (``20 ln|F|`` averaged over integer radii around ``((W-1)/2, (H-1)/2)`` of the
     shifted spectrum, first and last radius dropped): 64 px gives 43 bins, 128 px 88. See
     :mod:`upconv_tf.spectral`, which shares the bin definition and computes the same in numpy.
@@ -121,21 +148,14 @@ class AzimuthalIntegral(keras.layers.Layer):
             raise ValueError(
                 f"`normalize` must be one of {spectral.NORMALIZATIONS}. Received: normalize={normalize!r}"
             )
-        if num_bins is not None and (not isinstance(num_bins, (int, np.integer)) or num_bins < 2):
-            raise ValueError(f"`num_bins` must be None or an integer >= 2. Received: num_bins={num_bins!r}")
+        spectral.check_num_bins(num_bins)
         self.mode = mode
         self.normalize = normalize
         self.num_bins = None if num_bins is None else int(num_bins)
         self.input_spec = keras.layers.InputSpec(ndim=4)
 
     def _validate(self, input_shape):
-        if len(input_shape) != 4:
-            raise ValueError(f"`inputs` must be (batch, H, W, C). Received: shape={tuple(input_shape)}")
-        height, width, channels = input_shape[1], input_shape[2], input_shape[3]
-        if channels not in (1, 3, 4):
-            raise ValueError(f"`inputs` must have 1, 3 or 4 channels. Received: shape={tuple(input_shape)}")
-        spectral.check_size(height, width, self.mode)
-        return height, width
+        return check_input_shape(input_shape, self.mode)
 
     def build(self, input_shape):
         height, width = self._validate(input_shape)
@@ -143,7 +163,7 @@ class AzimuthalIntegral(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs):
-        return azimuthal_integral(inputs, self.mode, self.normalize, self.num_bins)
+        return azimuthal_integral(inputs, self.mode, self.normalize, self.num_bins, argument="inputs")
 
     def compute_output_shape(self, input_shape):
         height, width = self._validate(input_shape)

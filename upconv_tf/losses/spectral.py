@@ -10,12 +10,24 @@ import tensorflow as tf
 LOG_EPSILON = 1e-7
 
 
+def _check_profiles(name, profiles):
+    """Eager mode only (graphs stay free of host checks): values must be finite and in [0, 1]."""
+    if not tf.executing_eagerly() or tf.size(profiles) == 0:
+        return
+    low, high = float(tf.reduce_min(profiles)), float(tf.reduce_max(profiles))
+    if not (low >= -1e-6 and high <= 1 + 1e-6):  # also false for NaN
+        raise ValueError(
+            f"`{name}` must be min-max normalised profiles in [0, 1] (finite). Received: values in [{low}, {high}]"
+        )
+
+
 def spectral_bce(ai_fake, ai_real_mean):
     """Binary cross-entropy between generated profiles and the mean real profile, eq. (11).
 
     ``L = -1/B * sum_k [r_k log f_k + (1 - r_k) log(1 - f_k)]`` with ``B`` the number of bins, for
     min-max normalised profiles (``AzimuthalIntegral(normalize="minmax")``) in [0, 1]. Safe and
-    differentiable at exact 0 and 1.
+    differentiable at exact 0 and 1. Shapes are checked when traced; in eager mode values outside
+    [0, 1] or NaN/inf raise ``ValueError`` (graphs get no host-side check).
 
     Args:
         ai_fake: (batch, bins) profiles of generated images, values in [0, 1].
@@ -33,12 +45,18 @@ def spectral_bce(ai_fake, ai_real_mean):
     ai_real_mean = tf.cast(ai_real_mean, tf.float32)
     if ai_fake.shape.rank != 2:
         raise ValueError(f"`ai_fake` must be (batch, bins). Received: shape={ai_fake.shape}")
+    if ai_real_mean.shape.rank not in (1, 2):
+        raise ValueError(f"`ai_real_mean` must be (bins,) or (batch, bins). Received: shape={ai_real_mean.shape}")
+    if ai_fake.shape[-1] == 0:
+        raise ValueError(f"`ai_fake` has no bins. Received: shape={ai_fake.shape}")
     if ai_real_mean.shape[-1] is not None and ai_fake.shape[-1] is not None \
             and ai_real_mean.shape[-1] != ai_fake.shape[-1]:
         raise ValueError(
             f"`ai_real_mean` must have {ai_fake.shape[-1]} bins like `ai_fake`. "
             f"Received: shape={ai_real_mean.shape}"
         )
+    for name, value in (("ai_fake", ai_fake), ("ai_real_mean", ai_real_mean)):
+        _check_profiles(name, value)
     term = ai_real_mean * tf.math.log(ai_fake + LOG_EPSILON) \
         + (1.0 - ai_real_mean) * tf.math.log(1.0 - ai_fake + LOG_EPSILON)
     return -tf.reduce_mean(term, axis=-1)
