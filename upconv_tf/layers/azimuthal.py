@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -26,8 +28,43 @@ def rgb_to_gray(images: tf.Tensor) -> tf.Tensor:
     raise ValueError(f"`inputs` must have 1, 3 or 4 channels. Received: shape={images.shape}")
 
 
-def profile_from_gray(gray: tf.Tensor, mode: str = "centered") -> tf.Tensor:
-    """(B, H, W) gray images -> (B, bins) profiles; the bins are :func:`spectral.bin_layout`."""
+# How :func:`profile_from_gray` sums the coefficients of each bin (both give the same sums up to float
+# rounding): "segment_sum" (tf.math.unsorted_segment_sum, the default) or "gather" (one gather through a
+# padded (bins, max ring size) index grid, then a sum: about 2 x H*W indices, and the form tf2onnx turns
+# into a plain ONNX Gather + ReduceSum; tf2onnx's UnsortedSegmentSum is O(H*W x bins) memory).
+REDUCTIONS = ("segment_sum", "gather")
+
+
+def check_reduction(reduction) -> None:
+    """Raise ``ValueError`` unless ``reduction`` is one of :data:`REDUCTIONS`."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"`reduction` must be one of {REDUCTIONS}. Received: reduction={reduction!r}")
+
+
+@functools.lru_cache(maxsize=64)
+def bin_gather_grid(height: int, width: int, mode: str = "centered") -> np.ndarray:
+    """(bins, max bin size) int32 half-plane indices of each bin of :func:`spectral.bin_layout`.
+
+    Rows are padded with ``H * (W//2 + 1)``, the index of a zero appended to the flattened spectrum.
+    """
+    layout = spectral.bin_layout(height, width, mode)
+    keep = layout.ids < layout.num_bins
+    order = np.argsort(layout.ids[keep], kind="stable")
+    ids, sources = layout.ids[keep][order], layout.sources[keep][order]
+    sizes = np.bincount(ids, minlength=layout.num_bins)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    grid = np.full((layout.num_bins, sizes.max()), height * (width // 2 + 1), np.int32)
+    grid[ids, np.arange(len(ids)) - starts[ids]] = sources
+    grid.setflags(write=False)
+    return grid
+
+
+def profile_from_gray(gray: tf.Tensor, mode: str = "centered", reduction: str = "segment_sum") -> tf.Tensor:
+    """(B, H, W) gray images -> (B, bins) profiles; the bins are :func:`spectral.bin_layout`.
+
+    ``reduction`` picks how bins are summed (:data:`REDUCTIONS`); ``"gather"`` is the ONNX-friendly one.
+    """
+    check_reduction(reduction)
     height, width = gray.shape[-2], gray.shape[-1]
     layout = spectral.bin_layout(height, width, mode)
     # tf2onnx converts an FFT only when ComplexAbs is its sole consumer: keep tf.abs right after it.
@@ -37,9 +74,14 @@ def profile_from_gray(gray: tf.Tensor, mode: str = "centered") -> tf.Tensor:
     else:
         values = tf.square(magnitude) / float(height * width)
     flat = tf.reshape(values, [-1, height * (width // 2 + 1)])
-    gathered = tf.gather(flat, layout.sources, axis=1)
-    sums = tf.math.unsorted_segment_sum(tf.transpose(gathered), layout.ids, layout.num_bins + 1)
-    means = tf.transpose(sums[: layout.num_bins]) / tf.constant(layout.counts, values.dtype)
+    if reduction == "gather":
+        padded = tf.concat([flat, tf.zeros_like(flat[:, :1])], axis=1)
+        sums = tf.reduce_sum(tf.gather(padded, bin_gather_grid(height, width, mode), axis=1), axis=-1)
+    else:
+        gathered = tf.gather(flat, layout.sources, axis=1)
+        sums = tf.math.unsorted_segment_sum(tf.transpose(gathered), layout.ids, layout.num_bins + 1)
+        sums = tf.transpose(sums[: layout.num_bins])
+    means = sums / tf.constant(layout.counts, values.dtype)
     if mode == "centered":
         means = (10.0 / np.log(10.0)) * tf.math.log(means + spectral.POWER_EPSILON)
     return means
@@ -83,19 +125,19 @@ def check_finite(gray: tf.Tensor, name: str = "inputs") -> None:
 
 
 def azimuthal_integral(images, mode: str = "centered", normalize_method=None, num_bins=None,
-                       argument: str = "images") -> tf.Tensor:
+                       argument: str = "images", reduction: str = "segment_sum") -> tf.Tensor:
     """TensorFlow azimuthal integral of a (B, H, W, C) batch with a static H, W.
 
     float64 inputs are computed and returned in float64, every other dtype in float32. Shapes are
     checked when traced; NaN/inf raise ``ValueError`` in eager mode only (no cost inside graphs).
-    ``argument`` is the name error messages give the images.
+    ``argument`` is the name error messages give the images; ``reduction`` see :func:`profile_from_gray`.
     """
     images = tf.convert_to_tensor(images)
     check_input_shape(images.shape, mode, argument)
     spectral.check_num_bins(num_bins)
     gray = rgb_to_gray(images)
     check_finite(gray, argument)
-    profile = profile_from_gray(gray, mode)
+    profile = profile_from_gray(gray, mode, reduction)
     if num_bins is not None:
         profile = resample(profile, num_bins)
     return normalize(profile, normalize_method)
@@ -124,6 +166,8 @@ class AzimuthalIntegral(keras.layers.Layer):
         normalize: ``None``, ``"minmax"`` (per-sample min-max to [0, 1], as the paper's loss) or
             ``"first"`` (divide by the first bin, as the detector notebooks).
         num_bins: optional output length; the profile is linearly resampled to it (for mixed sizes).
+        reduction: how bins are summed, ``"segment_sum"`` (default) or ``"gather"`` (same sums; the
+            form to use for ONNX export, where a segment sum becomes an O(H*W x bins) matrix).
         **kwargs: base layer keyword arguments (``name``, ``dtype``...).
 
     Input shape:
@@ -139,7 +183,7 @@ class AzimuthalIntegral(keras.layers.Layer):
     TensorShape([2, 43])
     """
 
-    def __init__(self, mode="centered", normalize=None, num_bins=None, **kwargs):
+    def __init__(self, mode="centered", normalize=None, num_bins=None, reduction="segment_sum", **kwargs):
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         if mode not in spectral.MODES:
@@ -151,7 +195,9 @@ class AzimuthalIntegral(keras.layers.Layer):
         spectral.check_num_bins(num_bins)
         self.mode = mode
         self.normalize = normalize
+        check_reduction(reduction)
         self.num_bins = None if num_bins is None else int(num_bins)
+        self.reduction = reduction
         self.input_spec = keras.layers.InputSpec(ndim=4)
 
     def _validate(self, input_shape):
@@ -163,7 +209,8 @@ class AzimuthalIntegral(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs):
-        return azimuthal_integral(inputs, self.mode, self.normalize, self.num_bins, argument="inputs")
+        return azimuthal_integral(inputs, self.mode, self.normalize, self.num_bins, argument="inputs",
+                                  reduction=self.reduction)
 
     def compute_output_shape(self, input_shape):
         height, width = self._validate(input_shape)
@@ -176,5 +223,6 @@ class AzimuthalIntegral(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"mode": self.mode, "normalize": self.normalize, "num_bins": self.num_bins})
+        config.update({"mode": self.mode, "normalize": self.normalize, "num_bins": self.num_bins,
+                       "reduction": self.reduction})
         return config
