@@ -13,10 +13,18 @@ from upconv_tf.cli.common import EXIT_USAGE, CommandError
 COMMANDS = ["spectrum", "corpus", "demo"]
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse exits with status 2 on a usage error; here 2 means "some files skipped", so use 1."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
 def build_parser():
     from upconv_tf import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="upconv-tf",
         description="See, fix and detect what up-convolutions do to the spectrum of generated images.",
         epilog="Exit status: 0 success, 1 usage error or failure, 2 finished but some input files were skipped.",
