@@ -45,6 +45,15 @@ def test_decay_sign_follows_high_frequency_power(crops64, rng):
     assert metrics.decay_exponent_gap(real, noisy(real, rng)) < -0.3  # added power at high frequencies
 
 
+def test_high_frequency_gap_sign(crops64, rng):
+    real = crops64.images
+    assert metrics.high_frequency_gap(real, real) == 0.0
+    assert metrics.high_frequency_gap(real, blur(real)) < -3  # dB
+    assert metrics.high_frequency_gap(real, noisy(real, rng)) > 3
+    report = metrics.spectral_report(real[:24], noisy(real[24:], rng))
+    assert report["high_frequency_gap_db"] > 3 and report["decay_exponent_gap"] < 0
+
+
 def test_lfd_is_zero_for_equal_sets_and_grows_with_the_discrepancy(crops64, rng):
     real = crops64.images
     assert metrics.log_frequency_distance(real, real) == 0.0

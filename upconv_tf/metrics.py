@@ -244,6 +244,22 @@ def decay_exponent_gap(real, fake, mode: str = DEFAULT_MODE, fraction: float = D
                  - np.mean(decay_exponent(real, mode, fraction, batch_size)))
 
 
+def high_frequency_gap(real, fake, fraction: float = DEFAULT_FRACTION, batch_size: int = 64) -> float:
+    """Mean power difference in dB, generated minus real, over the upper ``fraction`` of the ``"centered"`` bins.
+
+    Positive: generated images carry too much high-frequency power (transposed convolutions); negative:
+    too little (interpolation). Uses the mean un-normalised profiles of both sets.
+    """
+    fraction = _check_fraction(fraction)
+    real_mean = spectral.mean_spectrum(real, mode="centered", normalize=None, batch_size=batch_size)
+    fake_mean = spectral.mean_spectrum(fake, mode="centered", normalize=None, batch_size=batch_size)
+    if real_mean.shape != fake_mean.shape:
+        raise ValueError(f"`real` and `fake` must have the same image size. "
+                         f"Received: {real_mean.shape} and {fake_mean.shape} bins")
+    start = int(np.floor(len(real_mean) * (1.0 - fraction)))
+    return float(np.mean(fake_mean[start:].astype(np.float64) - real_mean[start:]))
+
+
 def spectral_report(real, fake, mode: str = DEFAULT_MODE, fraction: float = DEFAULT_FRACTION,
                     batch_size: int = 64, distance_mode: str = DISTANCE_MODE) -> dict:
     """All three metrics (and the real-side decay exponent) of two image sets in one dictionary.
@@ -259,6 +275,7 @@ def spectral_report(real, fake, mode: str = DEFAULT_MODE, fraction: float = DEFA
         "decay_exponent_real": float(np.mean(real_alpha)),
         "decay_exponent_fake": float(np.mean(fake_alpha)),
         "decay_exponent_gap": float(np.mean(fake_alpha) - np.mean(real_alpha)),
+        "high_frequency_gap_db": high_frequency_gap(real, fake, fraction, batch_size),
         "decay_mode": mode,
         "distance_mode": distance_mode,
         "fraction": fraction,
@@ -504,6 +521,6 @@ class SpectralDecayGap(_PairedSumMetric):
 
 __all__ = [
     "LogFrequencyDistance", "SpectralDecayGap", "SpectralDistance", "decay_exponent", "decay_exponent_gap",
-    "decay_fit_weights", "log_frequency_distance", "log_power_spectrum_2d", "mean_log_power_spectrum_2d",
+    "decay_fit_weights", "high_frequency_gap", "log_frequency_distance", "log_power_spectrum_2d", "mean_log_power_spectrum_2d",
     "power_law_fit", "spectral_bce_loss", "spectral_distance", "spectral_report",
 ]
