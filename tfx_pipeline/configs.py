@@ -1,0 +1,171 @@
+"""Every setting of the retraining pipeline, in one place (the penguin template's ``configs.py``).
+
+A :class:`PipelineConfig` holds the defaults below; the local runner overrides fields with
+``--set field=value`` (or ``UPCONV_TFX_<FIELD>`` environment variables), and Kubeflow / Vertex runners build
+the same config with cloud paths (see README.md).
+
+This module must import without TFX (the tests and the host-side scripts read it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import typing
+
+PIPELINE_NAME = "upconv-detector"
+
+# Folders under ``data_root`` holding each class; any image layout below them (sub-folders name the source
+# of an image, e.g. the photo a crop came from, and keep a source in one split).
+LABEL_FOLDERS = {"real": 0, "fake": 1}
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineConfig:
+    """Settings of one pipeline.
+
+    Paths
+        ``data_root``: folder with ``real/`` and ``fake/`` image folders. ``output_root``: TFX artifacts
+        (``pipelines/<name>/``) and the sqlite ML Metadata store (``metadata/<name>/metadata.db``).
+        ``serving_root``: where the Pusher publishes ``saved_models/<model_name>/<version>/`` and
+        ``export/<model_name>/<version>/model.onnx``.
+    Ingestion
+        ``image_size`` / ``size_policy``: every image is brought to one size (``upconv_tf.datasets`` policy);
+        ``eval_percent``: share of sources (sub-folders, else files) held out for evaluation, by hash, so a
+        source never straddles the splits and a file keeps its split from run to run.
+    Features and trainer (``upconv_tf.detection.SpectralDetector`` parameters)
+        ``mode``, ``normalize``, ``num_bins`` (spectral features; also used by the spectral component),
+        ``classifier``, ``C``, ``gamma``, ``max_iter``, ``random_state``. ``normalize="none"``: no
+        normalisation.
+    Gate
+        The candidate is blessed only if its accuracy and ROC-AUC on the eval split are each at least the
+        last blessed model's minus ``tolerance`` (0: at least as good), and at least ``min_accuracy`` /
+        ``min_auc`` in absolute terms (the first model has no baseline).
+    """
+
+    pipeline_name: str = PIPELINE_NAME
+    data_root: str = "tfx_data"
+    output_root: str = "tfx_output"
+    serving_root: str = "."
+    model_name: str = "spectral-detector"
+    image_size: int = 64
+    size_policy: str = "center-crop"
+    eval_percent: int = 30
+    mode: str = "centered"
+    normalize: str = "minmax"
+    num_bins: typing.Optional[int] = None
+    classifier: str = "svm"
+    C: float = 6.37
+    gamma: float = 0.86
+    max_iter: int = 1000
+    random_state: int = 0
+    tolerance: float = 0.0
+    min_accuracy: float = 0.6
+    min_auc: float = 0.6
+    enable_cache: bool = True
+
+    # ------------------------------------------------------------------------------------ derived paths
+    @property
+    def pipeline_root(self) -> str:
+        return os.path.join(self.output_root, "pipelines", self.pipeline_name)
+
+    @property
+    def metadata_path(self) -> str:
+        return os.path.join(self.output_root, "metadata", self.pipeline_name, "metadata.db")
+
+    def detector_params(self) -> dict:
+        """Keyword arguments of ``SpectralDetector`` (the Trainer's ``custom_config``)."""
+        names = ("classifier", "mode", "normalize", "num_bins", "C", "gamma", "max_iter", "random_state")
+        params = {name: getattr(self, name) for name in names}
+        params["normalize"] = None if self.normalize == "none" else self.normalize
+        return params
+
+    # ------------------------------------------------------------------------------------ overrides
+    def replace(self, **changes) -> "PipelineConfig":
+        unknown = sorted(set(changes) - {field.name for field in dataclasses.fields(self)})
+        if unknown:
+            raise ValueError(f"Unknown pipeline setting(s) {unknown}; known: {sorted(self.as_dict())}")
+        return dataclasses.replace(self, **changes)
+
+    def with_overrides(self, items) -> "PipelineConfig":
+        """Apply ``["field=value", ...]`` (strings converted to the field's type)."""
+        changes = {}
+        for item in items:
+            name, sep, text = item.partition("=")
+            if not sep:
+                raise ValueError(f"A setting must look like field=value. Received: {item!r}")
+            changes[name.strip()] = parse_value(name.strip(), text.strip())
+        return self.replace(**changes)
+
+    @classmethod
+    def from_env(cls, environ=None) -> "PipelineConfig":
+        """Defaults, overridden by ``UPCONV_TFX_<FIELD>`` environment variables (e.g. UPCONV_TFX_DATA_ROOT)."""
+        environ = os.environ if environ is None else environ
+        items = []
+        for field in dataclasses.fields(cls):
+            key = "UPCONV_TFX_" + field.name.upper()
+            if key in environ:
+                items.append(f"{field.name}={environ[key]}")
+        return cls().with_overrides(items)
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+_TYPES = {field.name: field.type for field in dataclasses.fields(PipelineConfig)}
+
+
+def parse_value(name: str, text: str):
+    """Convert ``text`` to the type of setting ``name`` (``none`` gives None where allowed)."""
+    if name not in _TYPES:
+        raise ValueError(f"Unknown pipeline setting {name!r}; known: {sorted(_TYPES)}")
+    kind = str(_TYPES[name])
+    if "Optional" in kind and text.lower() in ("", "none", "null"):
+        return None
+    try:
+        if "bool" in kind:
+            if text.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(text)
+            return text.lower() in ("1", "true", "yes")
+        if "int" in kind:
+            return int(text)
+        if "float" in kind:
+            return float(text)
+    except ValueError:
+        raise ValueError(f"Setting {name!r} must be of type {kind}. Received: {name}={text!r}") from None
+    return text
+
+
+def data_fingerprint(data_root: str) -> str:
+    """Hash of the names, sizes and modification times of every file under ``data_root``'s label folders.
+
+    It is an execution parameter of the ingestion component, so new or changed images re-run ingestion
+    (and everything after it) while an unchanged folder is served from the cache. Cloud paths (gs://...)
+    are listed with ``tf.io.gfile``.
+    """
+    if "://" in data_root:
+        import tensorflow as tf
+
+        walk = tf.io.gfile.walk
+
+        def stat(path):
+            info = tf.io.gfile.stat(path)
+            return info.length, info.mtime_nsec
+    else:
+        walk = os.walk
+
+        def stat(path):
+            info = os.stat(path)
+            return info.st_size, info.st_mtime_ns
+
+    digest = hashlib.sha256()
+    count = 0
+    for label in sorted(LABEL_FOLDERS):
+        for root, dirs, files in sorted(walk(os.path.join(data_root, label))):
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                size, mtime = stat(path)
+                digest.update(f"{os.path.relpath(path, data_root)}\0{size}\0{mtime}\n".encode())
+                count += 1
+    return f"{count}-{digest.hexdigest()[:16]}"

@@ -1,0 +1,1 @@
+"""Trainer modules (``run_fn``) of the pipeline."""
