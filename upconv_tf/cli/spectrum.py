@@ -29,8 +29,8 @@ def folder_statistics(folder, size, policy, mode, normalize, batch_size):
     from upconv_tf import spectral
     from upconv_tf.datasets import iter_batches, list_images
 
-    paths = list_images(folder)
     errors = []
+    paths = list_images(folder, errors=errors)
     accumulator = spectral.SpectrumAccumulator()
     bar = progress(None, total=len(paths), desc=os.path.basename(os.path.normpath(folder)))
     for images, names in iter_batches(paths, size, batch_size, policy, errors):
@@ -60,13 +60,13 @@ def run(args):
         if result["count"]:
             summary += f", mean of the last 25% of bins {_tail_mean(result['mean']):.2f}"
         print(summary + (f", {len(errors)} skipped" if errors else ""))
-    if not any(r["count"] for r in results):
-        raise CommandError("no usable image in the given folders")
     stats = {"size": args.size, "mode": args.mode, "normalize": normalize, "policy": args.policy,
              "bins": spectral.num_bins(args.size, args.size, args.mode), "folders": results}
-    if args.json_path:
+    if args.json_path:  # written even when nothing was usable: it names every skipped file
         write_json(stats, args.json_path)
         print(f"wrote {args.json_path}")
+    if not any(r["count"] for r in results):
+        raise CommandError("no usable image in the given folders")
     if args.out:
         from upconv_tf.plotting import plot_spectra
 

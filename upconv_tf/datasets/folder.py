@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 import warnings
 from typing import Iterator
 
@@ -49,12 +50,21 @@ class FolderImages:
     errors: list
 
 
-def list_images(*roots, recursive: bool = True) -> list:
+def list_images(*roots, recursive: bool = True, errors: list | None = None) -> list:
     """Image files (by extension) under ``roots`` (files or folders), sorted, following folder order.
 
-    Raises ``ValueError`` when a root does not exist.
+    A folder that cannot be listed (e.g. no permission) is appended to ``errors`` as ``(path, reason)``,
+    or reported with a warning when ``errors`` is None. Raises ``ValueError`` when a root does not exist.
     """
     found = []
+
+    def unlistable(error):
+        reason = f"cannot list folder: {error.strerror or type(error).__name__}"
+        if errors is None:
+            warnings.warn(f"{error.filename}: {reason}", stacklevel=3)
+        else:
+            errors.append((error.filename, reason))
+
     for root in roots:
         root = os.fspath(root)
         if os.path.isfile(root) or os.path.islink(root) and not os.path.isdir(root):
@@ -62,7 +72,7 @@ def list_images(*roots, recursive: bool = True) -> list:
             continue
         if not os.path.isdir(root):
             raise ValueError(f"`{root}` is not a file or folder.")
-        for folder, dirs, files in os.walk(root, followlinks=False):
+        for folder, dirs, files in os.walk(root, onerror=unlistable, followlinks=False):
             dirs.sort()
             found.extend(os.path.join(folder, f) for f in sorted(files) if f.lower().endswith(IMAGE_EXTENSIONS))
             if not recursive:
@@ -85,14 +95,28 @@ def _to_rgb_float(image: Image.Image) -> np.ndarray:
     return array.astype(np.float32) / 255.0
 
 
-def load_image(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Decode one file to (H, W, 3) float32 RGB in [0, 1]; raise :class:`ImageLoadError` with the reason."""
-    path = os.fspath(path)
+def _check_regular_file(path) -> None:
+    """Refuse what is not a non-empty regular file before opening it (a FIFO would block forever)."""
     if os.path.islink(path) and not os.path.exists(path):
-        raise ImageLoadError(path, "broken symbolic link")
+        raise ImageLoadError(path, "broken (or looping) symbolic link")
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+            "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise ImageLoadError(path, f"not a regular file ({kind})")
+    if os.path.getsize(path) == 0:
+        raise ImageLoadError(path, "empty file (0 bytes)")
+
+
+def load_image(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode one file to (H, W, 3) float32 RGB in [0, 1]; raise :class:`ImageLoadError` with the reason.
+
+    Any failure (unreadable, not a regular file, empty, corrupt, truncated, over ``max_pixels``, NaN or
+    infinite pixels in a float image, or an unexpected decoder error) becomes one ``ImageLoadError``.
+    """
+    path = os.fspath(path)
     try:
-        if os.path.getsize(path) == 0:
-            raise ImageLoadError(path, "empty file (0 bytes)")
+        _check_regular_file(path)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
@@ -103,7 +127,10 @@ def load_image(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
                     )
                 image.load()
                 image = ImageOps.exif_transpose(image)
-                return _to_rgb_float(image)
+                array = _to_rgb_float(image)
+        if not np.isfinite(array).all():  # float TIFFs can hold NaN / inf
+            raise ImageLoadError(path, "holds NaN or infinite pixel values")
+        return array
     except ImageLoadError:
         raise
     except PermissionError:
@@ -112,8 +139,17 @@ def load_image(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
         raise ImageLoadError(path, "not a readable image (unknown or corrupt format)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageLoadError(path, f"decompression bomb guard: {error}") from None
+    except MemoryError:
+        raise ImageLoadError(path, "out of memory while decoding") from None
     except (OSError, SyntaxError, ValueError) as error:
-        raise ImageLoadError(path, f"cannot decode: {str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+        raise ImageLoadError(path, f"cannot decode: {_first_line(error)}") from None
+    except Exception as error:  # noqa: BLE001 - a decoder bug must not stop a folder of millions of files
+        raise ImageLoadError(path, f"cannot decode ({type(error).__name__}): {_first_line(error)}") from None
+
+
+def _first_line(error) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def fit_to_size(image: np.ndarray, size: int, policy: str = "center-crop", path="image") -> np.ndarray:
@@ -174,8 +210,8 @@ def load_folder(*roots, size=None, policy: str = "center-crop", recursive: bool 
     Returns:
         A :class:`FolderImages`.
     """
-    paths = list_images(*roots, recursive=recursive)[:limit]
     errors = []
+    paths = list_images(*roots, recursive=recursive, errors=errors)[:limit]
     pairs = list(iter_images(paths, size, policy if size else "none", errors))
     images = [image for _, image in pairs]
     if size and policy != "none":
