@@ -1,4 +1,4 @@
-"""The ONNX-friendly "gather" reduction of the azimuthal integral equals the default segment sum."""
+"""The ONNX-friendly "gather" reduction (the default) of the azimuthal integral equals the segment sum."""
 
 import numpy as np
 import pytest
@@ -6,14 +6,14 @@ import tensorflow as tf
 
 from upconv_tf import spectral
 from upconv_tf.layers import AzimuthalIntegral
-from upconv_tf.layers.azimuthal import azimuthal_integral, bin_gather_grid
+from upconv_tf.layers.azimuthal import azimuthal_integral
 
 
 @pytest.mark.parametrize("mode", spectral.MODES)
 @pytest.mark.parametrize("size", [(64, 64), (218, 178), (33, 47)])
 def test_gather_equals_segment_sum(rng, mode, size):
     images = rng.random((3,) + size + (3,)).astype(np.float32)
-    segment = azimuthal_integral(images, mode).numpy()
+    segment = azimuthal_integral(images, mode, reduction="segment_sum").numpy()
     gather = azimuthal_integral(images, mode, reduction="gather").numpy()
     scale = np.abs(segment).max()
     np.testing.assert_allclose(gather, segment, rtol=0, atol=1e-6 * scale)
@@ -22,16 +22,19 @@ def test_gather_equals_segment_sum(rng, mode, size):
 
 
 @pytest.mark.parametrize("mode", spectral.MODES)
-def test_gather_grid_holds_every_binned_coefficient_once(mode):
+def test_reduction_plan_holds_every_binned_coefficient_with_its_multiplicity(mode):
     height, width = 40, 30
     layout = spectral.bin_layout(height, width, mode)
-    grid = bin_gather_grid(height, width, mode)
-    pad = height * (width // 2 + 1)
-    assert grid.shape[0] == layout.num_bins
-    np.testing.assert_array_equal((grid != pad).sum(axis=1), layout.counts)
+    plan = spectral.reduction_plan(height, width, mode)
+    weights = plan.weights.ravel()
+    # Run sources + rest sources = every entry once; weighted counts per bin = the layout's counts.
+    entries = np.concatenate([plan.chunk_sources.ravel(), plan.rest_sources])
+    np.testing.assert_array_equal(np.sort(entries), np.sort(plan.sources))
+    bins = np.repeat(np.arange(layout.num_bins), np.diff(np.append(plan.starts, len(plan.sources))))
+    np.testing.assert_array_equal(np.bincount(bins, weights=weights[plan.sources]), layout.counts)
     for k in (0, layout.num_bins // 2, layout.num_bins - 1):
-        expected = np.sort(layout.sources[layout.ids == k])
-        np.testing.assert_array_equal(np.sort(grid[k][grid[k] != pad]), expected)
+        expected = np.unique(layout.sources[layout.ids == k])
+        np.testing.assert_array_equal(np.sort(plan.sources[bins == k]), expected)
 
 
 def test_gather_gradient_equals_segment_sum_gradient(crops64):
@@ -50,6 +53,6 @@ def test_layer_reduction_argument_round_trips_and_is_validated():
     layer = AzimuthalIntegral(mode="reference", reduction="gather")
     clone = AzimuthalIntegral.from_config(layer.get_config())
     assert clone.reduction == "gather"
-    assert AzimuthalIntegral().reduction == "segment_sum"
+    assert AzimuthalIntegral().reduction == "gather"
     with pytest.raises(ValueError, match="reduction"):
         AzimuthalIntegral(reduction="dense")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -28,11 +26,13 @@ def rgb_to_gray(images: tf.Tensor) -> tf.Tensor:
     raise ValueError(f"`inputs` must have 1, 3 or 4 channels. Received: shape={images.shape}")
 
 
-# How :func:`profile_from_gray` sums the coefficients of each bin (both give the same sums up to float
-# rounding): "segment_sum" (tf.math.unsorted_segment_sum, the default) or "gather" (one gather through a
-# padded (bins, max ring size) index grid, then a sum: about 2 x H*W indices, and the form tf2onnx turns
-# into a plain ONNX Gather + ReduceSum; tf2onnx's UnsortedSegmentSum is O(H*W x bins) memory).
-REDUCTIONS = ("segment_sum", "gather")
+# How :func:`profile_from_gray` sums the coefficients of each bin (same sums up to float rounding):
+# "gather" (the default): gathers and sums only, through :func:`spectral.reduction_plan` (coefficients
+# weighted by their Hermitian multiplicity, bins cut into 16-long runs: about H*W/2 indices in the centered
+# mode). It is 2-3x faster than the segment sum on CPU, compiles with XLA, and tf2onnx turns it into plain
+# ONNX Gather + ReduceSum. "segment_sum": tf.math.unsorted_segment_sum over the full plane (tf2onnx's
+# UnsortedSegmentSum becomes a padded (bins x largest bin) gather).
+REDUCTIONS = ("gather", "segment_sum")
 
 
 def check_reduction(reduction) -> None:
@@ -41,47 +41,44 @@ def check_reduction(reduction) -> None:
         raise ValueError(f"`reduction` must be one of {REDUCTIONS}. Received: reduction={reduction!r}")
 
 
-@functools.lru_cache(maxsize=64)
-def bin_gather_grid(height: int, width: int, mode: str = "centered") -> np.ndarray:
-    """(bins, max bin size) int32 half-plane indices of each bin of :func:`spectral.bin_layout`.
-
-    Rows are padded with ``H * (W//2 + 1)``, the index of a zero appended to the flattened spectrum.
-    """
-    layout = spectral.bin_layout(height, width, mode)
-    keep = layout.ids < layout.num_bins
-    order = np.argsort(layout.ids[keep], kind="stable")
-    ids, sources = layout.ids[keep][order], layout.sources[keep][order]
-    sizes = np.bincount(ids, minlength=layout.num_bins)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    grid = np.full((layout.num_bins, sizes.max()), height * (width // 2 + 1), np.int32)
-    grid[ids, np.arange(len(ids)) - starts[ids]] = sources
-    grid.setflags(write=False)
-    return grid
+def _gather_sums(values: tf.Tensor, plan: spectral.ReductionPlan) -> tf.Tensor:
+    """(B, H, W//2+1) weighted values -> (bins, B) bin sums, by :class:`spectral.ReductionPlan`."""
+    # Coefficients on axis 0: a gather then copies whole rows of B floats (far faster than axis 1).
+    columns = tf.transpose(tf.reshape(values, [-1, plan.weights.size]))
+    runs = tf.reduce_sum(tf.gather(columns, plan.chunk_sources), axis=1)
+    parts = tf.concat([runs, tf.gather(columns, plan.rest_sources), tf.zeros_like(columns[:1])], axis=0)
+    return tf.reduce_sum(tf.gather(parts, plan.bin_grid), axis=1)
 
 
-def profile_from_gray(gray: tf.Tensor, mode: str = "centered", reduction: str = "segment_sum") -> tf.Tensor:
+def profile_from_gray(gray: tf.Tensor, mode: str = "centered", reduction: str = "gather") -> tf.Tensor:
     """(B, H, W) gray images -> (B, bins) profiles; the bins are :func:`spectral.bin_layout`.
 
-    ``reduction`` picks how bins are summed (:data:`REDUCTIONS`); ``"gather"`` is the ONNX-friendly one.
+    ``reduction`` picks how bins are summed (:data:`REDUCTIONS`).
     """
     check_reduction(reduction)
     height, width = gray.shape[-2], gray.shape[-1]
     layout = spectral.bin_layout(height, width, mode)
+    plan = spectral.reduction_plan(height, width, mode)
     # tf2onnx converts an FFT only when ComplexAbs is its sole consumer: keep tf.abs right after it.
     magnitude = tf.abs(tf.signal.rfft2d(gray))
-    if mode == "reference":
-        values = 20.0 * tf.math.log(magnitude + spectral.REFERENCE_EPSILON)
-    else:
-        values = tf.square(magnitude) / float(height * width)
-    flat = tf.reshape(values, [-1, height * (width // 2 + 1)])
+    dtype = magnitude.dtype
     if reduction == "gather":
-        padded = tf.concat([flat, tf.zeros_like(flat[:, :1])], axis=1)
-        sums = tf.reduce_sum(tf.gather(padded, bin_gather_grid(height, width, mode), axis=1), axis=-1)
+        # The bin multiplicities ride on the scale factor each mode applies anyway.
+        if mode == "reference":
+            values = tf.math.log(magnitude + spectral.REFERENCE_EPSILON) * tf.constant(20.0 * plan.weights, dtype)
+        else:
+            values = tf.square(magnitude) * tf.constant(plan.weights / (height * width), dtype)
+        sums = _gather_sums(values, plan)
     else:
+        if mode == "reference":
+            values = 20.0 * tf.math.log(magnitude + spectral.REFERENCE_EPSILON)
+        else:
+            values = tf.square(magnitude) / float(height * width)
+        flat = tf.reshape(values, [-1, height * (width // 2 + 1)])
         gathered = tf.gather(flat, layout.sources, axis=1)
         sums = tf.math.unsorted_segment_sum(tf.transpose(gathered), layout.ids, layout.num_bins + 1)
-        sums = tf.transpose(sums[: layout.num_bins])
-    means = sums / tf.constant(layout.counts, values.dtype)
+        sums = sums[: layout.num_bins]
+    means = tf.transpose(sums) * tf.constant(1.0 / layout.counts, dtype)
     if mode == "centered":
         means = (10.0 / np.log(10.0)) * tf.math.log(means + spectral.POWER_EPSILON)
     return means
@@ -125,7 +122,7 @@ def check_finite(gray: tf.Tensor, name: str = "inputs") -> None:
 
 
 def azimuthal_integral(images, mode: str = "centered", normalize_method=None, num_bins=None,
-                       argument: str = "images", reduction: str = "segment_sum") -> tf.Tensor:
+                       argument: str = "images", reduction: str = "gather") -> tf.Tensor:
     """TensorFlow azimuthal integral of a (B, H, W, C) batch with a static H, W.
 
     float64 inputs are computed and returned in float64, every other dtype in float32. Shapes are
@@ -166,8 +163,8 @@ class AzimuthalIntegral(keras.layers.Layer):
         normalize: ``None``, ``"minmax"`` (per-sample min-max to [0, 1], as the paper's loss) or
             ``"first"`` (divide by the first bin, as the detector notebooks).
         num_bins: optional output length; the profile is linearly resampled to it (for mixed sizes).
-        reduction: how bins are summed, ``"segment_sum"`` (default) or ``"gather"`` (same sums; the
-            form to use for ONNX export, where a segment sum becomes an O(H*W x bins) matrix).
+        reduction: how bins are summed, ``"gather"`` (default: gathers and sums only, the fastest on
+            CPU, XLA- and ONNX-friendly) or ``"segment_sum"`` (same sums, ``unsorted_segment_sum``).
         **kwargs: base layer keyword arguments (``name``, ``dtype``...).
 
     Input shape:
@@ -183,7 +180,7 @@ class AzimuthalIntegral(keras.layers.Layer):
     TensorShape([2, 43])
     """
 
-    def __init__(self, mode="centered", normalize=None, num_bins=None, reduction="segment_sum", **kwargs):
+    def __init__(self, mode="centered", normalize=None, num_bins=None, reduction="gather", **kwargs):
         kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         if mode not in spectral.MODES:
