@@ -1,0 +1,266 @@
+"""``export_detector`` and ``export_generator``: SavedModel + ONNX + metadata.json, written atomically."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+
+from upconv_tf.cli.common import write_json
+from upconv_tf.export import layout
+from upconv_tf.export.metadata import FILENAME, base_metadata
+from upconv_tf.export.onnx import OPSET, function_to_onnx
+
+FORMATS = ("saved_model", "onnx")
+
+
+@dataclasses.dataclass
+class ExportResult:
+    """Paths written by an export (``None`` for a format that was not asked for) and the metadata."""
+
+    saved_model: str | None
+    onnx: str | None
+    metadata: dict
+    version: int | None
+
+
+def _image_size(image_size):
+    if isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool):
+        return int(image_size), int(image_size)
+    if (isinstance(image_size, (tuple, list)) and len(image_size) == 2
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in image_size)):
+        return int(image_size[0]), int(image_size[1])
+    raise ValueError(f"`image_size` must be an integer or (height, width). Received: image_size={image_size!r}")
+
+
+def _check_formats(formats):
+    formats = tuple(formats)
+    if not formats or any(f not in FORMATS for f in formats):
+        raise ValueError(f"`formats` must be a non-empty subset of {FORMATS}. Received: formats={formats!r}")
+    return formats
+
+
+def _write(save_saved_model, save_onnx, metadata, out_dir, name, version, root, formats):
+    """Stage and commit both formats with their metadata, in the bundle or the repository layout."""
+    formats = _check_formats(formats)
+    if out_dir is None:
+        layout.check_name(name)
+        root = os.fspath(root)
+        if version is None:
+            version = layout.next_version(root, name)
+        elif isinstance(version, bool) or not isinstance(version, (int, np.integer)) or version < 1:
+            raise ValueError(f"`version` must be an integer >= 1. Received: version={version!r}")
+        version = int(version)
+        saved_model_dir = os.path.join(root, layout.SAVED_MODELS, name, str(version))
+        onnx_dir = os.path.join(root, layout.ONNX_ROOT, name, str(version))
+        for folder in (saved_model_dir, onnx_dir):
+            if os.path.exists(folder):
+                raise ValueError(f"{folder} already exists: versions are never overwritten; "
+                                 f"pick another `version` or leave it out for the next one")
+    else:
+        saved_model_dir = os.path.join(out_dir, layout.SAVED_MODEL_DIR)
+        onnx_dir = os.fspath(out_dir)
+    metadata = dict(metadata, name=name, version=version)
+    result = ExportResult(None, None, metadata, version)
+    with layout.Staging() as staging:
+        if "saved_model" in formats:
+            folder = staging.folder(saved_model_dir)
+            save_saved_model(folder)
+            write_json(metadata, os.path.join(folder, FILENAME))
+            result.saved_model = saved_model_dir
+        if "onnx" in formats:
+            onnx_path = os.path.join(onnx_dir, layout.ONNX_FILE)
+            if out_dir is None:
+                folder = staging.folder(onnx_dir)
+                save_onnx(os.path.join(folder, layout.ONNX_FILE))
+                write_json(metadata, os.path.join(folder, FILENAME))
+            else:
+                save_onnx(staging.file(onnx_path))
+                write_json(metadata, staging.file(os.path.join(onnx_dir, FILENAME)))
+            result.onnx = onnx_path
+        staging.commit()
+    return result
+
+
+def _save_function(function, path):
+    """SavedModel of a ``tf.function`` (no variables: the detector's parameters are graph constants)."""
+    import tensorflow as tf
+
+    module = tf.Module()
+    module.serve = function
+    tf.saved_model.save(module, path, signatures={"serving_default": function.get_concrete_function()})
+
+
+def export_detector(detector, out_dir=None, *, image_size, name="spectral-detector", version=None, channels=3,
+                    metadata=None, root=".", formats=FORMATS, opset=OPSET, compute_dtype="float64") -> ExportResult:
+    """Export a fitted :class:`upconv_tf.detection.SpectralDetector` as one graph, images -> P(generated).
+
+    Input ``images``: float32 ``(N, H, W, channels)`` in [0, 1] (as the loaders give; RGB, gray or RGBA).
+    Output ``probability``: float32 ``(N,)``, equal to ``detector.predict_proba(images)[:, 1]``.
+
+    Args:
+        detector: a fitted SpectralDetector (svm, logreg or kmeans).
+        out_dir: bundle folder (``out_dir/saved_model/``, ``out_dir/model.onnx``, ``out_dir/metadata.json``);
+            None writes the repository layout under ``root`` (``saved_models/<name>/<version>/`` and
+            ``export/<name>/<version>/``).
+        image_size: H x W of the exported model (int or (H, W)); fixed per model. Other sizes are fine
+            to train on: the profile is resampled to the detector's ``num_bins_``.
+        name: model name in the repository layout.
+        version: version number (repository layout only); None takes the next one.
+        channels: 1, 3 or 4.
+        metadata: extra keys for metadata.json, e.g. ``{"training_data": {...}, "metrics": {...}}``.
+        root: repository root for the layout.
+        formats: ``("saved_model", "onnx")`` or a subset.
+        opset: ONNX opset (>= 17).
+        compute_dtype: precision inside the graph, ``"float64"`` (default; probabilities within ~1e-7 of
+            scikit-learn) or ``"float32"`` (faster; float32 FFT rounding moves them by up to ~1e-3).
+
+    Returns:
+        :class:`ExportResult`.
+
+    Example:
+
+    >>> result = export_detector(detector, "out/", image_size=64)  # doctest: +SKIP
+    >>> OnnxDetector(result.onnx).predict_proba(images)[:, 1]  # doctest: +SKIP
+    """
+    from upconv_tf import spectral
+    from upconv_tf.export.graph import REDUCTION, check_fitted, detector_function
+
+    check_fitted(detector)
+    height, width = _image_size(image_size)
+    function = detector_function(detector, height, width, channels, compute_dtype)
+    classifier = {"kind": detector.classifier, "classes": np.asarray(detector.classes_).tolist(),
+                  "probability": _PROBABILITY[detector.classifier]}
+    params = detector.get_params() if hasattr(detector, "get_params") else {}
+    classifier["params"] = {k: v for k, v in params.items() if isinstance(v, (int, float, str, bool, type(None)))}
+    if detector.classifier == "kmeans":
+        classifier["fake_cluster"] = int(detector.fake_cluster_)
+    if detector.classifier == "svm":
+        classifier["support_vectors"] = int(len(detector.classifier_.support_vectors_))
+        classifier["calibration"] = [float(v) for v in detector.calibration_]
+    data = base_metadata(
+        "detector", name, version,
+        inputs={"name": "images", "shape": [None, height, width, channels], "dtype": "float32", "range": [0, 1],
+                "description": "image batch, values in [0, 1] (as upconv_tf.datasets loads them)"},
+        outputs={"name": "probability", "shape": [None], "dtype": "float32", "range": [0, 1],
+                 "description": "probability that each image is generated"},
+        extra={"spectral": {"mode": detector.mode, "normalize": detector.normalize,
+                            "num_bins": int(detector.num_bins_),
+                            "native_bins": spectral.num_bins(height, width, detector.mode),
+                            "reduction": REDUCTION, "compute_dtype": compute_dtype},
+               "classifier": classifier, "onnx": {"opset": int(opset)}},
+    )
+    data.update(metadata or {})
+
+    def save_onnx(path):
+        function_to_onnx(function, function.input_signature, path, ["probability"], opset)
+
+    return _write(lambda path: _save_function(function, path), save_onnx, data, out_dir, name, version, root,
+                  formats)
+
+
+_PROBABILITY = {
+    "logreg": "sigmoid(coef . scaled + intercept)",
+    "svm": "Platt sigmoid 1 / (1 + exp(-(a d + b))) of the RBF decision d, (a, b) = calibration",
+    "kmeans": "d_real / (d_real + d_fake), Euclidean distances of the scaled features to the cluster centres",
+}
+
+
+def _generator_model(model):
+    """The Keras model to export: ``model.generator`` for a GAN wrapper, else ``model`` itself."""
+    import keras
+
+    inner = getattr(model, "generator", None)
+    if isinstance(inner, keras.Model):
+        model = inner
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"`model` must be a Keras model (a generator, SpectralGAN or SpectralAutoencoder). "
+                         f"Received: {type(model).__name__}")
+    for layer in model._flatten_layers(include_self=False):
+        policy = getattr(layer, "dtype_policy", None)
+        if policy is not None and getattr(policy, "compute_dtype", "float32") not in ("float32", None):
+            raise ValueError(f"ONNX export needs a float32 dtype policy; layer {layer.name!r} computes in "
+                             f"{policy.compute_dtype}. Rebuild the model under keras.config.set_dtype_policy"
+                             f"('float32') and copy the weights.")
+    return model
+
+
+def _input_shape(model, input_shape):
+    """(None, ...) input shape: given, or the functional model's, or an auto-encoder's image size."""
+    try:
+        inputs = model.inputs  # functional models; subclassed ones have none
+    except AttributeError:
+        inputs = None
+    if input_shape is not None:
+        shape = tuple(input_shape)
+    elif inputs:
+        shape = tuple(inputs[0].shape[1:])
+    elif isinstance(getattr(model, "image_size", None), int):  # SpectralAutoencoder
+        shape = (model.image_size, model.image_size, 3)
+    else:
+        raise ValueError(f"Cannot tell the input shape of {model.name}; pass `input_shape` (without the batch).")
+    if not shape or not all(isinstance(d, (int, np.integer)) and d > 0 for d in shape):
+        raise ValueError(f"`input_shape` must be fixed positive sizes without the batch. Received: {shape}")
+    return [None] + [int(d) for d in shape]
+
+
+def export_generator(model, out_dir=None, *, name="generator", version=None, metadata=None, root=".",
+                     formats=FORMATS, opset=OPSET, output_range=(-1, 1), input_shape=None) -> ExportResult:
+    """Export a generator (latent -> image) or an auto-encoder (image -> image) as SavedModel and ONNX.
+
+    The SavedModel comes from ``keras.export.ExportArchive`` with a ``serving_default`` signature: input
+    ``latent`` (N, latent_dim) for a generator or ``images`` (N, H, W, C) for an auto-encoder, output
+    ``images`` (``reconstruction`` for an auto-encoder), in the tanh range [-1, 1] for the package's
+    models (``(x + 1) / 2`` gives [0, 1]).
+
+    Args:
+        model: a built Keras model, or an object with a ``generator`` Keras model (SpectralGAN).
+        out_dir, name, version, metadata, root, formats, opset: as :func:`export_detector`.
+        output_range: value range of the output, recorded in metadata.json.
+        input_shape: input shape without the batch; by default the functional model's, or
+            ``(image_size, image_size, 3)`` for a SpectralAutoencoder.
+
+    Returns:
+        :class:`ExportResult`.
+
+    Example:
+
+    >>> export_generator(build_generator(size=32, latent_dim=16), "out/")  # doctest: +SKIP
+    """
+    import keras
+    import tensorflow as tf
+
+    model = _generator_model(model)
+    in_shape = _input_shape(model, input_shape)
+    probe = model(np.zeros([1] + in_shape[1:], np.float32), training=False)
+    out_shape = [None] + [int(d) for d in probe.shape[1:]]
+    # An auto-encoder's output cannot share the name of its input ("images") in ONNX.
+    input_name, output_name = ("latent", "images") if len(in_shape) == 2 else ("images", "reconstruction")
+    signature = [tf.TensorSpec(in_shape, tf.float32, name=input_name)]
+
+    def forward(inputs):
+        return {output_name: tf.cast(model(inputs, training=False), tf.float32)}
+
+    function = tf.function(forward, input_signature=signature)
+
+    def save_saved_model(path):
+        archive = keras.export.ExportArchive()
+        archive.track(model)
+        archive.add_endpoint(name="serving_default", fn=forward, input_signature=signature)
+        archive.write_out(path, verbose=False)
+
+    def save_onnx(path):
+        function_to_onnx(function, signature, path, [output_name], opset)
+
+    config = {"class": type(model).__name__, "name": model.name, "parameters": int(model.count_params())}
+    data = base_metadata(
+        "generator", name, version,
+        inputs={"name": input_name, "shape": in_shape, "dtype": "float32",
+                "description": "latent vectors" if input_name == "latent" else "image batch"},
+        outputs={"name": output_name, "shape": out_shape, "dtype": "float32", "range": list(output_range),
+                 "description": "generated images"},
+        extra={"model": config, "onnx": {"opset": int(opset)}},
+    )
+    data.update(metadata or {})
+    return _write(save_saved_model, save_onnx, data, out_dir, name, version, root, formats)

@@ -1,0 +1,268 @@
+"""Run exported models: onnxruntime (:class:`OnnxDetector`, :class:`OnnxGenerator`) or the SavedModel
+through TensorFlow (:class:`SavedModelDetector`, :class:`SavedModelGenerator`), and
+:func:`load_predictor`, which picks the right one for a path.
+
+Every runner reads and validates the ``metadata.json`` beside the model first, checks input shapes
+against it, and runs in batches. ONNX runners use ``CUDAExecutionProvider`` when onnxruntime-gpu sees a
+GPU, else ``CPUExecutionProvider``; the one in use is the ``provider`` attribute and is logged.
+
+Example:
+
+>>> detector = load_predictor("saved_models/spectral-detector/1")  # doctest: +SKIP
+>>> detector.predict_proba(images)[:, 1]  # probability of "generated"  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+
+from upconv_tf.export import layout
+from upconv_tf.export.metadata import FILENAME, read_metadata
+
+logger = logging.getLogger("upconv_tf.inference")
+
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+
+
+def choose_providers(available=None) -> list:
+    """``[CUDA, CPU]`` when onnxruntime offers CUDA (onnxruntime-gpu), else ``[CPU]``."""
+    import onnxruntime
+
+    available = onnxruntime.get_available_providers() if available is None else available
+    return [CUDA, CPU] if CUDA in available else [CPU]
+
+
+def _onnx_paths(path):
+    """(model.onnx, metadata.json) for an .onnx file or a folder holding model.onnx."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        path = os.path.join(path, layout.ONNX_FILE)
+    if not os.path.isfile(path):
+        raise ValueError(f"{path}: no such ONNX file")
+    return path, os.path.join(os.path.dirname(path), FILENAME)
+
+
+class _Runner:
+    """Shared by the runners: metadata, shape checks, batching."""
+
+    kind = None
+    metadata: dict
+
+    def _check(self, inputs):
+        inputs = np.asarray(inputs)
+        if inputs.dtype.kind not in "biuf":
+            raise ValueError(f"`{self.input_name}` must hold real numbers. Received: dtype={inputs.dtype}")
+        expected = self.metadata["input"]["shape"]
+        if inputs.ndim == len(expected) - 1 and self.kind == "detector":
+            inputs = inputs[None]
+        if inputs.ndim != len(expected) or any(e is not None and e != g for e, g in zip(expected[1:],
+                                                                                     inputs.shape[1:])):
+            shape = "x".join("N" if d is None else str(d) for d in expected)
+            raise ValueError(f"`{self.input_name}` must have shape {shape} for this model "
+                             f"({self.source}). Received: shape={inputs.shape}")
+        return inputs.astype(np.float32, copy=False)
+
+    @property
+    def input_name(self):
+        return self.metadata["input"]["name"]
+
+    @property
+    def output_name(self):
+        return self.metadata["output"]["name"]
+
+    def run(self, inputs, batch_size: int = 32) -> np.ndarray:
+        """The model's output for ``inputs``, computed ``batch_size`` rows at a time."""
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
+        inputs = self._check(inputs)
+        if len(inputs) == 0:
+            return np.zeros((0,) + tuple(self.metadata["output"]["shape"][1:]), np.float32)
+        return np.concatenate([self._run(inputs[i:i + batch_size]) for i in range(0, len(inputs), batch_size)])
+
+
+class _DetectorMixin:
+    kind = "detector"
+
+    @property
+    def image_size(self):
+        """(H, W) of the images the model takes."""
+        return tuple(self.metadata["input"]["shape"][1:3])
+
+    def probability(self, images, batch_size: int = 32) -> np.ndarray:
+        """(N,) probability that each image is generated; ``images`` float32 (N, H, W, C) in [0, 1]."""
+        return self.run(images, batch_size)
+
+    def predict_proba(self, images, batch_size: int = 32) -> np.ndarray:
+        """(N, 2): P(real), P(generated), as ``SpectralDetector.predict_proba``."""
+        p = self.probability(images, batch_size).astype(np.float64)
+        return np.stack([1.0 - p, p], axis=1)
+
+    def predict(self, images, batch_size: int = 32) -> np.ndarray:
+        """1 (generated) where the probability is >= 0.5, else 0."""
+        return (self.probability(images, batch_size) >= 0.5).astype(np.int64)
+
+
+class _GeneratorMixin:
+    kind = "generator"
+
+    def generate(self, inputs, batch_size: int = 32) -> np.ndarray:
+        """Images for latent vectors (or input images, for an auto-encoder)."""
+        return self.run(inputs, batch_size)
+
+    def sample(self, count: int, seed=None, batch_size: int = 32) -> np.ndarray:
+        """``count`` images from standard-normal latent vectors (generators only)."""
+        shape = self.metadata["input"]["shape"]
+        if len(shape) != 2:
+            raise ValueError(f"{self.source} takes images, not latent vectors: use generate(images)")
+        latent = np.random.default_rng(seed).standard_normal((int(count), shape[1])).astype(np.float32)
+        return self.generate(latent, batch_size)
+
+
+class _Onnx(_Runner):
+    def __init__(self, path, providers=None):
+        import onnxruntime
+
+        self.path, metadata_path = _onnx_paths(path)
+        self.source = self.path
+        self.metadata = read_metadata(metadata_path, self.kind)
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        try:
+            self.session = onnxruntime.InferenceSession(self.path, options,
+                                                        providers=providers or choose_providers())
+        except Exception as error:  # onnxruntime raises its own exception types
+            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ValueError(f"{self.path}: not a usable ONNX model ({message})") from None
+        names = [i.name for i in self.session.get_inputs()], [o.name for o in self.session.get_outputs()]
+        if names != ([self.input_name], [self.output_name]):
+            raise ValueError(f"{self.path}: inputs/outputs {names} do not match {metadata_path} "
+                             f"({self.input_name!r} -> {self.output_name!r})")
+        self.provider = self.session.get_providers()[0]
+        logger.info("%s: onnxruntime on %s", self.path, self.provider)
+
+    def _run(self, batch):
+        return self.session.run([self.output_name], {self.input_name: batch})[0]
+
+
+class _SavedModel(_Runner):
+    provider = "tensorflow"
+
+    def __init__(self, path):
+        import tensorflow as tf
+
+        self.path = os.fspath(path)
+        self.source = self.path
+        if not os.path.isfile(os.path.join(self.path, "saved_model.pb")):
+            raise ValueError(f"{self.path}: not a SavedModel folder (no saved_model.pb)")
+        self.metadata = read_metadata(os.path.join(self.path, FILENAME), self.kind)
+        try:
+            loaded = tf.saved_model.load(self.path)
+            self._function = loaded.signatures["serving_default"]
+        except (KeyError, OSError, ValueError, tf.errors.OpError) as error:
+            raise ValueError(f"{self.path}: not a usable SavedModel ({str(error).splitlines()[0]})") from None
+        self._loaded = loaded
+        logger.info("%s: TensorFlow SavedModel", self.path)
+
+    def _run(self, batch):
+        return self._function(**{self.input_name: batch})[self.output_name].numpy()
+
+
+class OnnxDetector(_DetectorMixin, _Onnx):
+    """An exported detector (``model.onnx`` + ``metadata.json``) on onnxruntime.
+
+    Args:
+        path: the ``.onnx`` file or the folder that holds ``model.onnx``.
+        providers: onnxruntime execution providers; default :func:`choose_providers`.
+
+    Attributes:
+        provider: the execution provider in use (``"CUDAExecutionProvider"`` or ``"CPUExecutionProvider"``).
+        metadata: the validated metadata.json.
+
+    Example:
+
+    >>> OnnxDetector("export/spectral-detector/1").predict_proba(images)[:, 1]  # doctest: +SKIP
+    """
+
+
+class OnnxGenerator(_GeneratorMixin, _Onnx):
+    """An exported generator or auto-encoder on onnxruntime (see :class:`OnnxDetector`).
+
+    Example:
+
+    >>> OnnxGenerator("export/generator/1").sample(4, seed=0).shape  # doctest: +SKIP
+    (4, 64, 64, 3)
+    """
+
+
+class SavedModelDetector(_DetectorMixin, _SavedModel):
+    """An exported detector SavedModel (with metadata.json) through TensorFlow; same API as OnnxDetector."""
+
+
+class SavedModelGenerator(_GeneratorMixin, _SavedModel):
+    """An exported generator SavedModel through TensorFlow; same API as OnnxGenerator."""
+
+
+def _latest_version(folder):
+    found = layout.versions(folder)
+    return os.path.join(folder, str(found[-1])) if found else None
+
+
+def load_predictor(path, backend: str = "auto"):
+    """An object with ``predict_proba(images)`` for any detector a user may point at.
+
+    Args:
+        path: an ``.onnx`` file; a SavedModel folder (``saved_model.pb`` + metadata.json); a folder holding
+            ``model.onnx``; the folder ``upconv-tf detector train`` wrote (its scikit-learn detector, or
+            with ``backend`` its ``saved_model/`` or ``model.onnx``); or a model folder of the repository
+            layout (``saved_models/<name>`` or ``export/<name>``: the highest version).
+        backend: ``"auto"``, ``"sklearn"``, ``"savedmodel"`` or ``"onnx"``.
+
+    Returns:
+        :class:`OnnxDetector`, :class:`SavedModelDetector` or a ``SpectralDetector``.
+    """
+    backends = ("auto", "sklearn", "savedmodel", "onnx")
+    if backend not in backends:
+        raise ValueError(f"`backend` must be one of {backends}. Received: backend={backend!r}")
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise ValueError(f"{path}: no such file or folder")
+    if os.path.isfile(path):
+        if backend not in ("auto", "onnx"):
+            raise ValueError(f"{path}: a file can only be an ONNX model, not backend={backend!r}")
+        return OnnxDetector(path)
+    has = lambda *parts: os.path.exists(os.path.join(path, *parts))  # noqa: E731
+    if has("saved_model.pb") and backend in ("auto", "savedmodel"):
+        return SavedModelDetector(path)
+    if has(layout.ONNX_FILE) and backend == "onnx":
+        return OnnxDetector(path)
+    if has(layout.SAVED_MODEL_DIR, "saved_model.pb") and backend == "savedmodel":
+        return SavedModelDetector(os.path.join(path, layout.SAVED_MODEL_DIR))
+    if backend in ("auto", "sklearn") and not has("saved_model.pb"):
+        try:
+            from upconv_tf.detection import load_detector
+        except ImportError:
+            load_detector = None
+        if load_detector is not None and _is_detector_folder(path):
+            return load_detector(path)
+    if backend == "auto":
+        if has(layout.ONNX_FILE):
+            return OnnxDetector(path)
+        latest = _latest_version(path)
+        if latest is not None:
+            return load_predictor(latest, backend)
+    raise ValueError(f"{path}: no {'' if backend == 'auto' else backend + ' '}detector found (expected an .onnx "
+                     f"file, a SavedModel, model.onnx or a folder written by `upconv-tf detector train`)")
+
+
+def _is_detector_folder(path) -> bool:
+    """True when ``path`` holds a scikit-learn detector saved by upconv_tf.detection (no pickle)."""
+    from upconv_tf import detection
+
+    probe = getattr(detection, "is_detector_folder", None)
+    if probe is not None:
+        return bool(probe(path))
+    return any(name.endswith((".json", ".npz")) and name != FILENAME for name in os.listdir(path))
