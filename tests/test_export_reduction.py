@@ -16,7 +16,8 @@ def test_gather_equals_segment_sum(rng, mode, size):
     segment = azimuthal_integral(images, mode, reduction="segment_sum").numpy()
     gather = azimuthal_integral(images, mode, reduction="gather").numpy()
     scale = np.abs(segment).max()
-    np.testing.assert_allclose(gather, segment, rtol=0, atol=1e-6 * scale)
+    # float32: each is within ~1e-6 (relative) of the float64 result, so they may differ by twice that.
+    np.testing.assert_allclose(gather, segment, rtol=0, atol=5e-6 * scale)
     exact = azimuthal_integral(images.astype(np.float64), mode, reduction="gather").numpy()
     np.testing.assert_allclose(exact, spectral.azimuthal_integral(images, mode), rtol=1e-10, atol=1e-10)
 
