@@ -81,6 +81,10 @@ class PipelineConfig:
         params["normalize"] = None if self.normalize == "none" else self.normalize
         return params
 
+    def trainer_config(self) -> dict:
+        """The Trainer's ``custom_config``: detector parameters and the input size policy it was trained for."""
+        return {"detector": self.detector_params(), "input": {"size": self.image_size, "policy": self.size_policy}}
+
     # ------------------------------------------------------------------------------------ overrides
     def replace(self, **changes) -> "PipelineConfig":
         unknown = sorted(set(changes) - {field.name for field in dataclasses.fields(self)})

@@ -30,6 +30,7 @@ def parse_args(argv=None):
                         help="override a configs.PipelineConfig field (repeatable)")
     parser.add_argument("--no-cache", action="store_true", help="run every step even if its inputs are unchanged")
     parser.add_argument("--summary", help="write the run summary JSON here (default OUTPUT_ROOT/last_run.json)")
+    parser.add_argument("--verbose", action="store_true", help="log TFX's progress (INFO) to stderr")
     return parser.parse_args(argv)
 
 
@@ -95,7 +96,8 @@ def main(argv=None) -> int:
     except ValueError as error:
         print(f"local_runner: error: {error}", file=sys.stderr)
         return 1
-    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger().setLevel(logging.INFO if args.verbose else logging.WARNING)
+    logging.getLogger("apache_beam").setLevel(logging.WARNING)
     from tfx import v1 as tfx
 
     from tfx_pipeline.pipeline import create_pipeline
@@ -113,14 +115,14 @@ def main(argv=None) -> int:
         beam_pipeline_args=["--direct_num_workers=1"],
     ))
     summary = summarize_last_run(config.metadata_path, config.pipeline_name)
-    summary["seconds"] = round(time.perf_counter() - start, 1)
+    summary["pipeline_seconds"] = round(time.perf_counter() - start, 1)
     summary["config"] = config.as_dict()
     path = args.summary or os.path.join(config.output_root, "last_run.json")
     from upconv_tf.cli.common import write_json
 
     write_json(summary, path)
     print(json.dumps({k: summary[k] for k in ("run_id", "blessed", "pushed", "pushed_version", "candidate",
-                                              "baseline", "seconds")}))
+                                              "baseline", "pipeline_seconds")}))
     print("steps: " + ", ".join(f"{node}={step['state']}" for node, step in summary["steps"].items()))
     return 0
 

@@ -71,7 +71,7 @@ def create_pipeline(
         run_fn=run_fn,
         examples=features.outputs["features"],
         schema=schema_gen.outputs["schema"],
-        custom_config=config.detector_params(),
+        custom_config=config.trainer_config(),
     )
     model_resolver = tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,

@@ -16,7 +16,8 @@
 # in UPCONV_TFX_BIND (colon-separated; each appears at the same path inside). Mounts live in a private mount
 # namespace (unshare -m) and vanish when the command ends, even if it is killed.
 #
-# Environment: UPCONV_TFX_ROOT, UPCONV_TFX_BIND, UPCONV_TFX_MIRROR (a Debian mirror URL; default: the first
+# Environment: UPCONV_TFX_ROOT, UPCONV_TFX_BIND, UPCONV_TFX_PYTHONPATH (prepended to the repository on
+# PYTHONPATH, e.g. for your own run_fn module; bind its folder too), UPCONV_TFX_MIRROR (a Debian mirror URL; default: the first
 # of deb.debian.org and the host's apt sources that answers), TFX_VERSION (default 1.21.0).
 # Passed into the root: PIP_*, UPCONV_*, TF_CPP_MIN_LOG_LEVEL, CI. Timings are printed as `[debian13] ...`.
 set -euo pipefail
@@ -151,7 +152,7 @@ in_root() {
         exec chroot "$root" "$@"
     ' in_root "$ROOT" "${#binds[@]}" "${binds[@]}" "${#ro[@]}" "${ro[@]}" \
         /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH="$VENV/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-        PYTHONPATH="$REPO" UPCONV_IN_DEBIAN13=1 "${envs[@]}" \
+        PYTHONPATH="${UPCONV_TFX_PYTHONPATH:+$UPCONV_TFX_PYTHONPATH:}$REPO" UPCONV_IN_DEBIAN13=1 "${envs[@]}" \
         /bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$cwd" "$@"
 }
 

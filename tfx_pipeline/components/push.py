@@ -12,6 +12,23 @@ ModelBlessing = tfx.types.standard_artifacts.ModelBlessing
 PushedModel = tfx.types.standard_artifacts.PushedModel
 
 
+def published_version(serving_root: str, model_name: str, model_uri: str):
+    """Version of ``model_name`` in the layout that was published from the Model artifact ``model_uri``."""
+    from upconv_tf.export import read_metadata
+    from upconv_tf.export.layout import SAVED_MODELS, versions
+    from upconv_tf.export.metadata import FILENAME
+
+    folder = os.path.join(serving_root, SAVED_MODELS, model_name)
+    for version in reversed(versions(folder)):
+        try:
+            metadata = read_metadata(os.path.join(folder, str(version), FILENAME))
+        except (OSError, ValueError):
+            continue
+        if metadata.get("tfx", {}).get("model_artifact") == model_uri:
+            return version
+    return None
+
+
 @tfx.dsl.components.component
 def DetectorPusher(
     model: tfx.dsl.components.InputArtifact[Model],
@@ -32,6 +49,14 @@ def DetectorPusher(
     if model_blessing.get_int_custom_property("blessed") != 1:
         pushed_model.set_int_custom_property("pushed", 0)
         logging.info("model %s is not blessed: nothing pushed", model.uri)
+        return
+    existing = published_version(serving_root, model_name, model.uri)
+    if existing is not None:
+        # The last blessed model blessed again (an unchanged pipeline whose cache was bypassed): it is
+        # already published, a second copy would only add a version.
+        pushed_model.set_int_custom_property("pushed", 0)
+        pushed_model.set_int_custom_property("already_pushed_version", existing)
+        logging.info("model %s is already published as version %d", model.uri, existing)
         return
     training = {}
     training_path = os.path.join(model.uri, "Format-Serving", TRAINING_FILE)

@@ -3,7 +3,8 @@
 The Trainer gets the ``SpectralFeatures`` examples; their ``profile`` feature is exactly the detector's
 feature step with the same (mode, normalize, num_bins), so the detector is fitted on the profiles
 (``SpectralDetector.fit`` accepts precomputed features) and still predicts from images afterwards.
-``custom_config`` holds the detector's parameters (``configs.PipelineConfig.detector_params``).
+``custom_config`` is ``{"detector": SpectralDetector parameters, "input": {"size", "policy"}}``
+(``configs.PipelineConfig.trainer_config``).
 
 The model folder (``fn_args.serving_model_dir``) holds the fitted detector in upconv_tf's pickle-free
 detector format (:func:`save_model` / :func:`load_model`) and ``training.json``.
@@ -21,13 +22,12 @@ DETECTOR_DIR = "detector"
 TRAINING_FILE = "training.json"
 
 
-def save_model(detector, model_dir: str) -> str:
-    """Write a fitted detector into ``model_dir/detector`` (upconv_tf's pickle-free format)."""
+def save_model(detector, model_dir: str, metadata=None) -> str:
+    """Write a fitted detector into ``model_dir/detector`` (upconv_tf's pickle-free format, so
+    ``upconv-tf detect --model MODEL_DIR/detector`` works on it too)."""
     from upconv_tf.detection import save_detector
 
-    path = os.path.join(model_dir, DETECTOR_DIR)
-    save_detector(detector, path)
-    return path
+    return save_detector(detector, os.path.join(model_dir, DETECTOR_DIR), metadata=metadata)
 
 
 def load_model(model_dir: str):
@@ -54,7 +54,8 @@ def run_fn(fn_args):
     from tfx_pipeline.components import records as rec
     from upconv_tf.detection import SpectralDetector
 
-    params = dict(fn_args.custom_config or {})
+    config = dict(fn_args.custom_config or {})
+    params = dict(config.get("detector", {}))
     train_x, train_y = profiles_and_labels(rec.read_records(fn_args.train_files))
     eval_x, eval_y = profiles_and_labels(rec.read_records(fn_args.eval_files))
     detector = SpectralDetector(**params).fit(train_x, train_y)
@@ -68,7 +69,8 @@ def run_fn(fn_args):
         "eval_roc_auc": float(roc_auc_score(eval_y, probability)),
     }
     os.makedirs(fn_args.serving_model_dir, exist_ok=True)
-    save_model(detector, fn_args.serving_model_dir)
+    save_model(detector, fn_args.serving_model_dir,
+               metadata={"input": config.get("input", {}), "training": {k: v for k, v in report.items() if k != "params"}})
     for folder in {fn_args.serving_model_dir, fn_args.model_run_dir}:
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(folder, TRAINING_FILE), "w") as handle:
