@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench experiments clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || { $(PYTHON) -m pip install --user virtualenv && $(PYTHON) -m virtualenv $(VENV); }
@@ -26,6 +26,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# The paper's experiments on the bundled photos (default CPU budget, ~15-25 min on 2 cores), then docs/RESULTS.md.
+experiments: $(STAMP)
+	$(PY) experiments/run_all.py
 
 clean:
 	rm -rf demo_output .pytest_cache

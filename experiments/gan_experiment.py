@@ -1,0 +1,137 @@
+"""GAN experiment (Durall et al., CVPR 2020, Fig. 1, 11, 13): DCGAN and LSGAN, transposed-convolution
+baseline vs spectral regularisation (spectral loss + the paper's last unit: nearest x2 and 3 x 5x5 convs).
+
+Each generator trains on crops of the 16 bundled photos with the reference setting (Adam 2e-4, betas 0.5 /
+0.999, batch 64, lambda = 2 for DCGAN and 0.5 for LSGAN), then 8-bit samples are compared with real crops
+(another draw): spectral distance, LFD, high-frequency power gap, decay exponent. FID is not computed: it
+needs Inception weights, which cannot be downloaded here.
+
+Run: ``python experiments/gan_experiment.py`` (default CPU budget, 32 px), ``--full`` (128 px, for a GPU),
+``--smoke``. Trained generators go to ``experiments/work/<name>/generator.keras`` (reused by
+``detection_experiment.py``); results to ``docs/results/gan.json`` and ``gan_*.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+import common
+
+BUDGET = {
+    "smoke": dict(size=32, dim=8, train=128, epochs=1, batch=64, samples=64, latent=64),
+    "default": dict(size=32, dim=32, train=1536, epochs=10, batch=64, samples=512, latent=128),
+    "full": dict(size=128, dim=32, train=20000, epochs=50, batch=64, samples=2000, latent=128),
+}
+# name -> (loss, last up-sampling, convolutions after it, spectral weight)
+GENERATORS = {
+    "dcgan-transconv": ("dcgan", "transconv", 0, 0.0),
+    "dcgan-spectral": ("dcgan", "nearest", 3, 2.0),
+    "lsgan-transconv": ("lsgan", "transconv", 0, 0.0),
+    "lsgan-spectral": ("lsgan", "nearest", 3, 0.5),
+    # Chandrasegaran et al. (CVPR 2021): only the last layer changes, no spectral loss.
+    "dcgan-N.1.5": ("dcgan", "nearest", 1, 0.0),
+    "dcgan-B.1.5": ("dcgan", "bilinear", 1, 0.0),
+    "dcgan-Z.1.5": ("dcgan", "zero", 1, 0.0),
+}
+PAPER_GAN = ("dcgan-transconv", "dcgan-spectral", "lsgan-transconv", "lsgan-spectral")
+PAPER = {"dcgan-transconv": "too much HF", "lsgan-transconv": "too much HF",
+         "dcgan-spectral": "matches", "lsgan-spectral": "matches"}
+
+
+def generator_path(work, budget_name, name):
+    return os.path.join(work, budget_name, name, "generator.keras")
+
+
+def train_generator(name, budget, seed, path):
+    """Train one generator of :data:`GENERATORS`; save it (atomically) to ``path``; return (model, seconds)."""
+    from upconv_tf.models import SpectralGAN, build_discriminator, build_generator, save_model
+
+    loss, upsampling, correction, weight = GENERATORS[name]
+    common.setup(seed)
+    real = common.real_crops(budget["size"], budget["train"], seed).images * 2.0 - 1.0
+    generator = build_generator(budget["size"], latent_dim=budget["latent"], upsampling=upsampling,
+                                correction=correction, kernel_size=5, dim=budget["dim"])
+    discriminator = build_discriminator(budget["size"], norm="batch", dim=budget["dim"])
+    gan = SpectralGAN(generator, discriminator, loss=loss, spectral_weight=weight, seed=seed)
+    gan.compile()
+    started = time.time()
+    history = gan.fit(real, batch_size=budget["batch"], epochs=budget["epochs"], shuffle=True, verbose=0)
+    seconds = time.time() - started
+    save_model(generator, path)
+    last = {key: float(values[-1]) for key, values in history.history.items()}
+    common.log(f"  trained {name} in {seconds:.0f} s ({budget['epochs']} epochs); last losses {last}")
+    return generator, seconds
+
+
+def ensure_generator(name, args, budget):
+    """The trained generator ``name`` from the work folder, training it first when it is missing."""
+    from upconv_tf.models import load_generator
+
+    path = generator_path(args.work, args.budget, name)
+    if os.path.exists(path):
+        return load_generator(path), None
+    return train_generator(name, budget, args.seed, path)
+
+
+def sample(generator, count, seed, batch=64):
+    """8-bit samples in [0, 1] (the audit command's sampler)."""
+    from upconv_tf.cli.audit import sample_generator
+
+    return sample_generator(generator, count, seed, batch)
+
+
+def save_grid(images, path, columns=8):
+    from upconv_tf.datasets import save_png
+
+    rows = len(images) // columns
+    images = images[: rows * columns]
+    size = images.shape[1]
+    grid = images.reshape(rows, columns, size, size, 3).transpose(0, 2, 1, 3, 4).reshape(rows * size, columns * size, 3)
+    save_png(grid, path)
+
+
+def evaluate(names, args, budget, run, real):
+    """Metrics rows and samples of each generator in ``names``."""
+    rows, samples = [], {}
+    for name in names:
+        generator, seconds = ensure_generator(name, args, budget)
+        images = sample(generator, budget["samples"], args.seed + 1)
+        samples[name] = images
+        loss, upsampling, correction, weight = GENERATORS[name]
+        row = dict(common.metric_row(real, images), generator=name, loss=loss, upsampling=upsampling,
+                   correction=correction, spectral_weight=weight,
+                   train_seconds=None if seconds is None else round(seconds, 1))
+        row["hf"] = common.hf_reading(row["high_frequency_gap_db"])
+        rows.append(row)
+        save_grid(images[:32], run.path(f"gan_samples_{name}.png"))
+        common.log(f"  {name:16s} spectral distance {row['spectral_distance']:.4f}  LFD "
+                   f"{row['log_frequency_distance']:.3f}  HF gap {row['high_frequency_gap_db']:+.2f} dB ({row['hf']})  "
+                   f"decay {row['decay_exponent_fake']:.2f} vs real {row['decay_exponent_real']:.2f}")
+    return rows, samples
+
+
+def main():
+    args = common.parser(__doc__.splitlines()[0]).parse_args()
+    run = common.Run("gan", args)
+    budget = BUDGET[args.budget]
+    common.log(f"GAN experiment ({args.budget}): {budget['size']} px, dim {budget['dim']}, {budget['train']} "
+               f"real crops, {budget['epochs']} epochs of batch {budget['batch']}")
+    real = common.real_crops(budget["size"], budget["samples"], args.seed + 7).images
+    held_out = common.real_crops(budget["size"], budget["samples"], args.seed + 8).images
+    reference = dict(common.metric_row(real, held_out), generator="real (another draw of crops)", loss="-",
+                     upsampling="-", correction=0, spectral_weight=0.0, train_seconds=None)
+    reference["hf"] = common.hf_reading(reference["high_frequency_gap_db"])
+    rows, samples = evaluate(PAPER_GAN, args, budget, run, real)
+    for loss in ("dcgan", "lsgan"):
+        sets = {"real": real, **{f"{n}": samples[n] for n in PAPER_GAN if n.startswith(loss)}}
+        common.plot(sets, run.path(f"gan_{loss}.png"), f"{loss.upper()} spectra ({budget['size']} px)")
+    run.save({"budget_settings": budget, "paper": PAPER, "rows": [reference] + rows,
+              "plots": ["gan_dcgan.png", "gan_lsgan.png"] + [f"gan_samples_{n}.png" for n in PAPER_GAN],
+              "fid": "not computed: FID needs Inception-v3 weights, which cannot be downloaded offline"})
+
+
+if __name__ == "__main__":
+    main()
