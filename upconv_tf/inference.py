@@ -105,6 +105,14 @@ class _DetectorMixin:
         """1 (generated) where the probability is >= 0.5, else 0."""
         return (self.probability(images, batch_size) >= 0.5).astype(np.int64)
 
+    def input_settings(self) -> dict:
+        """How files must be loaded for this model: ``{"size": side, "policy": ...}`` (square models)."""
+        height, width = self.image_size
+        if height != width:
+            raise ValueError(f"{self.source}: takes {height} x {width} images; file loading handles square sizes")
+        policy = self.metadata.get("preprocessing", {}).get("policy", "center-crop")
+        return {"size": height, "policy": "center-crop" if policy == "none" else policy}
+
 
 class _GeneratorMixin:
     kind = "generator"
@@ -241,13 +249,10 @@ def load_predictor(path, backend: str = "auto"):
         return OnnxDetector(path)
     if has(layout.SAVED_MODEL_DIR, "saved_model.pb") and backend == "savedmodel":
         return SavedModelDetector(os.path.join(path, layout.SAVED_MODEL_DIR))
-    if backend in ("auto", "sklearn") and not has("saved_model.pb"):
-        try:
-            from upconv_tf.detection import load_detector
-        except ImportError:
-            load_detector = None
-        if load_detector is not None and _is_detector_folder(path):
-            return load_detector(path)
+    if backend in ("auto", "sklearn") and _is_detector_folder(path):
+        from upconv_tf.detection import load_detector
+
+        return load_detector(path)
     if backend == "auto":
         if has(layout.ONNX_FILE):
             return OnnxDetector(path)
@@ -259,10 +264,7 @@ def load_predictor(path, backend: str = "auto"):
 
 
 def _is_detector_folder(path) -> bool:
-    """True when ``path`` holds a scikit-learn detector saved by upconv_tf.detection (no pickle)."""
-    from upconv_tf import detection
+    """True when ``path`` holds a scikit-learn detector saved by :mod:`upconv_tf.detection` (no pickle)."""
+    from upconv_tf.detection.persistence import JSON_NAME
 
-    probe = getattr(detection, "is_detector_folder", None)
-    if probe is not None:
-        return bool(probe(path))
-    return any(name.endswith((".json", ".npz")) and name != FILENAME for name in os.listdir(path))
+    return os.path.isfile(os.path.join(path, JSON_NAME))
