@@ -1,5 +1,28 @@
-"""Losses: the spectral BCE term (and the GAN losses it is added to)."""
+"""Losses: the spectral BCE term and the GAN losses it is added to."""
 
+from upconv_tf.losses.gan import (
+    PENALTY_WEIGHT,
+    dcgan_discriminator_loss,
+    dcgan_generator_loss,
+    dragan_penalty,
+    lsgan_discriminator_loss,
+    lsgan_generator_loss,
+    wasserstein_discriminator_loss,
+    wasserstein_generator_loss,
+    wasserstein_gradient_penalty,
+)
 from upconv_tf.losses.spectral import SpectralBCE, spectral_bce
 
-__all__ = ["SpectralBCE", "spectral_bce"]
+__all__ = [
+    "PENALTY_WEIGHT",
+    "SpectralBCE",
+    "dcgan_discriminator_loss",
+    "dcgan_generator_loss",
+    "dragan_penalty",
+    "lsgan_discriminator_loss",
+    "lsgan_generator_loss",
+    "spectral_bce",
+    "wasserstein_discriminator_loss",
+    "wasserstein_generator_loss",
+    "wasserstein_gradient_penalty",
+]

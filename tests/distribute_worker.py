@@ -1,0 +1,130 @@
+"""Subprocess helper for tests/test_distribute.py (devices must be configured before TF starts).
+
+``python distribute_worker.py local OUT KINDS``
+    splits the CPU into 2 logical devices, then for each kind trains the same tiny model from the same
+    initial weights on one device (default strategy) and under ``MirroredStrategy`` over the 2 devices,
+    and writes ``OUT/<kind>_init.npz``, ``OUT/<kind>_single.npz``, ``OUT/<kind>_mirrored.npz``.
+``python distribute_worker.py multiworker OUT KINDS INDEX PORT0,PORT1``
+    one worker of a 2-worker ``MultiWorkerMirroredStrategy`` on 127.0.0.1 (TF_CONFIG set here); writes
+    ``OUT/<kind>_init_w<INDEX>.npz`` and ``OUT/<kind>_multiworker_w<INDEX>.npz``.
+
+Every run uses ``model.fit`` on the same global batches, float64 (see tests/test_distribute.py), SGD (unlike Adam, SGD is not invariant to a
+constant loss scale, so a missing or doubled 1/replicas factor changes the weights), no batch norm (its
+statistics depend on how the batch is split): the generator has no norm, the discriminator layer norm
+(per-sample statistics), the auto-encoder none.
+"""
+
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ["CUDA_VISIBLE_DEVICES"] = ""
+
+SIZE, LATENT, DIM, GLOBAL_BATCH, STEPS, LR = 32, 16, 8, 8, 3, 0.01
+# "dcgan-doublescaled": a negative control, dcgan with the loss divided by the replicas twice.
+KINDS = ("dcgan", "wgan-gp", "ae", "dcgan-doublescaled")
+
+
+def build(kind):
+    import keras
+
+    from upconv_tf.models import SpectralAutoencoder, SpectralGAN, build_discriminator, build_generator
+
+    keras.config.set_dtype_policy("float64")
+    keras.utils.set_random_seed(0)
+    if kind == "ae":
+        model = SpectralAutoencoder(SIZE, "transconv", correction=1, kernel_size=3, filters=DIM, spectral_weight=0.5)
+        model.compile(keras.optimizers.SGD(LR))
+        return model
+    if kind == "dcgan-doublescaled":
+        from upconv_tf.models import distribute
+
+        if not hasattr(distribute, "original_scale"):
+            distribute.original_scale = distribute.scale_for_replicas
+            distribute.scale_for_replicas = lambda loss: distribute.original_scale(distribute.original_scale(loss))
+        kind = "dcgan"
+    generator = build_generator(SIZE, LATENT, "transconv", correction=0, dim=DIM, norm="none")
+    discriminator = build_discriminator(SIZE, norm="layer", dim=DIM)
+    model = SpectralGAN(generator, discriminator, loss=kind, spectral_weight=2.0, n_critic=2, seed=7)
+    model.compile(g_optimizer=keras.optimizers.SGD(LR), d_optimizer=keras.optimizers.SGD(LR))
+    return model
+
+
+def trained_weights(model):
+    models = [model] if not hasattr(model, "generator") else [model.generator, model.discriminator]
+    return [w for m in models for w in m.get_weights()]
+
+
+def set_trained_weights(model, weights):
+    models = [model] if not hasattr(model, "generator") else [model.generator, model.discriminator]
+    for m in models:
+        count = len(m.get_weights())
+        m.set_weights(weights[:count])
+        weights = weights[count:]
+
+
+def dataset():
+    import numpy as np
+    import tensorflow as tf
+
+    from upconv_tf.datasets import bundled_crops
+
+    images = bundled_crops(SIZE, GLOBAL_BATCH * STEPS, seed=3).images * 2.0 - 1.0
+    data = tf.data.Dataset.from_tensor_slices(images.astype(np.float32)).batch(GLOBAL_BATCH, drop_remainder=True)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return data.with_options(options)
+
+
+def train(model):
+    model.fit(dataset(), epochs=1, verbose=0)
+    return trained_weights(model)
+
+
+def save(path, weights):
+    import numpy as np
+
+    np.savez(path, *weights)
+
+
+def run_local(out, kinds):
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert strategy.num_replicas_in_sync == 2
+    for kind in kinds:
+        model = build(kind)
+        init = trained_weights(model)
+        save(os.path.join(out, f"{kind}_init.npz"), init)
+        save(os.path.join(out, f"{kind}_single.npz"), train(model))
+        with strategy.scope():
+            model = build(kind)
+            set_trained_weights(model, init)
+        save(os.path.join(out, f"{kind}_mirrored.npz"), train(model))
+
+
+def run_multiworker(out, kinds, index, ports):
+    os.environ["TF_CONFIG"] = json.dumps({
+        "cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]},
+        "task": {"type": "worker", "index": index},
+    })
+    import tensorflow as tf
+
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    assert strategy.num_replicas_in_sync == len(ports)
+    for kind in kinds:
+        with strategy.scope():
+            model = build(kind)
+        save(os.path.join(out, f"{kind}_init_w{index}.npz"), trained_weights(model))
+        save(os.path.join(out, f"{kind}_multiworker_w{index}.npz"), train(model))
+
+
+if __name__ == "__main__":
+    mode, out, kinds = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+    if mode == "local":
+        run_local(out, kinds)
+    else:
+        run_multiworker(out, kinds, int(sys.argv[4]), [int(p) for p in sys.argv[5].split(",")])

@@ -1,0 +1,144 @@
+"""SpectralAutoencoder: the paper's auto-encoder experiment (Durall et al., CVPR 2020, Fig. 4/5/7/8)."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from upconv_tf.models import distribute
+from upconv_tf.models.architectures import check_last_unit, last_unit, output_dtype
+from upconv_tf.models.gan import unpack_images
+from upconv_tf.models.spectral_target import SpectralTargetMixin
+
+
+@keras.saving.register_keras_serializable(package="upconv_tf")
+class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
+    """Down-sample by 2, up-sample back with one up-conv unit, MSE + spectral term.
+
+    Encoder: Conv(``filters``, k4, s2) + ReLU (the learned x2 down-sampling). Decoder: the
+    last unit of :func:`upconv_tf.models.build_generator` (``upsampling`` x2, then ``correction``
+    convolutions of ``kernel_size``), tanh. Images in [-1, 1]. Loss:
+    ``mean((x - x_hat)^2) + spectral_weight * spectral_bce(AI(x_hat), mean real AI)``; the paper uses
+    ``spectral_weight=0.5`` with three 5 x 5 correction layers and shows that transposed convolution adds
+    high-frequency energy while interpolation + conv loses it.
+
+    Args:
+        image_size: side of the (square, RGB) images.
+        upsampling: ``"transconv"``, ``"nearest"``, ``"bilinear"`` or ``"zero"``.
+        correction: convolutions after the up-sampling (default 0 for transconv, 1 otherwise).
+        kernel_size: kernel of those convolutions.
+        filters: channels of the encoder and of the correction convolutions.
+        spectral_weight: weight of the spectral term (0: MSE only).
+        real_spectrum: mean real profile; estimated from the training data by ``fit`` when None.
+        spectral_mode, spectral_normalize: the profile (``AzimuthalIntegral`` arguments).
+
+    Example:
+
+    >>> ae = SpectralAutoencoder(32, "nearest", correction=3, filters=8, spectral_weight=0.5)
+    >>> ae.compile(keras.optimizers.Adam(1e-3))
+    >>> history = ae.fit(np.random.uniform(-1, 1, (8, 32, 32, 3)).astype("float32"), batch_size=4, verbose=0)
+    >>> sorted(history.history)
+    ['loss', 'mse', 'spectral_loss']
+    """
+
+    def __init__(self, image_size=64, upsampling="transconv", correction=None, kernel_size=5, filters=32,
+                 spectral_weight=0.5, real_spectrum=None, spectral_mode="reference", spectral_normalize="minmax",
+                 **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 8 or image_size % 2:
+            raise ValueError(f"`image_size` must be an even integer >= 8. Received: image_size={image_size!r}")
+        if not isinstance(filters, int) or isinstance(filters, bool) or filters < 1:
+            raise ValueError(f"`filters` must be a positive integer. Received: filters={filters!r}")
+        self.image_size = image_size
+        self.upsampling = upsampling
+        self.correction = check_last_unit(upsampling, correction, kernel_size)
+        self.kernel_size = kernel_size
+        self.filters = filters
+        self._image_shape = (image_size, image_size, 3)
+        self._init_spectral(spectral_weight, real_spectrum, spectral_mode, spectral_normalize)
+        self.downsample = keras.layers.Conv2D(filters, 4, strides=2, padding="same", name="down_conv")
+        self.activation = keras.layers.ReLU(name="down_relu")
+        self.decoder_layers = last_unit(upsampling, self.correction, kernel_size, filters, channels=3, name="up")
+        self.output_activation = keras.layers.Activation("tanh", dtype=output_dtype(), name="tanh")
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.mse_tracker = keras.metrics.Mean(name="mse")
+        self.spectral_loss_tracker = keras.metrics.Mean(name="spectral_loss")
+        self.build((None,) + self._image_shape)
+
+    def build(self, input_shape):
+        if self.built:
+            return
+        shape = (None,) + self._image_shape
+        self.downsample.build(shape)
+        shape = (None, self.image_size // 2, self.image_size // 2, self.filters)
+        for layer in self.decoder_layers:
+            layer.build(shape)
+            shape = layer.compute_output_shape(shape)
+        self._build_spectral(self.image_size, self.image_size)
+        self.built = True
+
+    def call(self, inputs, training=False):
+        x = self.activation(self.downsample(inputs))
+        for layer in self.decoder_layers:
+            x = layer(x)
+        return self.output_activation(x)
+
+    def compile(self, optimizer="adam", **kwargs):
+        """``keras.Model.compile`` with the fixed loss (MSE + spectral term); ``loss`` is not accepted."""
+        if kwargs.get("loss") is not None:
+            raise ValueError(f"SpectralAutoencoder has a fixed loss. Received: loss={kwargs['loss']!r}")
+        kwargs.pop("loss", None)
+        super().compile(optimizer=optimizer, **kwargs)
+
+    @property
+    def metrics(self):
+        trackers = [self.loss_tracker, self.mse_tracker]
+        return trackers + ([self.spectral_loss_tracker] if self.spectral_weight > 0 else [])
+
+    def fit(self, x=None, *args, **kwargs):
+        """``keras.Model.fit``; first estimates the real spectrum from ``x`` when it is needed and unset."""
+        self._adapt_if_needed(x)
+        return super().fit(x, *args, **kwargs)
+
+    def losses_for(self, images, training=False):
+        """(total, mse, spectral) per-replica mean losses of reconstructing ``images``."""
+        reconstruction = self(images, training=training)
+        mse = tf.reduce_mean(tf.square(reconstruction - tf.cast(images, reconstruction.dtype)))
+        spectral = tf.zeros((), tf.float32)
+        total = mse
+        if self.spectral_weight > 0:
+            spectral = self.spectral_loss(reconstruction)
+            total = mse + self.spectral_weight * tf.cast(spectral, mse.dtype)
+        return total, mse, spectral
+
+    def train_step(self, data):
+        images = unpack_images(data)
+        with tf.GradientTape() as tape:
+            total, mse, spectral = self.losses_for(images, training=True)
+            scaled = self.optimizer.scale_loss(distribute.scale_for_replicas(total))
+        variables = self.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        return self._update_metrics(total, mse, spectral)
+
+    def test_step(self, data):
+        return self._update_metrics(*self.losses_for(unpack_images(data)))
+
+    def _update_metrics(self, total, mse, spectral):
+        self.loss_tracker.update_state(total)
+        self.mse_tracker.update_state(mse)
+        if self.spectral_weight > 0:
+            self.spectral_loss_tracker.update_state(spectral)
+        return distribute.step_outputs({m.name: m.result() for m in self.metrics})
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "image_size": self.image_size,
+            "upsampling": self.upsampling,
+            "correction": self.correction,
+            "kernel_size": self.kernel_size,
+            "filters": self.filters,
+            "real_spectrum": None,  # a weight: restored with the weights
+            **self._spectral_config(),
+        })
+        return config

@@ -1,0 +1,81 @@
+"""Saving (atomic) and loading of trained models."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import keras
+
+GENERATOR_FILE = "generator.keras"
+AUTOENCODER_FILE = "autoencoder.keras"
+
+
+def save_model(model, path) -> str:
+    """``model.save(path)`` through a temporary file in the same folder, then an atomic rename."""
+    path = os.fspath(path)
+    if not path.endswith(".keras"):
+        raise ValueError(f"`path` must end in .keras. Received: path={path!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".keras", dir=folder)
+    os.close(handle)
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+    return path
+
+
+def _load(path):
+    import upconv_tf.layers  # noqa: F401  (registers the custom layers)
+    import upconv_tf.models  # noqa: F401
+
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except (OSError, ValueError):
+        raise
+    except Exception as error:  # zip/h5 errors of a damaged file
+        raise ValueError(f"{path}: not a readable .keras model ({type(error).__name__}: {error})") from None
+
+
+def load_generator(path):
+    """Load a generator: latent (N, latent_dim) -> images (N, H, W, 3) in [-1, 1].
+
+    Args:
+        path: a folder written by ``upconv-tf train gan`` (its ``generator.keras``), a generator
+            ``.keras`` file, or a saved :class:`SpectralGAN` ``.keras`` file (its generator is returned).
+            Loaded with ``safe_mode=True`` (no arbitrary code).
+
+    Returns:
+        The generator ``keras.Model``.
+
+    Raises:
+        OSError: the path does not exist or holds no generator.
+        ValueError: the file is not a generator.
+
+    Example:
+
+    >>> generator = load_generator("runs/gan64")  # doctest: +SKIP
+    >>> images = generator(np.random.normal(size=(4, generator.input_shape[1])))  # doctest: +SKIP
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        candidate = os.path.join(path, GENERATOR_FILE)
+        if not os.path.isfile(candidate):
+            raise OSError(f"{path}: no {GENERATOR_FILE} in this folder (is it an `upconv-tf train gan` output?)")
+        path = candidate
+    elif not os.path.isfile(path):
+        raise OSError(f"{path}: no such file or folder")
+    model = _load(path)
+    from upconv_tf.models.gan import SpectralGAN
+
+    if isinstance(model, SpectralGAN):
+        model = model.generator
+    in_shape, out_shape = model.input_shape, model.output_shape
+    if not isinstance(in_shape, tuple) or len(in_shape) != 2 or len(out_shape) != 4:
+        raise ValueError(f"{path}: not a generator (expected (N, latent) -> (N, H, W, C); "
+                         f"got {in_shape} -> {out_shape})")
+    return model

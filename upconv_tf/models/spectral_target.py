@@ -1,0 +1,126 @@
+"""The spectral term shared by :class:`SpectralGAN` and :class:`SpectralAutoencoder`.
+
+``L_spectral = spectral_bce(AI(generated), mean real AI)`` (Durall et al., CVPR 2020, eqs. 10-11) with
+``AI = AzimuthalIntegral(mode="reference", normalize="minmax")`` by default, computed in float32 (also
+under ``mixed_float16``; float64 stays float64). The mean real profile is a non-trainable weight of the
+model (so it is saved, restored and mirrored with the rest), set from a profile or estimated from real
+images with :func:`upconv_tf.spectral.mean_spectrum` (the paper uses 1,000 unlabelled real images).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from upconv_tf import spectral
+from upconv_tf.layers import AzimuthalIntegral
+from upconv_tf.losses import spectral_bce
+
+MAX_SPECTRUM_IMAGES = 1000
+
+
+def check_weight(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"`{name}` must be a finite number >= 0. Received: {name}={value!r}")
+    return float(value)
+
+
+def take_images(data, limit=MAX_SPECTRUM_IMAGES) -> np.ndarray:
+    """Up to ``limit`` images from an array, a tf.data.Dataset or an iterable of batches, as numpy."""
+    if isinstance(data, (tuple, list)) and data and not np.isscalar(data[0]):
+        data = data[0]  # (x, y) given to fit
+    if isinstance(data, np.ndarray) or tf.is_tensor(data):
+        return np.asarray(data[:limit])
+    chunks, count = [], 0
+    for item in data:
+        if isinstance(item, (tuple, list)):
+            item = item[0]
+        item = np.asarray(item)
+        item = item if item.ndim == 4 else item[None]
+        chunks.append(item[: limit - count])
+        count += len(chunks[-1])
+        if count >= limit:
+            break
+    if not chunks:
+        raise ValueError("`data` yielded no images to estimate the real spectrum from.")
+    return np.concatenate(chunks)
+
+
+class SpectralTargetMixin:
+    """Adds ``real_spectrum`` (weight), ``adapt()``, ``set_real_spectrum()`` and ``spectral_loss()``."""
+
+    def _init_spectral(self, spectral_weight, real_spectrum, spectral_mode, spectral_normalize):
+        self.spectral_weight = check_weight("spectral_weight", spectral_weight)
+        if spectral_mode not in spectral.MODES:
+            raise ValueError(f"`spectral_mode` must be one of {spectral.MODES}. Received: spectral_mode={spectral_mode!r}")
+        if spectral_normalize not in ("minmax",):
+            raise ValueError("`spectral_normalize` must be 'minmax' (the BCE needs profiles in [0, 1]). "
+                             f"Received: spectral_normalize={spectral_normalize!r}")
+        self.spectral_mode = spectral_mode
+        self.spectral_normalize = spectral_normalize
+        self.azimuthal_integral = AzimuthalIntegral(mode=spectral_mode, normalize=spectral_normalize,
+                                                    name="azimuthal_integral")
+        self._initial_real_spectrum = None if real_spectrum is None else np.asarray(real_spectrum, np.float32)
+
+    def _build_spectral(self, height, width):
+        self.azimuthal_integral.build((None, height, width, self._image_shape[-1]))
+        bins = spectral.num_bins(height, width, self.spectral_mode)
+        self.real_spectrum = self.add_weight(shape=(bins,), initializer="zeros", trainable=False,
+                                             name="real_spectrum")
+        # How many real images the profile was estimated from (-1: given by the user, 0: not set yet).
+        self.real_spectrum_count = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                                   name="real_spectrum_count")
+        if self._initial_real_spectrum is not None:
+            self.set_real_spectrum(self._initial_real_spectrum)
+
+    @property
+    def has_real_spectrum(self) -> bool:
+        return float(self.real_spectrum_count.numpy()) != 0
+
+    def set_real_spectrum(self, profile, count=-1):
+        """Use ``profile`` (bins,) in [0, 1] as the mean real spectrum."""
+        profile = np.asarray(profile, np.float32)
+        expected = tuple(self.real_spectrum.shape)
+        if profile.shape != expected:
+            raise ValueError(f"`real_spectrum` must have shape {expected} ({self.spectral_mode} profile of the "
+                             f"image size). Received: shape={profile.shape}")
+        if not np.all(np.isfinite(profile)) or profile.min() < 0 or profile.max() > 1:
+            raise ValueError("`real_spectrum` must be a min-max normalised profile with values in [0, 1]. "
+                             f"Received: min={profile.min()}, max={profile.max()}")
+        self.real_spectrum.assign(profile)
+        self.real_spectrum_count.assign(float(count))
+
+    def adapt(self, data, max_images=MAX_SPECTRUM_IMAGES):
+        """Estimate the mean real spectrum from up to ``max_images`` real images (in [-1, 1]).
+
+        Args:
+            data: (N, H, W, C) array, tf.data.Dataset or iterable of batches (``(x, y)`` tuples allowed).
+            max_images: how many images to average (the paper uses 1,000).
+
+        Returns:
+            The profile, a float32 numpy array.
+        """
+        images = take_images(data, max_images)
+        height, width = self._image_shape[:2]
+        if images.ndim != 4 or images.shape[1:3] != (height, width):
+            raise ValueError(f"Real images must be (N, {height}, {width}, C) like the model's images. "
+                             f"Received: shape={images.shape}")
+        profile = spectral.mean_spectrum(images, mode=self.spectral_mode, normalize=self.spectral_normalize)
+        self.set_real_spectrum(profile, count=len(images))
+        return profile
+
+    def _adapt_if_needed(self, x):
+        if self.spectral_weight > 0 and not self.has_real_spectrum:
+            if x is None:
+                raise ValueError("The spectral term needs the mean real spectrum: pass `real_spectrum=` or call "
+                                 "`adapt(real_images)` first.")
+            self.adapt(x)
+
+    def spectral_loss(self, images):
+        """Mean spectral BCE of ``images`` to the real mean over the (replica's) batch: a scalar."""
+        profiles = self.azimuthal_integral(images)
+        return tf.reduce_mean(spectral_bce(profiles, self.real_spectrum))
+
+    def _spectral_config(self):
+        return {"spectral_weight": self.spectral_weight, "spectral_mode": self.spectral_mode,
+                "spectral_normalize": self.spectral_normalize}
