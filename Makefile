@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install demo test bench experiments clean
+.PHONY: install demo test bench experiments clean tfx
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || { $(PYTHON) -m pip install --user virtualenv && $(PYTHON) -m virtualenv $(VENV); }
@@ -23,6 +23,19 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS) tests
+
+# TFX retraining pipeline (tfx_pipeline/README.md): sample data on first use, then one run. Natively where
+# `import tfx` works, else in a cached Debian 13 root (needs root; ~5 min the first time).
+TFX_WORK ?= tfx_work
+TFX_DATA ?= $(TFX_WORK)/data
+TFX_SERVING ?= $(TFX_WORK)/serving
+TFX_ARGS ?=
+tfx: $(STAMP)
+	test -d $(TFX_DATA) || $(PY) -m tfx_pipeline.sample_data $(TFX_DATA)
+	if $(PY) -c "import tfx" 2>/dev/null; then RUN="$(PY) -m tfx_pipeline.local_runner"; \
+	else RUN="bash tfx_pipeline/run_in_debian13.sh run"; fi; \
+	UPCONV_TFX_BIND="$(abspath $(TFX_WORK)):$(abspath $(TFX_DATA)):$(abspath $(TFX_SERVING))" $$RUN \
+	    --data-root $(TFX_DATA) --output-root $(TFX_WORK) --serving-root $(TFX_SERVING) $(TFX_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
