@@ -66,6 +66,20 @@ class _Runner:
                              f"({self.source}). Received: shape={inputs.shape}")
         return inputs.astype(np.float32, copy=False)
 
+    def _check_signature(self, inputs: dict, outputs: dict, metadata_path) -> None:
+        """The model's own ``{name: shape}`` (None = any size) must agree with its metadata.json."""
+        for kind, actual, key in (("inputs", inputs, "input"), ("outputs", outputs, "output")):
+            expected = {self.metadata[key]["name"]: self.metadata[key]["shape"]}
+            if set(actual) != set(expected):
+                raise ValueError(f"{self.source}: {kind} {sorted(actual)} do not match {metadata_path} "
+                                 f"({sorted(expected)})")
+            for name, shape in actual.items():
+                want = expected[name]
+                if len(shape) != len(want) or any(a is not None and w is not None and a != w
+                                                  for a, w in zip(shape, want)):
+                    raise ValueError(f"{self.source}: `{name}` has shape {shape} in the model but {want} in "
+                                     f"{metadata_path}")
+
     @property
     def input_name(self):
         return self.metadata["input"]["name"]
@@ -145,10 +159,9 @@ class _Onnx(_Runner):
         except Exception as error:  # onnxruntime raises its own exception types
             message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise ValueError(f"{self.path}: not a usable ONNX model ({message})") from None
-        names = [i.name for i in self.session.get_inputs()], [o.name for o in self.session.get_outputs()]
-        if names != ([self.input_name], [self.output_name]):
-            raise ValueError(f"{self.path}: inputs/outputs {names} do not match {metadata_path} "
-                             f"({self.input_name!r} -> {self.output_name!r})")
+        self._check_signature(*({t.name: [d if isinstance(d, int) else None for d in t.shape] for t in tensors}
+                                for tensors in (self.session.get_inputs(), self.session.get_outputs())),
+                              metadata_path)
         self.provider = self.session.get_providers()[0]
         logger.info("%s: onnxruntime on %s", self.path, self.provider)
 
@@ -173,6 +186,10 @@ class _SavedModel(_Runner):
         except (KeyError, OSError, ValueError, tf.errors.OpError) as error:
             raise ValueError(f"{self.path}: not a usable SavedModel ({str(error).splitlines()[0]})") from None
         self._loaded = loaded
+        outputs = self._function.structured_outputs
+        self._check_signature({k: v.shape.as_list() for k, v in self._function.structured_input_signature[1].items()},
+                              {k: v.shape.as_list() for k, v in outputs.items()} if isinstance(outputs, dict) else {},
+                              os.path.join(self.path, FILENAME))
         logger.info("%s: TensorFlow SavedModel", self.path)
 
     def _run(self, batch):
