@@ -1,0 +1,74 @@
+"""SpectralAutoencoder: the paper's AE experiment (down x2, one up-conv unit, MSE + spectral term)."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from upconv_tf import spectral
+from upconv_tf.models import SpectralAutoencoder, save_model
+
+
+@pytest.fixture(scope="module")
+def real32():
+    from upconv_tf.datasets import bundled_crops
+
+    return bundled_crops(32, 16, seed=6).images * 2.0 - 1.0
+
+
+@pytest.mark.parametrize("upsampling", ["transconv", "nearest", "bilinear", "zero"])
+def test_structure_and_output(upsampling):
+    ae = SpectralAutoencoder(32, upsampling, correction=3, filters=4)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    assert ae(x).shape == (2, 32, 32, 3)
+    assert ae.downsample.strides == (2, 2)
+    assert ae.correction == 3 and len(ae.decoder_layers) == 2
+
+
+def test_training_reduces_the_loss_and_estimates_the_spectrum(real32):
+    keras.utils.set_random_seed(0)
+    ae = SpectralAutoencoder(32, "nearest", correction=1, kernel_size=3, filters=8, spectral_weight=0.5)
+    ae.compile(keras.optimizers.Adam(3e-3))
+    assert not ae.has_real_spectrum
+    history = ae.fit(real32, batch_size=8, epochs=8, verbose=0).history
+    assert set(history) == {"loss", "mse", "spectral_loss"}
+    assert history["mse"][-1] < history["mse"][0]
+    np.testing.assert_allclose(history["loss"][-1], history["mse"][-1] + 0.5 * history["spectral_loss"][-1], rtol=1e-4)
+    np.testing.assert_allclose(ae.real_spectrum.numpy(),
+                               spectral.mean_spectrum(real32, mode="reference", normalize="minmax"), rtol=1e-6)
+
+
+def test_spectral_weight_zero_is_plain_mse(real32):
+    ae = SpectralAutoencoder(32, "transconv", spectral_weight=0.0, filters=4)
+    ae.compile("sgd")
+    history = ae.fit(real32, batch_size=8, epochs=1, verbose=0).history
+    assert set(history) == {"loss", "mse"} and not ae.has_real_spectrum
+    total, mse, _ = ae.losses_for(tf.constant(real32[:4]))
+    assert float(total) == float(mse)
+
+
+def test_spectral_term_has_a_gradient(real32):
+    ae = SpectralAutoencoder(32, "transconv", correction=0, filters=4, spectral_weight=1.0)
+    ae.adapt(real32)
+    with tf.GradientTape() as tape:
+        _, _, spectral_loss = ae.losses_for(tf.constant(real32[:4]), training=True)
+    gradients = tape.gradient(spectral_loss, ae.trainable_variables)
+    assert all(g is not None for g in gradients) and max(float(tf.reduce_max(tf.abs(g))) for g in gradients) > 0
+
+
+def test_save_and_reload(real32, tmp_path):
+    ae = SpectralAutoencoder(32, "zero", correction=3, kernel_size=3, filters=4)
+    ae.adapt(real32)
+    save_model(ae, tmp_path / "ae.keras")
+    restored = keras.saving.load_model(tmp_path / "ae.keras", compile=False, safe_mode=True)
+    assert restored.get_config()["upsampling"] == "zero" and restored.correction == 3
+    np.testing.assert_allclose(restored(real32[:2]), ae(real32[:2]), atol=1e-6)
+    np.testing.assert_allclose(restored.real_spectrum.numpy(), ae.real_spectrum.numpy())
+
+
+def test_fixed_loss_and_validation():
+    ae = SpectralAutoencoder(32, filters=4)
+    with pytest.raises(ValueError, match="fixed loss"):
+        ae.compile("adam", loss="mae")
+    with pytest.raises(ValueError, match=r"\(N, 32, 32, C\)"):
+        ae.adapt(np.zeros((2, 16, 16, 3), "float32"))
