@@ -10,6 +10,25 @@ from upconv_tf.cli.common import EXIT_OK, positive_int
 DEMO_STEPS = []  # (title, function(args, context)) appended by modules that extend the demo
 
 
+def _detection_step(name):
+    def step(args, context):
+        from upconv_tf.detection import demo_steps
+
+        return getattr(demo_steps, name)(args, context)
+
+    return step
+
+
+DEMO_STEPS += [
+    ("fakes: other crops down-sampled and up-sampled back by each up-conv kind", _detection_step("step_fakes")),
+    # Steps that write more generated images (e.g. a trained SpectralGAN generator) go here and append
+    # (name, folder) to context["generated_dirs"]: the detector steps below train and evaluate on them too.
+    ("train the spectral detector (real vs every generated folder)", _detection_step("step_train")),
+    ("evaluate the detectors: grouped splits, accuracy and ROC-AUC", _detection_step("step_evaluate")),
+    ("detect on a folder of new crops", _detection_step("step_detect")),
+]
+
+
 def register(subparsers):
     parser = subparsers.add_parser("demo", help="run the main job end to end on the bundled photos")
     parser.add_argument("--out", default="demo_output", help="output folder (default demo_output)")

@@ -254,10 +254,13 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         if y is None and self.classifier != "kmeans":
             raise ValueError(f"classifier={self.classifier!r} needs labels `y`.")
         if y is not None:
-            y = np.asarray(y)
-            if y.ndim != 1 or len(y) != len(features):
-                raise ValueError(f"`y` must be 1-D with one label per sample ({len(features)}). "
-                                 f"Received: shape={y.shape}")
+            from sklearn.utils.multiclass import check_classification_targets
+            from sklearn.utils.validation import column_or_1d
+
+            y = column_or_1d(y, warn=True)
+            if len(y) != len(features):
+                raise ValueError(f"`y` must hold one label per sample ({len(features)}). Received: {len(y)} labels")
+            check_classification_targets(y)
             classes = np.unique(y)
             if len(classes) != 2:
                 raise ValueError(f"`y` must hold exactly 2 classes (real and generated). Received: {classes.tolist()}")
@@ -388,7 +391,8 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         -------
         numpy.ndarray of shape (N,)
         """
-        return self.classes_[(self._probability(self._scaled(X)) >= 0.5).astype(int)]
+        generated = self._probability(self._scaled(X)) >= 0.5
+        return self.classes_[generated.astype(int)]
 
     # ---------------------------------------------------------------------------------------- tags
     def _more_tags(self):  # scikit-learn < 1.6
