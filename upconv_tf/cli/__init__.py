@@ -10,7 +10,7 @@ import sys
 from upconv_tf.cli.common import EXIT_USAGE, CommandError
 
 # Modules under upconv_tf.cli that add a sub-command.
-COMMANDS = ["spectrum", "corpus", "demo", "audit", "detector", "detect", "export"]
+COMMANDS = ["spectrum", "corpus", "demo", "audit", "detector", "detect", "export", "train", "generate"]
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -1,7 +1,7 @@
 """Models with the spectral regularisation in training: SpectralGAN, SpectralAutoencoder and the
 reference architectures (SPEC s. 3)."""
 
-from upconv_tf.models.architectures import NORMS, UPSAMPLINGS, build_discriminator, build_generator
+from upconv_tf.models.architectures import NORMS, UPSAMPLINGS, build_discriminator, build_generator, check_size
 from upconv_tf.models.autoencoder import SpectralAutoencoder
 from upconv_tf.models.gan import LOSSES, PAPER_SPECTRAL_WEIGHTS, SpectralGAN
 from upconv_tf.models.data import step_batches, to_model_range
@@ -9,5 +9,5 @@ from upconv_tf.models.io import load_generator, save_model
 
 __all__ = [
     "LOSSES", "NORMS", "PAPER_SPECTRAL_WEIGHTS", "UPSAMPLINGS", "SpectralAutoencoder", "SpectralGAN",
-    "build_discriminator", "build_generator", "load_generator", "save_model", "step_batches", "to_model_range",
+    "build_discriminator", "build_generator", "check_size", "load_generator", "save_model", "step_batches", "to_model_range",
 ]

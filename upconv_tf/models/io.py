@@ -35,10 +35,11 @@ def _load(path):
 
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
-    except (OSError, ValueError):
+    except OSError:
         raise
-    except Exception as error:  # zip/h5 errors of a damaged file
-        raise ValueError(f"{path}: not a readable .keras model ({type(error).__name__}: {error})") from None
+    except Exception as error:  # damaged zip/h5, or refused by safe_mode (e.g. a Lambda layer): one line
+        text = " ".join(str(error).split())
+        raise ValueError(f"{path}: not a loadable .keras model ({type(error).__name__}: {text})") from None
 
 
 def load_generator(path):

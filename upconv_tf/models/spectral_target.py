@@ -121,6 +121,15 @@ class SpectralTargetMixin:
         profiles = self.azimuthal_integral(images)
         return tf.reduce_mean(spectral_bce(profiles, self.real_spectrum))
 
+    def spectral_distance(self, images, batch_size=64) -> float:
+        """Mean spectral BCE of ``images`` (N, H, W, C) to the real mean, over all N (a float)."""
+        images = np.asarray(images)
+        total = 0.0
+        for start in range(0, len(images), batch_size):
+            batch = images[start:start + batch_size]
+            total += float(tf.reduce_sum(spectral_bce(self.azimuthal_integral(batch), self.real_spectrum)))
+        return total / len(images)
+
     def _spectral_config(self):
         return {"spectral_weight": self.spectral_weight, "spectral_mode": self.spectral_mode,
                 "spectral_normalize": self.spectral_normalize}

@@ -1,0 +1,106 @@
+"""``upconv-tf train gan|autoencoder`` and ``upconv-tf generate`` on the bundled photos (tiny settings)."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from upconv_tf.cli import main
+
+pytestmark = pytest.mark.slow
+
+TINY = ["--size", "32", "--dim", "8", "--count", "24", "--batch-size", "8", "--steps-per-epoch", "2",
+        "--save-every", "1"]
+
+
+def event_tags(folder):
+    import tensorflow as tf
+
+    tags = set()
+    for root, _, files in os.walk(folder):
+        for name in files:
+            if name.startswith("events"):
+                for event in tf.compat.v1.train.summary_iterator(os.path.join(root, name)):
+                    tags |= {value.tag for value in event.summary.value}
+    return tags
+
+
+@pytest.fixture(scope="module")
+def gan_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gan") / "run"
+    code = main(["train", "gan", "--loss", "dcgan", "--upsampling", "nearest", "--correction", "3", "--kernel", "5",
+                 "--spectral-weight", "2", "--latent-dim", "16", "--data", "bundled", "--epochs", "2", *TINY,
+                 "--out", str(out)])
+    return out, code
+
+
+def test_train_gan_writes_a_loadable_generator_and_logs(gan_run):
+    from upconv_tf.models import load_generator
+
+    out, code = gan_run
+    assert code == 0
+    generator = load_generator(out)
+    assert generator.input_shape == (None, 16) and generator.output_shape == (None, 32, 32, 3)
+    config = json.loads((out / "config.json").read_text())
+    assert (config["loss"], config["upsampling"], config["correction"], config["spectral_weight"]) == ("dcgan", "nearest", 3, 2.0)
+    assert json.loads((out / "checkpoints" / "state.json").read_text())["step"] == 4
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert np.isfinite(metrics["spectral_bce_to_real_mean"]) and np.isfinite(metrics["g_loss"])
+    assert len(json.loads((out / "history.json").read_text())["d_loss"]) == 2
+    assert (out / "spectra" / "spectrum_epoch_002.png").is_file()
+    tags = event_tags(out / "logs")
+    assert {"spectrum", "spectral_bce", "epoch_d_loss", "epoch_g_loss", "epoch_spectral_loss"} <= tags
+
+
+def test_generate_writes_pngs(gan_run, tmp_path, capsys):
+    from upconv_tf.datasets import load_image
+
+    out, _ = gan_run
+    assert main(["generate", str(out), "-n", "5", "--batch-size", "2", "--out", str(tmp_path / "gen")]) == 0
+    files = sorted((tmp_path / "gen").glob("*.png"))
+    assert len(files) == 5 and load_image(files[0]).shape == (32, 32, 3)
+    assert "wrote 5 images" in capsys.readouterr().out
+
+
+def test_rerun_resumes_and_refuses_other_settings(gan_run, capsys):
+    out, _ = gan_run
+    args = ["train", "gan", "--loss", "dcgan", "--upsampling", "nearest", "--correction", "3", "--kernel", "5",
+            "--spectral-weight", "2", "--latent-dim", "16", "--data", "bundled", *TINY, "--out", str(out)]
+    assert main(args + ["--epochs", "3"]) == 0
+    assert "resuming at step 4" in capsys.readouterr().out
+    assert json.loads((out / "checkpoints" / "state.json").read_text())["step"] == 6
+    assert main([*args[:3], "lsgan", *args[4:], "--epochs", "3"]) == 1
+    assert "other settings (loss: 'dcgan' -> 'lsgan')" in capsys.readouterr().err
+
+
+def test_train_autoencoder_from_a_folder(tmp_path, capsys):
+    from upconv_tf.datasets import bundled_crops, save_png
+
+    folder = tmp_path / "photos"
+    for i, image in enumerate(bundled_crops(48, 10, seed=2).images):
+        save_png(image, folder / f"{i}.png")
+    (folder / "broken.png").write_bytes(b"not a png")
+    out = tmp_path / "ae"
+    code = main(["train", "autoencoder", "--upsampling", "transconv", "--correction", "3", "--spectral-weight", "0.5",
+                 "--data", str(folder), "--epochs", "1", *TINY, "--out", str(out)])
+    assert code == 2  # trained, but one file was skipped
+    assert "broken.png" in capsys.readouterr().err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["samples"] == 10 and np.isfinite(metrics["reconstruction_mse"])
+    assert np.isfinite(metrics["spectral_bce_to_real_mean"])
+    assert (out / "autoencoder.keras").is_file()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "gan", "--data", "/nonexistent", "--out", "X"], "--data /nonexistent: not 'bundled' and not a folder"),
+    (["train", "gan", "--size", "48", "--out", "X"], "Received: size=48"),
+    (["train", "gan", "--upsampling", "nearest", "--correction", "0", "--out", "X"], "Received: correction=0"),
+    (["train", "autoencoder", "--count", "4", "--batch-size", "8", "--size", "32", "--out", "X"], "--batch-size 8 is larger"),
+    (["generate", "/nonexistent", "--out", "X"], "/nonexistent: no such file or folder"),
+])
+def test_bad_input_is_one_line(args, message, tmp_path, capsys):
+    args = [str(tmp_path / "x") if a == "X" else a for a in args]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

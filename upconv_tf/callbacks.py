@@ -1,0 +1,169 @@
+"""Training callbacks: atomic step checkpoints that resume at the same step, and a per-epoch spectrum
+plot for TensorBoard.
+
+``keras.callbacks.BackupAndRestore`` restores the epoch only (a run killed mid-epoch repeats it) and
+overwrites its weights file in place (a kill during the write loses the backup). ``TrainingCheckpoint``
+writes ``ckpt-<step>.weights.h5`` through a temporary file and an atomic rename, then points
+``state.json`` at it (also written atomically), so the folder always names a complete checkpoint, and
+it records the global step, which :func:`upconv_tf.models.data.step_batches` turns back into the same
+batches.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+
+import keras
+import numpy as np
+
+from upconv_tf.cli.common import write_json
+
+STATE_FILE = "state.json"
+
+
+class TrainingCheckpoint(keras.callbacks.Callback):
+    """Save the model's weights (optimizer and seed state included) every ``save_every`` steps and at
+    each epoch end, atomically; restore them with :func:`restore_checkpoint`.
+
+    Args:
+        directory: checkpoint folder.
+        save_every: steps between saves (None: epoch ends only).
+        initial_step: global step of the first batch (the step a restored run starts from).
+
+    Example:
+
+    >>> state = restore_checkpoint(model, "run/checkpoints")  # doctest: +SKIP
+    >>> model.fit(data, callbacks=[TrainingCheckpoint("run/checkpoints", 100, state["step"] if state else 0)])  # doctest: +SKIP
+    """
+
+    def __init__(self, directory, save_every=None, initial_step=0):
+        super().__init__()
+        if save_every is not None and (not isinstance(save_every, int) or save_every < 1):
+            raise ValueError(f"`save_every` must be None or a positive integer. Received: save_every={save_every!r}")
+        if not isinstance(initial_step, int) or initial_step < 0:
+            raise ValueError(f"`initial_step` must be an integer >= 0. Received: initial_step={initial_step!r}")
+        self.directory = os.fspath(directory)
+        self.save_every = save_every
+        self.step = initial_step
+        self._saved_step = initial_step
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        if self.save_every and self.step % self.save_every == 0:
+            self.save()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.step != self._saved_step:
+            self.save()
+
+    def save(self):
+        """Write ``ckpt-<step>.weights.h5`` and ``state.json`` atomically; drop older checkpoints."""
+        os.makedirs(self.directory, exist_ok=True)
+        name = f"ckpt-{self.step:09d}.weights.h5"
+        temporary = os.path.join(self.directory, f".tmp-{os.getpid()}.weights.h5")
+        self.model.save_weights(temporary, overwrite=True)
+        os.replace(temporary, os.path.join(self.directory, name))
+        write_json({"step": self.step, "weights": name}, os.path.join(self.directory, STATE_FILE))
+        for old in glob.glob(os.path.join(self.directory, "ckpt-*.weights.h5")):
+            if os.path.basename(old) != name:
+                os.remove(old)
+        self._saved_step = self.step
+
+
+def read_checkpoint_state(directory):
+    """The ``state.json`` of a checkpoint folder as a dict, or None when there is no checkpoint."""
+    path = os.path.join(os.fspath(directory), STATE_FILE)
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path) as handle:
+            state = json.load(handle)
+        int(state["step"]), str(state["weights"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: damaged checkpoint state ({error})") from None
+    return state
+
+
+def restore_checkpoint(model, directory):
+    """Load the latest checkpoint of ``directory`` into ``model`` (built and compiled).
+
+    Returns:
+        The state dict (``{"step": int, "weights": file}``), or None when the folder holds no checkpoint.
+    """
+    state = read_checkpoint_state(directory)
+    if state is None:
+        return None
+    path = os.path.join(os.fspath(directory), state["weights"])
+    if not os.path.isfile(path):
+        raise ValueError(f"{directory}: checkpoint state names {state['weights']}, which is missing")
+    model.load_weights(path)
+    return state
+
+
+class SpectrumMonitor(keras.callbacks.Callback):
+    """Each ``every`` epochs: the spectrum of the model's outputs against the real mean, as a plot.
+
+    Calls ``model(inputs)`` (latents for :class:`SpectralGAN`, real images for
+    :class:`SpectralAutoencoder`), computes the profiles with the model's ``spectral_mode`` /
+    ``spectral_normalize`` and writes to ``log_dir`` (TensorBoard): the image ``spectrum`` (plot of the
+    generated mean +- std and the real mean) and the scalar ``spectral_bce`` (mean spectral BCE of the
+    outputs to the real mean). With ``plot_dir`` the PNGs are also kept there (``spectrum_epoch_NNN.png``).
+
+    Args:
+        log_dir: TensorBoard folder (a ``spectrum`` sub-folder is written).
+        inputs: fixed model inputs, so epochs are comparable.
+        every: epochs between plots.
+        plot_dir: optional folder for the PNG files.
+    """
+
+    def __init__(self, log_dir, inputs, every=1, plot_dir=None):
+        super().__init__()
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"`every` must be a positive integer. Received: every={every!r}")
+        self.log_dir = os.fspath(log_dir)
+        self.inputs = inputs
+        self.every = every
+        self.plot_dir = plot_dir
+        self._writer = None
+        self.history = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            self.history.append(self.record(epoch))
+
+    def record(self, epoch):
+        """Compute, plot and log the spectrum for ``epoch`` (0-based); returns the spectral BCE or None."""
+        import tensorflow as tf
+
+        from upconv_tf import spectral
+        from upconv_tf.losses import spectral_bce
+        from upconv_tf.plotting import plot_spectra
+
+        model = self.model
+        outputs = np.asarray(model(self.inputs, training=False), np.float32)
+        profiles = spectral.azimuthal_integral(outputs, mode=model.spectral_mode, normalize=model.spectral_normalize)
+        curves = {f"generated, epoch {epoch + 1}": (profiles.mean(0), profiles.std(0))}
+        bce = None
+        if model.has_real_spectrum:
+            real = model.real_spectrum.numpy()
+            curves["real (mean)"] = (real, None)
+            bce = float(np.mean(spectral_bce(profiles, real)))
+        folder = self.plot_dir or os.path.join(self.log_dir, "spectrum_png")
+        path = plot_spectra(curves, os.path.join(folder, f"spectrum_epoch_{epoch + 1:03d}.png"),
+                            title=f"Spectrum after epoch {epoch + 1}" + (f", BCE {bce:.4f}" if bce is not None else ""),
+                            ylabel=f"{model.spectral_mode} profile, {model.spectral_normalize}")
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "spectrum"))
+        image = tf.image.decode_png(tf.io.read_file(path), channels=4)
+        with self._writer.as_default():
+            tf.summary.image("spectrum", image[None], step=epoch)
+            if bce is not None:
+                tf.summary.scalar("spectral_bce", bce, step=epoch)
+        self._writer.flush()
+        return bce
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.flush()
