@@ -193,7 +193,7 @@ def fit(model, images, config, out, start, total, steps_per_epoch):
         last_epoch = epoch + 1 if offset else config["epochs"]
         result = model.fit(step_batches(images, config["batch_size"], config["seed"], start_step=step),
                            initial_epoch=epoch, epochs=last_epoch, steps_per_epoch=steps_per_epoch - offset,
-                           callbacks=callbacks, verbose=verbose)
+                           callbacks=callbacks, verbose=verbose, shuffle=False)
         for key, values in result.history.items():
             history.setdefault(key, []).extend(float(v) for v in values)
         step = last_epoch * steps_per_epoch
