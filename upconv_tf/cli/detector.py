@@ -197,9 +197,9 @@ def run_evaluate(args):
         raise CommandError(f"--test-size must be between 0 and 1, got {args.test_size}")
     real, fake, real_paths, fake_paths, errors = _load_features(args, params)
     report_errors(errors)
-    evaluation = evaluate_detector(real, fake, group_ids(real_paths, args.group_by), group_ids(fake_paths, args.group_by),
-                                   samples=samples, runs=args.runs, classifiers=classifiers, test_size=args.test_size,
-                                   seed=args.seed, **params)
+    evaluation = evaluate_detector(real, fake, group_ids(real_paths, args.group_by),
+                                   group_ids(fake_paths, args.group_by), samples=samples, runs=args.runs,
+                                   classifiers=classifiers, test_size=args.test_size, seed=args.seed, **params)
     evaluation["protocol"].update({"group_by": args.group_by, "size": args.size, "policy": args.policy,
                                    "real_roots": args.real, "fake_roots": args.fake,
                                    "skipped": [{"path": p, "reason": r} for p, r in errors]})

@@ -199,7 +199,8 @@ def format_table(evaluation: dict) -> str:
     classifiers = list(dict.fromkeys(r["classifier"] for r in results))
     samples = list(dict.fromkeys(r["samples"] for r in results))
     lookup = {(r["classifier"], r["samples"]): r for r in results}
-    header = ["train", "test"] + [f"{CLASSIFIER_TITLES[c]} {metric}" for c in classifiers for metric in ("acc %", "AUC")]
+    header = ["train", "test"] + [f"{CLASSIFIER_TITLES[c]} {metric}"
+                                  for c in classifiers for metric in ("acc %", "AUC")]
     rows = []
     for count in samples:
         first = lookup[(classifiers[0], count)]

@@ -261,7 +261,8 @@ def _scaler(arrays, n_samples_seen, bins):
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler()
-    scaler.mean_, scaler.scale_, scaler.var_ = (arrays[f"scaler_{n}"].astype(np.float64) for n in ("mean", "scale", "var"))
+    scaler.mean_, scaler.scale_, scaler.var_ = (arrays[f"scaler_{name}"].astype(np.float64)
+                                                for name in ("mean", "scale", "var"))
     scaler.n_features_in_ = bins
     scaler.n_samples_seen_ = int(n_samples_seen)
     return scaler
