@@ -18,6 +18,7 @@ or reported exactly as the foundation loader does it. Batches keep the order of 
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 
@@ -43,39 +44,50 @@ def fast_route(path, size: int, max_pixels: int = MAX_PIXELS) -> bool:
             warnings.simplefilter("ignore")
             with Image.open(path) as image:
                 width, height = image.size
-                return ((image.format, image.mode) in FAST_FORMATS and width * height <= max_pixels
-                        and min(width, height) >= size and image.getexif().get(_ORIENTATION, 1) == 1)
+                if ((image.format, image.mode) not in FAST_FORMATS or width * height > max_pixels
+                        or min(width, height) < size):
+                    return False
+                if image.format == "PNG":  # PNG's getexif() decodes the pixels: any eXIf chunk -> slow route
+                    return "exif" not in image.info
+                return image.getexif().get(_ORIENTATION, 1) == 1
     except Exception:  # noqa: BLE001 - the slow route reports the reason
         return False
 
 
-def _decode(path, index, size):
-    """tf.data map function: file -> (center crop (size, size, 3) float32 in [0, 1], index)."""
+@functools.lru_cache(maxsize=16)
+def _decoder(size: int):
+    """A traced-once function: file path -> (size, size, 3) float32 center crop in [0, 1]."""
     import tensorflow as tf
 
-    data = tf.io.read_file(path)
-    image = tf.cond(
-        tf.io.is_jpeg(data),
-        lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
-        lambda: tf.io.decode_png(data, channels=3),
-    )
-    shape = tf.shape(image)
-    top, left = (shape[0] - size) // 2, (shape[1] - size) // 2
-    crop = image[top:top + size, left:left + size]
-    return tf.cast(crop, tf.float32) / 255.0, index
+    @tf.function(input_signature=[tf.TensorSpec([], tf.string)])
+    def decode(path):
+        data = tf.io.read_file(path)
+        image = tf.cond(
+            tf.io.is_jpeg(data),
+            lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
+            lambda: tf.io.decode_png(data, channels=3),
+        )
+        shape = tf.shape(image)
+        top, left = (shape[0] - size) // 2, (shape[1] - size) // 2
+        crop = tf.ensure_shape(image[top:top + size, left:left + size], [size, size, 3])
+        return tf.cast(crop, tf.float32) / 255.0
+
+    return decode
 
 
-def _decoded(paths, indices, size, parallel):
+def _decoded(paths, indices, size, batch_size, parallel):
     """Iterate ``(index, image)`` over the fast-route files, in order; files TF fails on are skipped."""
     import tensorflow as tf
 
     if not indices:
-        return iter(())
+        return
+    decode = _decoder(int(size))
     dataset = tf.data.Dataset.from_tensor_slices(([paths[i] for i in indices], np.asarray(indices, np.int64)))
-    dataset = dataset.map(lambda p, i: _decode(p, i, size), num_parallel_calls=parallel or tf.data.AUTOTUNE,
-                          deterministic=True)
-    dataset = dataset.ignore_errors().prefetch(tf.data.AUTOTUNE)
-    return ((int(index), image.numpy()) for image, index in dataset)
+    dataset = dataset.map(lambda path, index: (decode(path), index),
+                          num_parallel_calls=parallel or tf.data.AUTOTUNE, deterministic=True)
+    dataset = dataset.ignore_errors().batch(batch_size).prefetch(1)
+    for images, batch_indices in dataset.as_numpy_iterator():
+        yield from zip(batch_indices.tolist(), images)
 
 
 def image_batches(paths, size: int, batch_size: int = 64, policy: str = "center-crop", errors: list | None = None,
@@ -106,7 +118,7 @@ def image_batches(paths, size: int, batch_size: int = 64, policy: str = "center-
         return
     paths = [os.fspath(path) for path in paths]
     fast = [i for i, path in enumerate(paths) if fast_route(path, size, max_pixels)]
-    decoded = _decoded(paths, fast, size, parallel)
+    decoded = _decoded(paths, fast, size, batch_size, parallel)
     pending = next(decoded, None)
     images, names = [], []
     for index, path in enumerate(paths):

@@ -23,7 +23,8 @@ def rgb_to_gray(images: tf.Tensor) -> tf.Tensor:
         return images[..., 0]
     if channels in (3, 4):
         # matvec (one MatMul) is about 2x faster than tensordot's reshapes on CPU and converts to ONNX.
-        return tf.linalg.matvec(images[..., :3], tf.constant(spectral.GRAY_WEIGHTS, dtype))
+        rgb = images if channels == 3 else images[..., :3]  # no copy (and no ONNX Slice) for RGB
+        return tf.linalg.matvec(rgb, tf.constant(spectral.GRAY_WEIGHTS, dtype))
     raise ValueError(f"`inputs` must have 1, 3 or 4 channels. Received: shape={images.shape}")
 
 
