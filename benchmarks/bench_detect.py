@@ -34,7 +34,7 @@ import harness  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-SIZES = {128: 128, 1024: 16}  # size -> number of files / images
+SIZES = {128: 128, 1024: 8}  # size -> number of files / images
 RUN_BATCH = {128: 64, 1024: 8}  # batch size of the exported runners
 REFERENCE_SHARE = 4  # the reference processes 1/4 of the images per call (it is slow)
 TRAIN_SIZE, TRAIN_COUNT = 128, 96
