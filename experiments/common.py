@@ -85,6 +85,7 @@ class Run:
         self.name = name
         self.args = args
         self.started = time.time()
+        self.load_at_start = os.getloadavg()[0]
         os.makedirs(args.out, exist_ok=True)
 
     def path(self, filename: str) -> str:
@@ -97,6 +98,8 @@ class Run:
         data.update({"experiment": self.name, "command": command_line(), "budget": self.args.budget,
                      "seed": self.args.seed, "machine": machine(),
                      "run_time_s": round(time.time() - self.started, 1),
+                     # 1-min load average: above the core count, other processes shared the CPU (slower run)
+                     "load_average": [round(self.load_at_start, 1), round(os.getloadavg()[0], 1)],
                      "date": time.strftime("%Y-%m-%d")})
         path = self.path(f"{self.name}.json")
         write_json(data, path)

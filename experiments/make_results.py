@@ -36,7 +36,10 @@ def provenance(result):
     m = result["machine"]
     return (f"Command: `{result['command']}` (budget `{result['budget']}`, seed {result['seed']}). "
             f"Machine: {m['cpu']}, {m['cores']} cores, GPU {m['gpu']}, TensorFlow {m['tensorflow']}, "
-            f"Python {m['python']}. Run time: {result['run_time_s'] / 60:.1f} min ({result['date']}).")
+            f"Python {m['python']}. Run time: {result['run_time_s'] / 60:.1f} min ({result['date']})"
+            + (f", 1-min load average {result['load_average'][0]} at start and {result['load_average'][1]} at the end "
+               f"(above {m['cores']}: other jobs shared the CPU and slowed this run)"
+               if "load_average" in result and max(result["load_average"]) > m["cores"] else "") + ".")
 
 
 def budget_line(result):
