@@ -1,4 +1,4 @@
-"""The parallel tf.data reader gives the foundation loader's images, order and errors, file for file."""
+"""The parallel reader gives the foundation loader's images, order and errors, file for file."""
 
 import os
 
@@ -62,14 +62,11 @@ def test_image_batches_equal_iter_batches(mixed_folder, batch_size):
                                                         "o_truncated.png", "p_truncated.jpg"}
 
 
-def test_fast_route_takes_only_the_files_tensorflow_decodes_like_pil(mixed_folder):
+def test_fast_route_takes_only_the_pngs_tensorflow_decodes_like_pil(mixed_folder):
     routed = {os.path.basename(p) for p in list_images(mixed_folder) if fast_route(p, SIZE)}
-    assert routed >= {"a_rgb.png", "b_rgba.png", "c_gray.png", "f_rgb.jpg", "g_gray.jpg", "h_progressive.jpg",
-                      "q_rgb2.png"}
-    assert not routed & {"d_palette.png", "e_16bit.png", "i_rotated.jpg", "j_cmyk.jpg", "k_photo.tiff",
-                         "l_small.png", "m_empty.png", "n_text.png"}
-    # a truncated JPEG has a good header: TensorFlow fails on it, and the loader then reports it
-    assert "p_truncated.jpg" in routed
+    assert routed >= {"a_rgb.png", "b_rgba.png", "c_gray.png", "q_rgb2.png"}
+    assert not routed & {"d_palette.png", "e_16bit.png", "f_rgb.jpg", "i_rotated.jpg", "j_cmyk.jpg",
+                         "k_photo.tiff", "l_small.png", "m_empty.png", "n_text.png"}
     assert not fast_route(str(mixed_folder / "a_rgb.png"), 200)  # smaller than the crop
     assert not fast_route(str(mixed_folder / "a_rgb.png"), SIZE, max_pixels=100)
 
