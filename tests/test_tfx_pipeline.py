@@ -64,6 +64,16 @@ def _versions(serving, half):
     return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit()) if folder.is_dir() else []
 
 
+def _report(line, config):
+    """Print past pytest's output capture (the timings belong in CI's log even when the tests pass)."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or reporter is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("\n" + line)
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, request):
     how = _how_to_run()
@@ -94,9 +104,7 @@ def runs(tmp_path_factory, request):
         _run(runner + common + args + ["--summary", str(summary_path)], env, 900, label, timings)
         summaries.append(json.loads(summary_path.read_text()))
         layouts.append({half: _versions(work / "serving", half) for half in ("saved_models", "export")})
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("\nTFX pipeline timings (s): " + json.dumps(timings))
+    _report("TFX pipeline timings (s): " + json.dumps(timings), request.config)
     return {"work": work, "summaries": summaries, "layouts": layouts, "timings": timings}
 
 

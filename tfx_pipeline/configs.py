@@ -145,31 +145,16 @@ def data_fingerprint(data_root: str) -> str:
     """Hash of the names, sizes and modification times of every file under ``data_root``'s label folders.
 
     It is an execution parameter of the ingestion component, so new or changed images re-run ingestion
-    (and everything after it) while an unchanged folder is served from the cache. Cloud paths (gs://...)
-    are listed with ``tf.io.gfile``.
+    (and everything after it) while an unchanged folder is served from the cache.
     """
-    if "://" in data_root:
-        import tensorflow as tf
-
-        walk = tf.io.gfile.walk
-
-        def stat(path):
-            info = tf.io.gfile.stat(path)
-            return info.length, info.mtime_nsec
-    else:
-        walk = os.walk
-
-        def stat(path):
-            info = os.stat(path)
-            return info.st_size, info.st_mtime_ns
-
     digest = hashlib.sha256()
     count = 0
     for label in sorted(LABEL_FOLDERS):
-        for root, dirs, files in sorted(walk(os.path.join(data_root, label))):
+        for root, dirs, files in os.walk(os.path.join(data_root, label)):
+            dirs.sort()
             for name in sorted(files):
                 path = os.path.join(root, name)
-                size, mtime = stat(path)
-                digest.update(f"{os.path.relpath(path, data_root)}\0{size}\0{mtime}\n".encode())
+                info = os.stat(path)
+                digest.update(f"{os.path.relpath(path, data_root)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
                 count += 1
     return f"{count}-{digest.hexdigest()[:16]}"

@@ -98,22 +98,29 @@ def main(argv=None) -> int:
         return 1
     logging.getLogger().setLevel(logging.INFO if args.verbose else logging.WARNING)
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
+    if not args.verbose:
+        logging.getLogger("absl").setLevel(logging.ERROR)
     from tfx import v1 as tfx
 
     from tfx_pipeline.pipeline import create_pipeline
 
     os.makedirs(os.path.dirname(config.metadata_path), exist_ok=True)
     start = time.perf_counter()
-    tfx.orchestration.LocalDagRunner().run(create_pipeline(
-        pipeline_name=config.pipeline_name,
-        pipeline_root=config.pipeline_root,
-        data_root=config.data_root,
-        serving_root=config.serving_root,
-        config=config,
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-            config.metadata_path),
-        beam_pipeline_args=["--direct_num_workers=1"],
-    ))
+    try:
+        pipeline = create_pipeline(
+            pipeline_name=config.pipeline_name,
+            pipeline_root=config.pipeline_root,
+            data_root=config.data_root,
+            serving_root=config.serving_root,
+            config=config,
+            metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
+                config.metadata_path),
+            beam_pipeline_args=["--direct_num_workers=1"],
+        )
+    except ValueError as error:
+        print(f"local_runner: error: {error}", file=sys.stderr)
+        return 1
+    tfx.orchestration.LocalDagRunner().run(pipeline)
     summary = summarize_last_run(config.metadata_path, config.pipeline_name)
     summary["pipeline_seconds"] = round(time.perf_counter() - start, 1)
     summary["config"] = config.as_dict()

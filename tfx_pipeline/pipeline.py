@@ -12,6 +12,7 @@ runners (README.md): only the paths, the metadata connection and the Beam argume
 
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 from tfx import v1 as tfx
@@ -32,6 +33,7 @@ def create_pipeline(
     metadata_connection_config=None,
     beam_pipeline_args: Optional[list] = None,
     enable_cache: Optional[bool] = None,
+    data_version: Optional[str] = None,
 ) -> tfx.dsl.Pipeline:
     """Build the pipeline.
 
@@ -46,17 +48,26 @@ def create_pipeline(
             which bring their own).
         beam_pipeline_args: arguments for StatisticsGen / SchemaGen's Beam jobs.
         enable_cache: reuse results of unchanged steps (default: ``config.enable_cache``).
+        data_version: what identifies the data for the cache (new value, new ingestion). Default: a hash of
+            the folder listing (``configs.data_fingerprint``), which needs ``data_root`` visible from the
+            machine that builds the pipeline; pass it (a date, a dataset tag) when it is not (e.g. a /gcs/
+            path compiled for Vertex on a laptop).
 
     Returns:
         A ``tfx.dsl.Pipeline``.
     """
     config = config or configs.PipelineConfig()
+    if data_version is None:
+        if not os.path.isdir(data_root):
+            raise ValueError(f"data_root {data_root!r} is not a folder on this machine: pass data_version= "
+                             f"(e.g. a date or dataset tag) so that new data gets a new ingestion.")
+        data_version = configs.data_fingerprint(data_root)
     example_gen = ImageFolderExampleGen(
         data_root=data_root,
         image_size=config.image_size,
         size_policy=config.size_policy,
         eval_percent=config.eval_percent,
-        fingerprint=configs.data_fingerprint(data_root),
+        fingerprint=data_version,
     )
     features = SpectralFeatures(
         examples=example_gen.outputs["examples"],

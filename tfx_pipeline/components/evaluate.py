@@ -6,7 +6,6 @@ Pusher gate reads it like a standard blessing.
 """
 
 
-import json
 import logging
 import os
 
@@ -71,9 +70,8 @@ def DetectorEvaluator(
               "reasons": reasons, "candidate_model": model.uri,
               "baseline_model": baseline_model.uri if baseline_model is not None else None,
               "thresholds": {"tolerance": tolerance, "min_accuracy": min_accuracy, "min_auc": min_auc}}
-    with open(os.path.join(evaluation.uri, "metrics.json"), "w") as handle:
-        json.dump(result, handle, indent=1)
-    open(os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED"), "w").close()
+    rec.write_json(result, os.path.join(evaluation.uri, "metrics.json"))
+    rec.write_json({}, os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED"))
     blessing.set_int_custom_property("blessed", int(blessed))
     blessing.set_int_custom_property("current_model_id", model.id)
     blessing.set_string_custom_property("current_model", model.uri)

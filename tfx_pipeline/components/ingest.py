@@ -2,7 +2,6 @@
 
 
 import hashlib
-import json
 import logging
 import os
 
@@ -51,8 +50,9 @@ def ImageFolderExampleGen(
     """Read ``data_root/real`` and ``data_root/fake`` into gzipped tf.Examples (``records`` layout).
 
     Images are decoded with ``upconv_tf.datasets`` and brought to ``image_size`` px by ``size_policy``;
-    unreadable or too-small files are skipped and listed in ``skipped.json``. ``fingerprint`` (a hash of the
-    folder listing, ``configs.data_fingerprint``) only serves the cache: new data gives a new execution.
+    unreadable or too-small files are skipped and listed in ``skipped.json``. ``fingerprint`` (the data version,
+    by default a hash of the folder listing) only serves the cache: new data gives a new execution.
+    ``data_root`` is a file-system path (on Vertex: a /gcs/ FUSE path).
     """
     from upconv_tf.datasets import ImageLoadError, fit_to_size, load_image
 
@@ -82,8 +82,7 @@ def ImageFolderExampleGen(
             )
         counts[split] = rec.write_split(examples.uri, split, records)
     examples.split_names = artifact_utils.encode_split_names(list(rec.SPLITS))
-    with open(os.path.join(examples.uri, "skipped.json"), "w") as handle:
-        json.dump(skipped, handle, indent=1)
+    rec.write_json(skipped, os.path.join(examples.uri, "skipped.json"))
     for split, count in counts.items():
         examples.set_int_custom_property(f"{split}_count", count)
     examples.set_int_custom_property("skipped_count", len(skipped))

@@ -1,11 +1,12 @@
 """DetectorPusher: publish a blessed detector as SavedModel + ONNX in the versioned repository layout."""
 
 
-import json
 import logging
 import os
 
 from tfx import v1 as tfx
+
+from tfx_pipeline.components import records as rec
 
 Model = tfx.types.standard_artifacts.Model
 ModelBlessing = tfx.types.standard_artifacts.ModelBlessing
@@ -40,7 +41,8 @@ def DetectorPusher(
 ):
     """If ``model_blessing`` is blessed, write ``serving_root/saved_models/<model_name>/<version>/`` and
     ``serving_root/export/<model_name>/<version>/model.onnx`` (``upconv_tf.export.export_detector``, atomic;
-    version = next free number). Records ``pushed`` (0/1), ``pushed_version`` and the paths on
+    version = next free number). ``serving_root`` is a file-system path (on Vertex: a /gcs/ FUSE path).
+    Records ``pushed`` (0/1), ``pushed_version`` and the paths on
     ``pushed_model`` (TFX's Pusher conventions)."""
     from upconv_tf.export import export_detector
 
@@ -52,17 +54,13 @@ def DetectorPusher(
         return
     existing = published_version(serving_root, model_name, model.uri)
     if existing is not None:
-        # The last blessed model blessed again (an unchanged pipeline whose cache was bypassed): it is
-        # already published, a second copy would only add a version.
+        # Re-running after a push: the Trainer is cached, but the resolver now returns this very model as
+        # the baseline, so the Evaluator runs again and blesses it again. It is already published.
         pushed_model.set_int_custom_property("pushed", 0)
         pushed_model.set_int_custom_property("already_pushed_version", existing)
         logging.info("model %s is already published as version %d", model.uri, existing)
         return
-    training = {}
-    training_path = os.path.join(model.uri, "Format-Serving", TRAINING_FILE)
-    if os.path.exists(training_path):
-        with open(training_path) as handle:
-            training = json.load(handle)
+    training = rec.read_json(os.path.join(model.uri, "Format-Serving", TRAINING_FILE))
     evaluation = {key: model_blessing.get_float_custom_property(key)
                   for key in ("candidate_accuracy", "candidate_roc_auc")}
     result = export_detector(
@@ -71,8 +69,7 @@ def DetectorPusher(
                           "evaluation": evaluation}},
     )
     record = {"version": result.version, "saved_model": result.saved_model, "onnx": result.onnx}
-    with open(os.path.join(pushed_model.uri, "pushed.json"), "w") as handle:
-        json.dump(record, handle, indent=1)
+    rec.write_json(record, os.path.join(pushed_model.uri, "pushed.json"))
     pushed_model.set_int_custom_property("pushed", 1)
     pushed_model.set_int_custom_property("pushed_version", int(result.version))
     pushed_model.set_string_custom_property("pushed_destination", result.saved_model)

@@ -1,4 +1,5 @@
-"""The pipeline's tf.Example layout, and reading/writing it in an Examples artifact's split folders.
+"""The pipeline's tf.Example layout, reading/writing it in an Examples artifact's split folders, and
+artifact file I/O that works on local paths and on cloud URIs (gs://... on Vertex / Kubeflow) alike.
 
 Features of every example:
 
@@ -12,8 +13,11 @@ Features of every example:
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import os
+import tempfile
 
 import numpy as np
 
@@ -110,3 +114,46 @@ def images_and_labels(records) -> tuple:
         raise ValueError("No examples to decode.")
     images = np.stack([decode_png(record["image"]) for record in records])
     return images, np.array([record["label"] for record in records], np.int64)
+
+
+def write_json(data, path: str) -> None:
+    """Write ``data`` as JSON to a local path or a cloud URI (``tf.io.gfile``)."""
+    import tensorflow as tf
+
+    with tf.io.gfile.GFile(path, "w") as handle:
+        handle.write(json.dumps(data, indent=1))
+
+
+def read_json(path: str):
+    import tensorflow as tf
+
+    with tf.io.gfile.GFile(path) as handle:
+        return json.loads(handle.read())
+
+
+def _copy_tree(source: str, target: str) -> None:
+    import tensorflow as tf
+
+    for root, _, files in tf.io.gfile.walk(source):
+        folder = os.path.join(target, os.path.relpath(root, source))
+        tf.io.gfile.makedirs(folder)
+        for name in files:
+            tf.io.gfile.copy(os.path.join(root, name), os.path.join(folder, name), overwrite=True)
+
+
+@contextlib.contextmanager
+def local_folder(uri: str, upload: bool = False):
+    """A local folder for ``uri``: ``uri`` itself when it is local; otherwise a temporary copy of it
+    (downloaded), copied back to ``uri`` on a clean exit when ``upload`` (for libraries that need files)."""
+    if "://" not in uri:
+        os.makedirs(uri, exist_ok=True)
+        yield uri
+        return
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory(prefix="upconv-artifact-") as folder:
+        if tf.io.gfile.exists(uri):
+            _copy_tree(uri, folder)
+        yield folder
+        if upload:
+            _copy_tree(folder, uri)

@@ -1,7 +1,6 @@
 """SpectralFeatures: the detector's spectral features for every example, and the real-data mean spectrum."""
 
 
-import json
 import logging
 import os
 
@@ -54,11 +53,11 @@ def SpectralFeatures(
         }
     features.split_names = examples.split_names
     train = summary["splits"]["train"]
-    with open(os.path.join(spectrum.uri, "spectrum.json"), "w") as handle:
-        json.dump(summary, handle)
-    plot_spectra({f"{name} (train, n={part['count']})": (np.array(part["mean"]), np.array(part["std"]))
-                  for name, part in train.items()},
-                 os.path.join(spectrum.uri, "spectrum.png"), title="Mean spectrum (azimuthal integral)",
-                 ylabel=f"power ({normalize})")
+    rec.write_json(summary, os.path.join(spectrum.uri, "spectrum.json"))
+    with rec.local_folder(spectrum.uri, upload=True) as folder:
+        plot_spectra({f"{name} (train, n={part['count']})": (np.array(part["mean"]), np.array(part["std"]))
+                      for name, part in train.items()},
+                     os.path.join(folder, "spectrum.png"), title="Mean spectrum (azimuthal integral)",
+                     ylabel=f"power ({normalize})")
     spectrum.set_int_custom_property("num_bins", len(train["real"]["mean"]))
     logging.info("spectral features: %d bins", len(train["real"]["mean"]))

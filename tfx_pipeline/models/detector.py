@@ -12,7 +12,6 @@ detector format (:func:`save_model` / :func:`load_model`) and ``training.json``.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 
@@ -25,18 +24,25 @@ TRAINING_FILE = "training.json"
 def save_model(detector, model_dir: str, metadata=None) -> str:
     """Write a fitted detector into ``model_dir/detector`` (upconv_tf's pickle-free format, so
     ``upconv-tf detect --model MODEL_DIR/detector`` works on it too)."""
+    from tfx_pipeline.components.records import local_folder
     from upconv_tf.detection import save_detector
 
-    return save_detector(detector, os.path.join(model_dir, DETECTOR_DIR), metadata=metadata)
+    with local_folder(model_dir, upload=True) as folder:
+        save_detector(detector, os.path.join(folder, DETECTOR_DIR), metadata=metadata)
+    return os.path.join(model_dir, DETECTOR_DIR)
 
 
 def load_model(model_dir: str):
     """Load the detector of a Trainer model folder (``Model`` artifact URI or its ``Format-Serving``)."""
+    import tensorflow as tf
+
+    from tfx_pipeline.components.records import local_folder
     from upconv_tf.detection import load_detector
 
     for candidate in (os.path.join(model_dir, DETECTOR_DIR), os.path.join(model_dir, "Format-Serving", DETECTOR_DIR)):
-        if os.path.isdir(candidate):
-            return load_detector(candidate)
+        if tf.io.gfile.isdir(candidate):
+            with local_folder(candidate) as folder:
+                return load_detector(folder)
     raise FileNotFoundError(f"No detector folder in model {model_dir!r} (expected {DETECTOR_DIR}/).")
 
 
@@ -49,6 +55,7 @@ def profiles_and_labels(records):
 
 def run_fn(fn_args):
     """TFX Trainer entry point (``Trainer(run_fn="tfx_pipeline.models.detector.run_fn")``)."""
+    import tensorflow as tf
     from sklearn.metrics import accuracy_score, roc_auc_score
 
     from tfx_pipeline.components import records as rec
@@ -68,11 +75,9 @@ def run_fn(fn_args):
         "eval_accuracy": float(accuracy_score(eval_y, (probability >= 0.5).astype(int))),
         "eval_roc_auc": float(roc_auc_score(eval_y, probability)),
     }
-    os.makedirs(fn_args.serving_model_dir, exist_ok=True)
-    save_model(detector, fn_args.serving_model_dir,
-               metadata={"input": config.get("input", {}), "training": {k: v for k, v in report.items() if k != "params"}})
+    training = {key: value for key, value in report.items() if key != "params"}
+    save_model(detector, fn_args.serving_model_dir, metadata={"input": config.get("input", {}), "training": training})
     for folder in {fn_args.serving_model_dir, fn_args.model_run_dir}:
-        os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, TRAINING_FILE), "w") as handle:
-            json.dump(report, handle, indent=1)
+        tf.io.gfile.makedirs(folder)
+        rec.write_json(report, os.path.join(folder, TRAINING_FILE))
     logging.info("trained %s: %s", params.get("classifier"), report)
