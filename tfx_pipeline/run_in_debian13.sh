@@ -211,6 +211,6 @@ case "$cmd" in
     setup) setup ;;
     run) setup; t=$(now); in_root python -m tfx_pipeline.local_runner "$@"; log "pipeline run: $(took "$t") s" ;;
     exec) [ $# -gt 0 ] || die "exec needs a command"; setup; in_root "$@" ;;
-    remove) rm -rf "$ROOT" "$ROOT.partial"; log "removed $ROOT" ;;
+    remove) rm -rf "$ROOT" "$ROOT.partial" "$ROOT.debootstrap.log"; log "removed $ROOT" ;;
     *) die "unknown command '$cmd' (expected setup, run, exec or remove)" ;;
 esac
