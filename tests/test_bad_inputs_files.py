@@ -260,26 +260,85 @@ def test_spectrum_cli_on_the_bad_folder(bad_folder, capsys, privileged):
     check_cli_output(folder, captured.err, stats["errors"], bad)
 
 
-def test_spectrum_cli_subprocess_exit_codes(bad_folder, tmp_path):
-    """The real command: 2 with skipped files, 0 when all good, 1 for usage errors and nothing usable."""
+def test_spectrum_cli_subprocess_exit_codes(bad_folder, tmp_path, capsys):
+    """The real command exits 2 with skipped files; 0 when all good, 1 for usage errors and nothing usable."""
     folder, good, bad = bad_folder
     good, bad = expected_outcome(good, bad, os.geteuid() == 0)
-
-    def cli(*args):
-        return subprocess.run([sys.executable, "-m", "upconv_tf", "spectrum", *map(str, args)],
-                              capture_output=True, text=True, timeout=300)
-
-    result = cli(folder, "--size", SIZE, "--json", tmp_path / "all.json")
+    result = subprocess.run([sys.executable, "-m", "upconv_tf", "spectrum", str(folder), "--size", str(SIZE),
+                             "--json", str(tmp_path / "all.json")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stderr
     check_cli_output(folder, result.stderr, json.loads((tmp_path / "all.json").read_text())["folders"][0]["errors"],
                      bad)
-    assert cli(folder / "rgb.png", folder / "cmyk.jpg", "--size", SIZE).returncode == 0
-    usage = cli(folder, "--size", "zero")
-    assert usage.returncode == 1 and "Traceback" not in usage.stderr
-    assert usage.stderr.strip().endswith("argument --size: expected an integer, got 'zero'")
-    nothing = cli(folder / "text.png", folder / "bomb.png", "--json", tmp_path / "none.json")
-    assert nothing.returncode == 1 and "Traceback" not in nothing.stderr
-    assert nothing.stderr.strip().splitlines()[-1] == "upconv-tf spectrum: error: no usable image in the given folders"
+    assert main(["spectrum", str(folder / "rgb.png"), str(folder / "cmyk.jpg"), "--size", str(SIZE)]) == 0
+    with pytest.raises(SystemExit) as usage:
+        main(["spectrum", str(folder), "--size", "zero"])
+    assert usage.value.code == 1
+    assert capsys.readouterr().err.strip().endswith("argument --size: expected an integer, got 'zero'")
+    assert main(["spectrum", str(folder / "text.png"), str(folder / "bomb.png"), "--json",
+                 str(tmp_path / "none.json")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "upconv-tf spectrum: error: no usable image in the given folders"
     errors = {relative(folder, e["path"]) for f in json.loads((tmp_path / "none.json").read_text())["folders"]
               for e in f["errors"]}
     assert errors == {"text.png", "bomb.png"}  # the JSON still names them
+
+
+@pytest.fixture(scope="module")
+def fake_folder(bad_folder, crops64):
+    from upconv_tf.datasets import save_png
+    from upconv_tf.fakes import make_fakes
+
+    folder = bad_folder[0].parent / "fakes"
+    for i, image in enumerate(make_fakes(crops64.images[:12], "transconv", seed=0)):
+        save_png(image, folder / f"fake_{i:02d}.png")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def trained_detector(bad_folder, fake_folder):
+    """``upconv-tf detector train`` with the bad folder as the real images: (status, stderr, detector folder)."""
+    import io
+    from contextlib import redirect_stderr
+
+    folder = bad_folder[0]
+    out = folder.parent / "detector"
+    stderr = io.StringIO()
+    with redirect_stderr(stderr):
+        status = main(["detector", "train", "--real", str(folder), "--fake", str(fake_folder), "--size", str(SIZE),
+                       "--classifier", "logreg", "--no-export", "--out", str(out)])
+    return status, stderr.getvalue(), out
+
+
+def test_detector_train_cli_on_the_bad_folder(bad_folder, trained_detector):
+    folder, good, bad = bad_folder
+    good, bad = expected_outcome(good, bad, os.geteuid() == 0)
+    status, stderr, out = trained_detector
+    assert status == 2
+    training = json.loads((out / "detector.json").read_text())["metadata"]["training"]
+    assert training["real"] == len(good) and training["generated"] == 12 and training["skipped"] == len(bad)
+    check_cli_output(folder, stderr, training["skipped_files"], bad)
+
+
+def test_detect_cli_on_the_bad_folder(bad_folder, trained_detector, capsys):
+    folder, good, bad = bad_folder
+    good, bad = expected_outcome(good, bad, os.geteuid() == 0)
+    json_path = folder.parent / "out" / "detect.json"
+    assert main(["detect", str(folder), "--model", str(trained_detector[2]), "--json", str(json_path)]) == 2
+    result = json.loads(json_path.read_text())
+    assert sorted(relative(folder, r["path"]) for r in result["results"]) == sorted(good)
+    assert all(0 <= r["score"] <= 1 for r in result["results"])
+    check_cli_output(folder, capsys.readouterr().err, result["skipped"], bad)
+
+
+def test_train_gan_cli_on_the_bad_folder(bad_folder, capsys):
+    folder, good, bad = bad_folder
+    good, bad = expected_outcome(good, bad, os.geteuid() == 0)
+    out = folder.parent / "gan"
+    status = main(["train", "gan", "--data", str(folder), "--size", str(SIZE), "--policy", "center-crop",
+                   "--dim", "8", "--latent-dim", "8", "--batch-size", "8", "--epochs", "1", "--steps-per-epoch", "1",
+                   "--out", str(out)])
+    assert status == 2
+    assert (out / "generator.keras").is_file()
+    metrics = json.loads((out / "metrics.json").read_text())
+    check_cli_output(folder, capsys.readouterr().err, metrics["skipped_files"], bad)

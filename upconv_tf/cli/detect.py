@@ -67,7 +67,7 @@ def run(args):
         if not os.path.exists(root) and not os.path.islink(root):
             errors.append((root, "no such file or folder"))
             continue
-        paths.extend(list_images(root))
+        paths.extend(list_images(root, errors=errors))
     bar = progress(None, total=len(paths), desc="detect")
     records = detect_files(paths, predictor, size, policy, args.batch_size, args.threshold, errors, bar)
     bar.close()

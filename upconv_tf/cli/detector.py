@@ -90,7 +90,7 @@ def _load_features(args, params):
         for root in roots:
             if not os.path.exists(root):
                 raise CommandError(f"{option} {root}: no such file or folder")
-        paths = list_images(*roots)
+        paths = list_images(*roots, errors=errors)
         bar = progress(None, total=len(paths), desc=option[2:])
         features, used = file_features(extractor, paths, args.size, args.policy, args.batch_size, errors, bar)
         bar.close()
@@ -132,13 +132,14 @@ def run_train(args):
         "input": {"size": None if args.policy == "none" else args.size, "policy": args.policy,
                   "value_range": [0.0, 1.0], "color": "RGB"},
         "training": {"real": len(real_paths), "generated": len(fake_paths), "skipped": len(errors),
+                     "skipped_files": [{"path": p, "reason": r} for p, r in errors],
                      "balanced": args.balance,
                      "real_roots": [os.path.abspath(r) for r in args.real],
                      "fake_roots": [os.path.abspath(r) for r in args.fake], "training_accuracy": accuracy},
         "labels": {"0": "real", "1": "generated"},
     }
     def export(folder):
-        training = {k: v for k, v in metadata["training"].items() if k != "training_accuracy"}
+        training = {k: v for k, v in metadata["training"].items() if k not in ("training_accuracy", "skipped_files")}
         result = export_trained_detector(detector, training, {"training_accuracy": accuracy}, args.size, args.policy,
                                          folder, args.name, args.root)
         if folder is None:

@@ -250,6 +250,7 @@ def run(args):
         if history:
             write_json(history, os.path.join(out, "history.json"))
         metrics = final_metrics(model, config, images, history)
+        metrics["skipped_files"] = [{"path": p, "reason": r} for p, r in errors]
         write_json(metrics, os.path.join(out, "metrics.json"))
         if config["model"] == "gan":
             path = save_model(model.generator, os.path.join(out, "generator.keras"))
