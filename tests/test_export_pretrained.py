@@ -1,0 +1,43 @@
+"""The pretrained models shipped in saved_models/ and export/ load, validate and agree across formats."""
+
+import os
+
+import numpy as np
+import pytest
+
+from upconv_tf.inference import OnnxDetector, OnnxGenerator, SavedModelDetector, SavedModelGenerator, load_predictor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_shipped_detector_formats_agree_and_record_their_provenance():
+    from upconv_tf.datasets import bundled_crops
+    from upconv_tf.fakes import make_fakes
+
+    onnx = OnnxDetector(os.path.join(ROOT, "export", "spectral-detector", "1"))
+    saved = SavedModelDetector(os.path.join(ROOT, "saved_models", "spectral-detector", "1"))
+    size = onnx.image_size[0]
+    images = np.concatenate([bundled_crops(size, 6, seed=99).images,
+                             make_fakes(bundled_crops(size, 6, seed=98).images, "transconv")])
+    np.testing.assert_allclose(onnx.probability(images), saved.probability(images), rtol=0, atol=1e-5)
+    for runner in (onnx, saved):
+        assert runner.metadata["rebuild_command"].startswith("python -m upconv_tf.export.pretrained")
+        assert 0.5 <= runner.metadata["metrics"]["test_accuracy"] <= 1.0
+    assert isinstance(load_predictor(os.path.join(ROOT, "saved_models", "spectral-detector")), SavedModelDetector)
+
+
+def test_shipped_generator_formats_agree():
+    onnx = OnnxGenerator(os.path.join(ROOT, "export", "generator", "1"))
+    saved = SavedModelGenerator(os.path.join(ROOT, "saved_models", "generator", "1"))
+    latent = np.random.default_rng(0).standard_normal((4, onnx.metadata["input"]["shape"][1])).astype(np.float32)
+    expected = saved.generate(latent)
+    assert expected.shape[1:] == tuple(onnx.metadata["output"]["shape"][1:])
+    assert np.abs(onnx.generate(latent) - expected).max() <= 1e-4 * np.abs(expected).max()
+    assert np.all(np.abs(expected) <= 1.0)
+
+
+@pytest.mark.parametrize("folder", ["saved_models", "export"])
+def test_shipped_models_are_small(folder):
+    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(os.path.join(ROOT, folder))
+                for f in files)
+    assert total < 5 * 2**20
