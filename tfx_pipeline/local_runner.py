@@ -93,6 +93,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         config = build_config(args)
+        missing = [label for label in configs.LABEL_FOLDERS if not os.path.isdir(os.path.join(config.data_root, label))]
+        if missing:
+            raise ValueError(f"data_root {config.data_root!r} needs the image folders {sorted(configs.LABEL_FOLDERS)}; "
+                             f"missing: {missing}")
     except ValueError as error:
         print(f"local_runner: error: {error}", file=sys.stderr)
         return 1
