@@ -136,7 +136,9 @@ def test_export_rejects_bad_arguments(tmp_path, small_detector):
         export_detector(small_detector, image_size=32, root=tmp_path, name="../x")
     with pytest.raises(ValueError, match="formats"):
         export_detector(small_detector, tmp_path, image_size=32, formats=("tflite",))
-    assert not os.path.exists(tmp_path / "saved_model")
+    with pytest.raises(ValueError, match="opset"):  # fails after the SavedModel was staged
+        export_detector(small_detector, tmp_path, image_size=32, opset=13)
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize("upsampling", ["transconv", "nearest", "bilinear", "zero"])

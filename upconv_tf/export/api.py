@@ -112,7 +112,7 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
         metadata: extra keys for metadata.json, e.g. ``{"training_data": {...}, "metrics": {...}}``.
         root: repository root for the layout.
         formats: ``("saved_model", "onnx")`` or a subset.
-        opset: ONNX opset (>= 17).
+        opset: ONNX opset, 17 to 19.
         compute_dtype: precision inside the graph, ``"float64"`` (default; probabilities within ~1e-7 of
             scikit-learn) or ``"float32"`` (faster; float32 FFT rounding moves them by up to ~1e-3).
 

@@ -1,7 +1,7 @@
 """TensorFlow function -> one ONNX file, with tf2onnx (SPEC s. 6).
 
 tf2onnx writes ``tf.abs(tf.signal.rfft2d(x))`` as a DFT made of MatMul/Cos/Sin (O(N^3) per image). Here
-the RFFT2D node becomes two ONNX ``DFT`` operators instead (opset >= 17; a one-sided DFT over the width,
+the RFFT2D node becomes two ONNX ``DFT`` operators instead (opset 17-19; a one-sided DFT over the width,
 then a full one over the height), which onnxruntime computes as an FFT for power-of-two sizes. The result
 keeps tf2onnx's complex layout (real and imaginary parts stacked on a leading axis of 2), so its own
 ComplexAbs conversion still applies.
@@ -23,6 +23,8 @@ def _rfft2d_as_dft(ctx, node, name, args):
 
     axes = ctx.make_const(utils.make_name("dft_axes"), np.array([-1], np.int64))
     real = ctx.make_node("Unsqueeze", [node.input[0], axes.output[0]])  # (B, H, W, 1): a real signal
+
+    # Opsets 17-19 (tf2onnx 1.17 converts up to 18): the axis is an attribute (an input from opset 20).
     width = ctx.make_node("DFT", [real.output[0]], attr={"axis": 2, "onesided": 1})
     both = ctx.make_node("DFT", [width.output[0]], attr={"axis": 1})  # (B, H, W//2+1, 2)
     stacked = ctx.make_node("Transpose", [both.output[0]], attr={"perm": [3, 0, 1, 2]})
@@ -39,7 +41,7 @@ def function_to_onnx(function, input_signature, path, output_names, opset: int =
         input_signature: list of ``tf.TensorSpec`` with names (they become the ONNX input names).
         path: the ``.onnx`` file to write.
         output_names: ONNX output names, in the order of the function's sorted output keys.
-        opset: ONNX opset (>= 17 for the DFT operator).
+        opset: ONNX opset, 17 to 19 (the DFT operator with its axis as an attribute).
 
     Example:
 
@@ -49,8 +51,9 @@ def function_to_onnx(function, input_signature, path, output_names, opset: int =
     import onnx
     import tf2onnx
 
-    if opset < 17:
-        raise ValueError(f"`opset` must be >= 17 (ONNX DFT operator). Received: opset={opset}")
+    if not 17 <= opset <= 19:
+        raise ValueError(f"`opset` must be 17, 18 or 19 (the ONNX DFT operator with an axis attribute). "
+                         f"Received: opset={opset}")
     model, _ = tf2onnx.convert.from_function(
         function, input_signature=input_signature, opset=opset,
         custom_op_handlers={"RFFT2D": (_rfft2d_as_dft, [])},
