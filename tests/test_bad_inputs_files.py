@@ -342,3 +342,14 @@ def test_train_gan_cli_on_the_bad_folder(bad_folder, capsys):
     assert (out / "generator.keras").is_file()
     metrics = json.loads((out / "metrics.json").read_text())
     check_cli_output(folder, capsys.readouterr().err, metrics["skipped_files"], bad)
+
+
+def test_detector_train_native_sizes_skips_images_below_the_minimum(bad_folder, fake_folder, tmp_path, capsys):
+    folder = bad_folder[0]
+    real = [str(folder / name) for name in ("rgb.png", "tiny.png", "photo.jpg", "portrait.webp")]
+    status = main(["detector", "train", "--real", *real, "--fake", str(fake_folder), "--policy", "none",
+                   "--num-bins", "16", "--classifier", "logreg", "--no-export", "--out", str(tmp_path / "det")])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert re.search(r"skipped .*tiny.png: cannot compute features: Images must be at least 6 x 6 px", err)
+    assert "Traceback" not in err

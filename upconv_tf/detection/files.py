@@ -54,7 +54,13 @@ def file_features(extractor, paths, size=None, policy: str = "center-crop", batc
     """
     features, used = [], []
     for images, names in iter_file_batches(paths, size, policy, batch_size, errors):
-        features.append(extractor.features(images))
+        try:
+            features.append(extractor.features(images))
+        except ValueError as error:  # e.g. a native-size image below the spectrum's minimum (policy "none")
+            if errors is None:
+                raise
+            errors.extend((name, f"cannot compute features: {error}") for name in names)
+            continue
         used.extend(names)
         if bar is not None:
             bar.update(len(names))
