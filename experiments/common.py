@@ -98,6 +98,7 @@ class Run:
         data.update({"experiment": self.name, "command": command_line(), "budget": self.args.budget,
                      "seed": self.args.seed, "machine": machine(),
                      "run_time_s": round(time.time() - self.started, 1),
+                     "cpu_time_s": round(sum(os.times()[:4]), 1),  # user + system, this process and its children
                      # 1-min load average: above the core count, other processes shared the CPU (slower run)
                      "load_average": [round(self.load_at_start, 1), round(os.getloadavg()[0], 1)],
                      "date": time.strftime("%Y-%m-%d")})

@@ -37,6 +37,7 @@ def provenance(result):
     return (f"Command: `{result['command']}` (budget `{result['budget']}`, seed {result['seed']}). "
             f"Machine: {m['cpu']}, {m['cores']} cores, GPU {m['gpu']}, TensorFlow {m['tensorflow']}, "
             f"Python {m['python']}. Run time: {result['run_time_s'] / 60:.1f} min ({result['date']})"
+            + (f", CPU time {result['cpu_time_s'] / 60:.1f} min" if "cpu_time_s" in result else "")
             + (f", 1-min load average {result['load_average'][0]} at start and {result['load_average'][1]} at the end "
                f"(above {m['cores']}: other jobs shared the CPU and slowed this run)"
                if "load_average" in result and max(result["load_average"]) > m["cores"] else "") + ".")
@@ -183,6 +184,42 @@ REASONS = """Why our numbers can differ from the papers' (apply to every row mar
   the rings; the paper reads its figures by eye."""
 
 
+def findings(results):
+    """Sentences computed from the results: what the tables say beyond the per-row readings."""
+    lines = []
+    gan = results.get("gan")
+    if gan:
+        by = {r["generator"]: r for r in gan["rows"]}
+        for loss in ("dcgan", "lsgan"):
+            base, fixed = by.get(f"{loss}-transconv"), by.get(f"{loss}-spectral")
+            if base and fixed:
+                lines.append(
+                    f"{loss.upper()}: the spectral regularisation takes the spectral distance from "
+                    f"{base['spectral_distance']:.4f} to {fixed['spectral_distance']:.4f} and the HF gap from "
+                    f"{base['high_frequency_gap_db']:+.1f} to {fixed['high_frequency_gap_db']:+.1f} dB. The spectral loss "
+                    "compares min-max normalised profiles, i.e. the *shape* of the spectrum (compare the replica peaks of the "
+                    "transposed convolution with the regularised curve in the plots), not its absolute level, which the HF gap reads.")
+    detection = results.get("detection")
+    if detection:
+        transfer = {(r["generator"], r["classifier"]): r for r in detection["chandrasegaran_transfer"]}
+        own = {e["generator"]: {(r["classifier"], r["samples"]): r for r in e["evaluation"]["results"]}
+               for e in detection["part_a"]}
+        for name in ("dcgan-N.1.5", "dcgan-B.1.5"):
+            if (name, "svm") in transfer and name in own and ("svm", "max") in own[name]:
+                lines.append(
+                    f"{name}: the detector trained on the transposed-convolution baseline reaches "
+                    f"{100 * transfer[(name, 'svm')]['accuracy']:.1f}% (SVM) on it, but an SVM trained on its own "
+                    f"samples reaches {100 * own[name][('svm', 'max')]['accuracy']['mean']:.1f}%: the bypass is of "
+                    "detectors trained on another generator, as in Chandrasegaran et al.")
+        for name, table_ in own.items():
+            aucs = [r["auc"]["mean"] for (c, _), r in table_.items() if c == "kmeans"]
+            if aucs and max(aucs) < 0.5:
+                lines.append(
+                    f"{name}: k-means ROC-AUC {max(aucs):.3f} < 0.5 at every size: the two clusters separate real "
+                    "from generated but the unsupervised rule that names the \"generated\" cluster picked the wrong one.")
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "results"), help="results folder")
@@ -199,13 +236,23 @@ def main(argv=None):
              "(STIG); **HF gap** = mean power difference, generated - real, over the upper quarter of the rings (dB); "
              "**decay alpha** = power-law exponent fitted over that quarter (Dzanic et al.).", ""]
     sections = [("ae", ae_section), ("gan", gan_section), ("detection", detection_section)]
+    results = {name: load(args.out, name) for name, _ in sections}
+    done = [r for r in results.values() if r]
+    if done:
+        total = sum(r["run_time_s"] for r in done) / 60
+        lines += [f"Total run time of the {len(done)} experiments: {total:.1f} min wall clock"
+                  + (f", {sum(r['cpu_time_s'] for r in done) / 60:.1f} min CPU"
+                     if all("cpu_time_s" in r for r in done) else "") + ".", ""]
     for name, section in sections:
-        result = load(args.out, name)
+        result = results[name]
         if result is None:
             lines += [f"## {name}: not run yet (`python experiments/{name}_experiment.py`)", ""]
             continue
         lines += section(result, disagreements)
     lines += ["## Where we agree with the papers and where not", ""]
+    computed = findings(results)
+    if computed:
+        lines += [f"- {sentence}" for sentence in computed] + ["", "Rows that disagree with the paper's reading:", ""]
     if disagreements:
         lines += [f"- {d}" for d in disagreements] + ["", REASONS]
     else:
