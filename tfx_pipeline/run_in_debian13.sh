@@ -136,7 +136,7 @@ in_root() {
     while read -r d; do [ -n "$d" ] && ro+=("$d"); done < <(pip_local_dirs)
     while IFS= read -r d; do envs+=("$d"); done < <(env | grep -E '^(PIP_[A-Z_]*|UPCONV_[A-Z_0-9]*|TF_CPP_MIN_LOG_LEVEL|CI)=' || true)
     local cwd=$PWD
-    case "$cwd" in "$REPO"*) ;; *) cwd=$REPO ;; esac
+    case "$cwd" in "$REPO" | "$REPO"/*) ;; *) cwd=$REPO ;; esac
     unshare --mount --propagation private -- bash -c '
         set -e
         root=$1; shift; nb=$1; shift
