@@ -7,6 +7,8 @@ Candidates, per image size (``mode="reference"``, the published features; float3
 * ``layer_eager`` / ``layer_function`` / ``layer_xla``: :class:`upconv_tf.layers.AzimuthalIntegral` called
   eagerly, inside a ``tf.function``, and inside a ``tf.function(jit_compile=True)``;
 * ``layer_segment_sum``: the layer with ``reduction="segment_sum"`` (the previous implementation);
+* ``layer_function_gray``: the layer (``tf.function``) on the gray batch (one channel, no gray conversion:
+  the same input as the FFT floor);
 * ``onnx_matmul_dft``: the layer converted by ``tf2onnx.convert.from_function`` (float32, tf2onnx's MatMul
   DFT) in onnxruntime; ``onnx_dft_op``: the same through :func:`upconv_tf.export.onnx.function_to_onnx`
   (the RFFT2D node as two ONNX DFT operators);
@@ -16,8 +18,9 @@ Candidates, per image size (``mode="reference"``, the published features; float3
 Peak memory at 1024 px, batch 16, is measured on the first call of each candidate in a fresh subprocess:
 the TensorFlow CPU allocator's peak above the resident input tensors
 (``tf.config.experimental.get_memory_info("CPU:0")``, which works on CPU in TF 2.21), the ``tracemalloc``
-peak (numpy's allocations) and the growth of the process's peak resident set (``ru_maxrss``; the only
-one that sees onnxruntime's arenas). The reference loops over the 16 images one at a time.
+peak (numpy's allocations) and the process's peak resident set during the call above the resident set
+before it (``VmHWM`` after resetting it through ``/proc/self/clear_refs``; the only one that sees
+onnxruntime's arenas). The reference loops over the 16 images one at a time.
 
 Run: ``python benchmarks/bench_spectral.py [--quick]`` -> ``benchmarks/results/spectral.json``.
 """
@@ -101,6 +104,10 @@ def build(size: int, batch: int, names=None, full: bool = False, outputs: dict |
     if wanted("layer_function"):
         out["layer_function"] = (lambda: layer_fn(tensor).numpy(), batch)
         outputs["layer_function"] = layer_fn(check).numpy()
+    if wanted("layer_function_gray"):  # one channel in: no gray conversion (the FFT floor's input)
+        gray_images, gray_layer = tf.reshape(gray, [batch, size, size, 1]), AzimuthalIntegral(mode=MODE)
+        layer_fn_gray = tf.function(lambda x: gray_layer(x))
+        out["layer_function_gray"] = (lambda: layer_fn_gray(gray_images).numpy(), batch)
     if wanted("layer_xla"):
         xla_fn = tf.function(lambda x: layer(x), input_signature=signature, jit_compile=True)
         out["layer_xla"] = (lambda: xla_fn(tensor).numpy(), batch)
@@ -133,9 +140,20 @@ def errors(size: int, outputs: dict) -> dict:
     return {name: float(np.abs(value - exact).max() / scale) for name, value in outputs.items()}
 
 
+def _status(field):
+    """A ``/proc/self/status`` field in bytes (Linux), or None."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
 def memory_probe(name: str) -> dict:
     """Run in a subprocess: peak memory of the first call of one candidate (MEMORY_SIZE px, MEMORY_BATCH)."""
-    import resource
     import tracemalloc
 
     import tensorflow as tf
@@ -143,14 +161,20 @@ def memory_probe(name: str) -> dict:
     function, _ = build(MEMORY_SIZE, MEMORY_BATCH, names={name}, full=True)[name]
     tf.config.experimental.reset_memory_stats("CPU:0")
     resident = tf.config.experimental.get_memory_info("CPU:0")["current"]  # the input tensors
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:  # Linux >= 4.0: "5" resets the peak resident set (VmHWM) to the current one
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        rss_before = _status("VmRSS")
+    except OSError:
+        rss_before = None
     tracemalloc.start()
     function()
     traced = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _status("VmHWM")
     return {"tf_allocator_working_bytes": tf.config.experimental.get_memory_info("CPU:0")["peak"] - resident,
-            "tracemalloc_peak_bytes": traced, "rss_peak_growth_bytes": (rss_after - rss_before) * 1024}
+            "tracemalloc_peak_bytes": traced,
+            "rss_peak_growth_bytes": None if rss_before is None or peak is None else peak - rss_before}
 
 
 def memory(names) -> dict:
@@ -175,6 +199,7 @@ def ratios(rates: dict) -> dict:
         "layer_eager_vs_reference": rate("layer_eager") / rate("reference"),
         "layer_function_vs_fft": rate("layer_function") / rate("fft"),
         "layer_eager_vs_fft": rate("layer_eager") / rate("fft"),
+        "layer_function_gray_vs_fft": rate("layer_function_gray") / rate("fft"),
         "layer_function_vs_segment_sum": rate("layer_function") / rate("layer_segment_sum"),
         "numpy_vs_reference": rate("numpy") / rate("reference"),
         "onnx_dft_op_vs_matmul_dft": rate("onnx_dft_op") / rate("onnx_matmul_dft"),
@@ -211,8 +236,9 @@ def main(argv=None) -> int:
                            "input_bytes": MEMORY_SIZE * MEMORY_SIZE * 3 * 4 * MEMORY_BATCH,
                            "method": "fresh subprocess per candidate, first call (tracing included): TF CPU "
                                      "allocator peak above the resident inputs (tf.config.experimental."
-                                     "get_memory_info), tracemalloc peak (numpy allocations), growth of "
-                                     "ru_maxrss (whole process, incl. onnxruntime arenas)",
+                                     "get_memory_info), tracemalloc peak (numpy allocations), peak resident set "
+                                     "(VmHWM, reset through /proc/self/clear_refs) above the resident set before "
+                                     "the call (whole process, incl. onnxruntime arenas)",
                            "candidates": memory(["layer_function", "numpy", "onnx_dft_op"])}
     harness.save("spectral", data, args.out)
     return 0

@@ -61,7 +61,7 @@ def targets(results):
 
 SPECTRAL_COLUMNS = [("reference", "reference (1 image at a time)"), ("numpy", "numpy"),
                     ("layer_eager", "layer eager"), ("layer_function", "layer tf.function"),
-                    ("layer_xla", "layer XLA"), ("layer_segment_sum", "layer segment_sum"),
+                    ("layer_xla", "layer XLA"), ("layer_function_gray", "layer tf.function, gray input"), ("layer_segment_sum", "layer segment_sum"),
                     ("onnx_matmul_dft", "ONNX MatMul DFT"), ("onnx_dft_op", "ONNX DFT op"),
                     ("fft", "rfft2d alone"), ("fft_onnx_matmul", "ORT MatMul DFT alone"),
                     ("fft_onnx_dft_op", "ORT DFT op alone")]
@@ -76,9 +76,10 @@ def spectral(data):
                     + [_number(rates[key]["per_second"]) if key in rates else "-" for key, _ in SPECTRAL_COLUMNS]
                     + [_number(entry["ratios"]["layer_function_vs_reference"]),
                        _number(entry["ratios"]["layer_function_vs_fft"]),
+                       _number(entry["ratios"].get("layer_function_gray_vs_fft")),
                        _number(entry["max_relative_error"].get("layer_function"))])
     lines += _table(["size"] + [label for _, label in SPECTRAL_COLUMNS]
-                    + ["layer / reference", "layer / FFT", "layer max rel. error"], rows)
+                    + ["layer / reference", "layer / FFT", "layer gray input / FFT", "layer max rel. error"], rows)
     memory = data.get("peak_memory")
     if memory:
         lines += ["", f"**Peak memory, {memory['size']} px, batch {memory['batch']}** (input "
@@ -88,7 +89,7 @@ def spectral(data):
             if "error" in entry:
                 rows.append([name, entry["error"], "", ""])
                 continue
-            rows.append([name] + [f"{entry[key] / 2**20:.0f} MiB" for key in
+            rows.append([name] + ["-" if entry[key] is None else f"{entry[key] / 2**20:.0f} MiB" for key in
                                   ("tf_allocator_working_bytes", "tracemalloc_peak_bytes", "rss_peak_growth_bytes")])
         lines += _table(["path", "TF allocator above inputs", "tracemalloc peak", "RSS peak growth"], rows)
     return lines

@@ -20,7 +20,7 @@ def rgb_to_gray(images: tf.Tensor) -> tf.Tensor:
     dtype = compute_dtype(images)
     images = tf.cast(images, dtype)
     if channels == 1:
-        return images[..., 0]
+        return tf.squeeze(images, axis=-1)  # a reshape, no copy
     if channels in (3, 4):
         # matvec (one MatMul) is about 2x faster than tensordot's reshapes on CPU and converts to ONNX.
         rgb = images if channels == 3 else images[..., :3]  # no copy (and no ONNX Slice) for RGB
