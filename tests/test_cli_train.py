@@ -83,9 +83,11 @@ def test_train_autoencoder_from_a_folder(tmp_path, capsys):
     (folder / "broken.png").write_bytes(b"not a png")
     out = tmp_path / "ae"
     code = main(["train", "autoencoder", "--upsampling", "transconv", "--correction", "3", "--spectral-weight", "0.5",
+                 "--clipnorm", "1",
                  "--data", str(folder), "--epochs", "1", *TINY, "--out", str(out)])
     assert code == 2  # trained, but one file was skipped
     assert "broken.png" in capsys.readouterr().err
+    assert json.loads((out / "config.json").read_text())["clipnorm"] == 1.0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["samples"] == 10 and np.isfinite(metrics["reconstruction_mse"])
     assert np.isfinite(metrics["spectral_bce_to_real_mean"])

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.slow
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "distribute_worker.py")
 KINDS = ("dcgan", "wgan-gp", "ae")
+MULTIWORKER_KINDS = ("dcgan", "ae")  # wgan-gp's penalty slicing is covered by MirroredStrategy; keeps the test short
 TOLERANCE = 1e-5
 TIMEOUT = 900
 
@@ -53,8 +54,8 @@ def runs(tmp_path_factory):
     ports = ",".join(map(str, free_ports(2)))
     commands = {
         "local": [sys.executable, WORKER, "local", out, ",".join(KINDS + ("dcgan-doublescaled",))],
-        "worker0": [sys.executable, WORKER, "multiworker", out, ",".join(KINDS), "0", ports],
-        "worker1": [sys.executable, WORKER, "multiworker", out, ",".join(KINDS), "1", ports],
+        "worker0": [sys.executable, WORKER, "multiworker", out, ",".join(MULTIWORKER_KINDS), "0", ports],
+        "worker1": [sys.executable, WORKER, "multiworker", out, ",".join(MULTIWORKER_KINDS), "1", ports],
     }
     processes = {name: subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                  for name, cmd in commands.items()}
@@ -110,7 +111,7 @@ def test_double_scaled_loss_is_detected(runs):
     assert max_relative_error(mirrored, single) > 100 * TOLERANCE
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", MULTIWORKER_KINDS)
 def test_multiworker_matches_single_device(runs, kind):
     out, status = runs
     check_process(status, "local")

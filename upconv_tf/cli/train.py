@@ -18,8 +18,8 @@ from upconv_tf.cli.common import EXIT_OK, EXIT_PARTIAL, CommandError, positive_i
 # Settings that define the model: a resumed run must use the same ones.
 MODEL_KEYS = {
     "gan": ("model", "loss", "size", "upsampling", "correction", "kernel", "dim", "latent_dim", "norm", "n_critic",
-            "spectral_weight", "lr", "batch_size", "seed", "mixed_precision"),
-    "autoencoder": ("model", "size", "upsampling", "correction", "kernel", "dim", "spectral_weight", "lr",
+            "spectral_weight", "lr", "clipnorm", "batch_size", "seed", "mixed_precision"),
+    "autoencoder": ("model", "size", "upsampling", "correction", "kernel", "dim", "spectral_weight", "lr", "clipnorm",
                     "batch_size", "seed", "mixed_precision"),
 }
 
@@ -66,6 +66,8 @@ def _common_options(parser, default_lr):
                           help="steps per epoch (default: images // batch size)")
     training.add_argument("--batch-size", type=positive_int, default=64, help="global batch size (default 64)")
     training.add_argument("--lr", type=non_negative_float, default=default_lr, help=f"Adam learning rate (default {default_lr})")
+    training.add_argument("--clipnorm", type=non_negative_float, default=None,
+                          help="clip each gradient to this norm (e.g. 1; the reference spectrum's gradient can spike)")
     training.add_argument("--seed", type=int, default=0)
     training.add_argument("--save-every", type=positive_int, default=100,
                           help="checkpoint every N steps, and at each epoch end (default 100)")
@@ -151,15 +153,15 @@ def build_model(config):
     if config["model"] == "autoencoder":
         model = SpectralAutoencoder(config["size"], config["upsampling"], config["correction"], config["kernel"],
                                     config["dim"], spectral_weight=config["spectral_weight"])
-        model.compile(keras.optimizers.Adam(config["lr"]))
+        model.compile(keras.optimizers.Adam(config["lr"], clipnorm=config.get("clipnorm") or None))
         return model
     generator = build_generator(config["size"], config["latent_dim"], config["upsampling"], config["correction"],
                                 config["kernel"], config["dim"])
     discriminator = build_discriminator(config["size"], norm=config["norm"], dim=config["dim"])
     model = SpectralGAN(generator, discriminator, loss=config["loss"], spectral_weight=config["spectral_weight"],
                         n_critic=config["n_critic"], seed=config["seed"])
-    model.compile(g_optimizer=keras.optimizers.Adam(config["lr"], beta_1=0.5, beta_2=0.999),
-                  d_optimizer=keras.optimizers.Adam(config["lr"], beta_1=0.5, beta_2=0.999))
+    adam = dict(learning_rate=config["lr"], beta_1=0.5, beta_2=0.999, clipnorm=config.get("clipnorm") or None)
+    model.compile(g_optimizer=keras.optimizers.Adam(**adam), d_optimizer=keras.optimizers.Adam(**adam))
     return model
 
 
