@@ -100,3 +100,12 @@ def test_dragan_penalty_perturbs_real_data(rng):
     expected = np.mean((np.linalg.norm(points.reshape(3, -1), axis=1) - 1) ** 2)
     np.testing.assert_allclose(float(losses.dragan_penalty(quadratic, tf.constant(real), noise, epsilon, data_std=2.0)),
                                expected, rtol=1e-10)
+
+
+def test_option_names_match_the_models():
+    """The CLI builds its choices from upconv_tf.options without importing TensorFlow."""
+    from upconv_tf import models, options
+    from upconv_tf.models.gan import LOSSES
+
+    assert tuple(LOSSES) == options.GAN_LOSSES
+    assert models.UPSAMPLINGS == options.UPSAMPLINGS and models.NORMS == options.NORMS

@@ -41,3 +41,9 @@ def test_loss_class_reduces_like_keras(rng):
 def test_rejects_mismatched_bins():
     with pytest.raises(ValueError, match="bins"):
         spectral_bce(tf.zeros((2, 10)), tf.zeros(11))
+
+
+def test_float64_inputs_stay_float64():
+    fake = tf.constant([[0.2, 0.7]], tf.float64)
+    assert spectral_bce(fake, tf.constant([0.1, 0.9], tf.float64)).dtype == tf.float64
+    assert spectral_bce(tf.cast(fake, tf.float16), tf.constant([0.1, 0.9])).dtype == tf.float32

@@ -45,7 +45,7 @@ def non_negative_int(text):
 
 
 def _common_options(parser, default_lr):
-    from upconv_tf.models import UPSAMPLINGS
+    from upconv_tf.options import UPSAMPLINGS
 
     data = parser.add_argument_group("data")
     data.add_argument("--data", default="bundled",
@@ -76,14 +76,14 @@ def _common_options(parser, default_lr):
 
 
 def register(subparsers):
-    from upconv_tf.models import LOSSES, NORMS
+    from upconv_tf.options import GAN_LOSSES, NORMS
 
     parser = subparsers.add_parser("train", help="train a GAN or the auto-encoder with the spectral term",
                                    description="Train with the spectral regularisation of Durall et al. (CVPR 2020).")
     models = parser.add_subparsers(dest="model", required=True, metavar="MODEL")
     gan = models.add_parser("gan", help="DCGAN-style GAN (SpectralGAN)",
                             description="Train a SpectralGAN; writes OUT/generator.keras.")
-    gan.add_argument("--loss", choices=tuple(LOSSES), default="dcgan", help="adversarial loss (default dcgan)")
+    gan.add_argument("--loss", choices=GAN_LOSSES, default="dcgan", help="adversarial loss (default dcgan)")
     gan.add_argument("--spectral-weight", type=non_negative_float, default=None,
                      help="lambda of the spectral term (default: the paper's, 2 for dcgan, 0.5 for lsgan; 0 = plain GAN)")
     gan.add_argument("--latent-dim", type=positive_int, default=128)

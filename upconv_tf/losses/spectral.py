@@ -34,15 +34,17 @@ def spectral_bce(ai_fake, ai_real_mean):
         ai_real_mean: (bins,) or (batch, bins) real profile(s) in [0, 1].
 
     Returns:
-        (batch,) float32 loss per sample.
+        (batch,) loss per sample, float32 (float64 for float64 inputs).
 
     Example:
 
     >>> spectral_bce(tf.constant([[0.0, 0.5, 1.0]]), tf.constant([0.0, 0.5, 1.0])).shape
     TensorShape([1])
     """
-    ai_fake = tf.cast(ai_fake, tf.float32)
-    ai_real_mean = tf.cast(ai_real_mean, tf.float32)
+    # float64 stays float64 (exact gradient checks), every other dtype is computed in float32.
+    dtype = tf.float64 if tf.as_dtype(getattr(ai_fake, "dtype", tf.float32)) == tf.float64 else tf.float32
+    ai_fake = tf.cast(ai_fake, dtype)
+    ai_real_mean = tf.cast(ai_real_mean, dtype)
     if ai_fake.shape.rank != 2:
         raise ValueError(f"`ai_fake` must be (batch, bins). Received: shape={ai_fake.shape}")
     if ai_real_mean.shape.rank not in (1, 2):

@@ -30,9 +30,7 @@ from upconv_tf.layers import (
     TransposedConvUpsampling,
     ZeroInsertionUpsampling,
 )
-
-UPSAMPLINGS = ("transconv", "nearest", "bilinear", "zero")
-NORMS = ("batch", "layer", "none")
+from upconv_tf.options import NORMS, UPSAMPLINGS  # noqa: F401 - re-exported by upconv_tf.models
 
 
 def _positive_int(name, value, minimum=1):
