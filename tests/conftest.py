@@ -24,3 +24,11 @@ def crops64():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def marker(tmp_path):
+    """A file that untrusted payloads would create if any of their code ran; must stay absent."""
+    path = tmp_path / "code-ran"
+    yield path
+    assert not path.exists(), "code from an untrusted file was executed"

@@ -11,20 +11,9 @@ import pytest
 
 from upconv_tf.models import load_generator
 
+from untrusted import one_line  # noqa: E402
+
 SIZE = 32
-
-
-def one_line(error) -> str:
-    text = str(error)
-    assert "\n" not in text.strip(), text
-    return text
-
-
-@pytest.fixture
-def marker(tmp_path):
-    path = tmp_path / "code-ran"
-    yield path
-    assert not path.exists(), "code from an untrusted file was executed"
 
 
 def lambda_generator(path, marker):

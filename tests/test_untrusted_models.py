@@ -16,20 +16,9 @@ from upconv_tf.detection.persistence import DetectorLoadError, save_detector
 from upconv_tf.export import export_detector
 from upconv_tf.inference import OnnxDetector, SavedModelDetector, load_predictor
 
+from untrusted import one_line  # noqa: E402
+
 SIZE = 32
-
-
-def one_line(error) -> str:
-    text = str(error)
-    assert "\n" not in text.strip(), text
-    return text
-
-
-@pytest.fixture
-def marker(tmp_path):
-    path = tmp_path / "code-ran"
-    yield path
-    assert not path.exists(), "code from an untrusted file was executed"
 
 
 class Payload:
