@@ -13,7 +13,15 @@ import argparse
 import os
 import sys
 
-from upconv_tf.cli.common import EXIT_OK, EXIT_PARTIAL, CommandError, positive_int, report_errors, write_json
+from upconv_tf.cli.common import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    CommandError,
+    non_negative_int,
+    positive_int,
+    report_errors,
+    write_json,
+)
 
 # Settings that define the model: a resumed run must use the same ones.
 MODEL_KEYS = {
@@ -31,16 +39,6 @@ def non_negative_float(text):
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
-    return value
-
-
-def non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
     return value
 
 
