@@ -21,12 +21,42 @@ def _detection_step(name):
 
 DEMO_STEPS += [
     ("fakes: other crops down-sampled and up-sampled back by each up-conv kind", _detection_step("step_fakes")),
-    # Steps that write more generated images (e.g. a trained SpectralGAN generator) go here and append
-    # (name, folder) to context["generated_dirs"]: the detector steps below train and evaluate on them too.
+    # Steps that write more generated images go here and append (name, folder) to
+    # context["generated_dirs"]: the detector steps below train and evaluate on them too.
+    ("a small DCGAN (transposed convolutions, no spectral term) trained on the real crops", None),
     ("train the spectral detector (real vs every generated folder)", _detection_step("step_train")),
     ("evaluate the detectors: grouped splits, accuracy and ROC-AUC", _detection_step("step_evaluate")),
     ("detect on a folder of new crops", _detection_step("step_detect")),
 ]
+
+
+def step_gan(args, context):
+    """Train a small plain DCGAN with ``upconv-tf train gan`` and sample as many images as real crops."""
+    import numpy as np
+
+    from upconv_tf.cli import main
+    from upconv_tf.datasets import save_png
+    from upconv_tf.models import load_generator
+
+    out = os.path.join(args.out, "gan")
+    status = main(["train", "gan", "--loss", "dcgan", "--size", str(args.size), "--dim", "16", "--spectral-weight",
+                   "0", "--count", str(args.count), "--batch-size", "16", "--epochs", "1", "--steps-per-epoch",
+                   str(args.gan_steps), "--seed", str(args.seed), "--out", out])
+    if status:
+        raise RuntimeError(f"training the demo GAN failed (exit {status})")
+    generator = load_generator(out)
+    latents = np.random.default_rng(args.seed).normal(size=(args.count, generator.input_shape[-1]))
+    images = (np.asarray(generator.predict(latents.astype("float32"), verbose=0)) + 1.0) / 2.0
+    folder = os.path.join(args.out, "generated", "dcgan")
+    for i, image in enumerate(images):
+        # Independent samples: 16 pseudo-groups so grouped splits have both sides.
+        save_png(image, os.path.join(folder, f"dcgan{i % 16:02d}_{i:04d}.png"))
+    context.setdefault("generated_dirs", []).append(("dcgan", folder))
+    context.setdefault("extra_spectrum_dirs", []).append(folder)
+    print(f"  {len(images)} DCGAN samples in {folder}")
+
+
+DEMO_STEPS[1] = (DEMO_STEPS[1][0], step_gan)
 
 
 def register(subparsers):
@@ -35,6 +65,7 @@ def register(subparsers):
     parser.add_argument("--size", type=positive_int, default=64, help="crop size in px (default 64)")
     parser.add_argument("--count", type=positive_int, default=160, help="number of real crops")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--gan-steps", type=positive_int, default=300, help="training steps of the demo GAN")
     parser.set_defaults(run=run)
 
 
