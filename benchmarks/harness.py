@@ -44,7 +44,7 @@ def measure(candidates: dict, rounds: int = 4, min_time: float = 0.5) -> dict:
 
     Returns:
         ``{name: {"per_second": best, "median_per_second": median, "items_per_call": items,
-        "calls": total calls}}``.
+        "calls": total calls, "turns": per-turn rates in round order}}``.
     """
     for function, _ in candidates.values():
         function()  # warm-up: tracing, session set-up, caches
@@ -62,7 +62,7 @@ def measure(candidates: dict, rounds: int = 4, min_time: float = 0.5) -> dict:
             rates[name].append(count * items / elapsed)
             calls[name] += count
     return {name: {"per_second": max(values), "median_per_second": sorted(values)[len(values) // 2],
-                   "items_per_call": candidates[name][1], "calls": calls[name]}
+                   "items_per_call": candidates[name][1], "calls": calls[name], "turns": values}
             for name, values in rates.items()}
 
 
