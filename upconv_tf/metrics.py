@@ -72,7 +72,7 @@ def _check_fraction(fraction):
 def _profiles(data, mode, normalize, batch_size=64):
     """Per-image profiles of an array or a stream of batches, as one (N, bins) float64 array."""
     parts = [spectral.azimuthal_integral(batch, mode=mode, normalize=normalize)
-             for batch in spectral._batches(data, batch_size)]
+             for batch in spectral.image_batches(data, batch_size)]
     if not parts:
         raise ValueError("`images` yielded no images.")
     return np.concatenate([np.reshape(p, (-1, p.shape[-1])) for p in parts])
@@ -148,7 +148,7 @@ def log_power_spectrum_2d(images) -> np.ndarray:
 def mean_log_power_spectrum_2d(data, batch_size: int = 64) -> np.ndarray:
     """Mean over images of :func:`log_power_spectrum_2d`, for an array or a stream of batches."""
     total, count = None, 0
-    for batch in spectral._batches(data, batch_size):
+    for batch in spectral.image_batches(data, batch_size):
         spectra = log_power_spectrum_2d(batch)
         spectra = spectra.reshape((-1,) + spectra.shape[-2:])
         if total is not None and spectra.shape[1:] != total.shape:

@@ -353,8 +353,11 @@ class SpectrumAccumulator:
         return np.sqrt(self._m2 / self.count)
 
 
-def _batches(data, batch_size):
-    """Yield numpy image batches from an array, an iterable of arrays, or a tf.data.Dataset."""
+def image_batches(data, batch_size: int = 64):
+    """Yield numpy (b, H, W, C) image batches from an array, an iterable of arrays, or a tf.data.Dataset.
+
+    The one reader of "images or a stream of batches" inputs (:func:`mean_spectrum`, ``upconv_tf.metrics``).
+    """
     if isinstance(data, np.ndarray):
         if data.ndim not in (3, 4) or data.ndim == 3 and data.shape[-1] in (1, 3, 4):
             raise ValueError(
@@ -398,7 +401,7 @@ def mean_spectrum(data, mode: str = "centered", normalize="minmax", num_bins: in
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
     accumulator = SpectrumAccumulator()
-    for batch in _batches(data, batch_size):
+    for batch in image_batches(data, batch_size):
         if len(batch) == 0:  # e.g. an empty last batch of a stream
             continue
         accumulator.update(azimuthal_integral(batch, mode=mode, normalize=normalize, num_bins=num_bins))
