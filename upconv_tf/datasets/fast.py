@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from upconv_tf.datasets.folder import MAX_PIXELS, ImageLoadError, iter_batches, iter_images
+from upconv_tf.datasets.folder import MAX_PIXELS, ImageLoadError, batch_pairs, iter_batches, iter_images
 
 # PIL modes of the PNG files whose TensorFlow decoding equals the PIL loader's, bit for bit.
 FAST_PNG_MODES = ("RGB", "RGBA", "L")
@@ -106,21 +106,19 @@ def image_batches(paths, size: int, batch_size: int = 64, policy: str = "center-
     if policy != "center-crop" or size is None:
         yield from iter_batches(paths, size, batch_size, policy, errors)
         return
-    images, names = [], []
+    yield from batch_pairs(_decoded(paths, size, batch_size, parallel, max_pixels, errors), batch_size)
+
+
+def _decoded(paths, size, batch_size, parallel, max_pixels, errors):
+    """``(path, image)`` for every usable file, in order; bad files go to ``errors`` (or raise)."""
     for name, future in _in_order(paths, size, batch_size, parallel, max_pixels):
         image, error = future.result()
-        if error is not None:
-            if errors is None:
-                raise error
+        if error is None:
+            yield name, image
+        elif errors is None:
+            raise error
+        else:
             errors.append((error.path, error.reason))
-            continue
-        images.append(image)
-        names.append(name)
-        if len(images) == batch_size:
-            yield np.stack(images), names
-            images, names = [], []
-    if images:
-        yield np.stack(images), names
 
 
 def _in_order(paths, size, batch_size, parallel, max_pixels):

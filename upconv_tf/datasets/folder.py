@@ -185,8 +185,14 @@ def iter_images(paths, size=None, policy: str = "center-crop", errors: list | No
 def iter_batches(paths, size, batch_size: int = 64, policy: str = "center-crop", errors: list | None = None):
     """Yield ``(images, paths)`` batches of (b, size, size, 3) float32 from ``paths``; bad files go to
     ``errors``."""
+    yield from batch_pairs(iter_images(paths, size, policy, errors), batch_size)
+
+
+def batch_pairs(pairs, batch_size: int):
+    """Group ``(path, image)`` pairs into ``(images, paths)`` batches of ``batch_size`` (the last may be
+    smaller)."""
     images, names = [], []
-    for path, image in iter_images(paths, size, policy, errors):
+    for path, image in pairs:
         images.append(image)
         names.append(path)
         if len(images) == batch_size:
