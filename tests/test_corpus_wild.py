@@ -181,6 +181,21 @@ def test_bpp_matching_aims_every_photo_at_the_stills_median(tmp_path, wheel_down
         assert abs(entry["bits_per_pixel"] - target) < 0.15 * target
     with pytest.raises(ValueError, match="match"):
         corpus.build_wild_corpus(cache, match="size")
+    with pytest.raises(ValueError, match="resample"):
+        corpus.build_wild_corpus(cache, resample="nearest")
+
+
+def test_resampling_filter_changes_the_real_thumbnails(tmp_path, wheel_download):
+    cache = tmp_path / "cache"
+    _fake_photo_corpus(cache)
+    made = {}
+    for resample in ("box", "lanczos"):
+        manifest = corpus.build_wild_corpus(cache, resample=resample, log=lambda *_: None)
+        assert manifest["resample"] == resample
+        entry = next(e for e in manifest["files"] if e["file"].endswith("__centre.webp"))
+        with Image.open(cache / "wild" / entry["file"]) as image:
+            made[resample] = np.asarray(image, np.float64)
+    assert np.abs(made["lanczos"] - made["box"]).mean() > 1.0  # gray levels: another filter, another image
 
 
 def test_failed_download_is_reported_not_raised(tmp_path, monkeypatch):

