@@ -28,6 +28,9 @@ def register(subparsers):
     parser.add_argument("--version", type=positive_int, help="version number (default: the next one)")
     parser.add_argument("--size", type=positive_int,
                         help="detectors: image side of the exported model (default: the training size)")
+    parser.add_argument("--triton", metavar="DIR",
+                        help="also add the ONNX model to the Triton model repository DIR (DIR/NAME/config.pbtxt, "
+                             "DIR/NAME/VERSION/model.onnx)")
     parser.set_defaults(run=run)
 
 
@@ -108,6 +111,11 @@ def run(args):
         result = export_generator(model, args.out, name=args.name or GENERATOR_NAME, version=args.version,
                                   root=args.root, metadata={"source": os.path.abspath(args.model)})
     _print_result(result)
+    if args.triton:
+        from upconv_tf.export.triton import write_triton_repository
+
+        triton = write_triton_repository(result.onnx, args.triton, name=result.metadata["name"])
+        print(f"wrote Triton: {triton.config}, {triton.model}")
     print(f"metadata: {result.metadata['kind']} {result.metadata['input']['name']} "
           f"{result.metadata['input']['shape']} -> {result.metadata['output']['name']} "
           f"{result.metadata['output']['shape']}", file=sys.stderr)
