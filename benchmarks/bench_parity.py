@@ -10,7 +10,7 @@ Keras and ONNX / SavedModel for a small generator of each up-sampling kind and t
 
 Target: every float64 detector difference <= 1e-4 (the tests' tolerance); float32 is what it costs.
 
-Run: ``python benchmarks/parity.py [--quick] [--sizes 64 256]`` -> ``benchmarks/results/parity.json``.
+Run: ``python benchmarks/bench_parity.py [--quick] [--sizes 64 256]`` -> ``benchmarks/results/parity.json``.
 """
 
 from __future__ import annotations
