@@ -92,7 +92,7 @@ class Run:
         return os.path.join(self.args.out, filename)
 
     def save(self, data: dict) -> str:
-        from upconv_tf.cli.common import write_json
+        from upconv_tf._atomic import write_json
 
         data = dict(data)
         data.update({"experiment": self.name, "command": command_line(), "budget": self.args.budget,

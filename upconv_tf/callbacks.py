@@ -18,7 +18,7 @@ import os
 import keras
 import numpy as np
 
-from upconv_tf.cli.common import write_json
+from upconv_tf._atomic import atomic_file, write_json
 
 STATE_FILE = "state.json"
 
@@ -62,9 +62,8 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         """Write ``ckpt-<step>.weights.h5`` and ``state.json`` atomically; drop older checkpoints."""
         os.makedirs(self.directory, exist_ok=True)
         name = f"ckpt-{self.step:09d}.weights.h5"
-        temporary = os.path.join(self.directory, f".tmp-{os.getpid()}.weights.h5")
-        self.model.save_weights(temporary, overwrite=True)
-        os.replace(temporary, os.path.join(self.directory, name))
+        with atomic_file(os.path.join(self.directory, name), suffix=".weights.h5") as temporary:
+            self.model.save_weights(temporary, overwrite=True)
         write_json({"step": self.step, "weights": name}, os.path.join(self.directory, STATE_FILE))
         for old in glob.glob(os.path.join(self.directory, "ckpt-*.weights.h5")):
             if os.path.basename(old) != name:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
+
+from upconv_tf._atomic import write_json  # noqa: F401  (the commands write their JSON with it)
 
 # Documented exit status of every command.
 EXIT_OK = 0
@@ -28,15 +27,6 @@ def report_errors(errors, stream=None) -> None:
     """Print each skipped file as ``skipped PATH: reason`` (to stderr by default)."""
     for path, reason in errors:
         print(f"skipped {path}: {reason}", file=stream or sys.stderr)
-
-
-def write_json(data, path) -> None:
-    """Write JSON atomically (temporary file in the same folder, then rename)."""
-    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
-    os.makedirs(folder, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False) as handle:
-        json.dump(data, handle, indent=1)
-    os.replace(handle.name, path)
 
 
 def int_at_least(minimum):

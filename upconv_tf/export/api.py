@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from upconv_tf.cli.common import write_json
+from upconv_tf._atomic import write_json
 from upconv_tf.export import layout
 from upconv_tf.export.metadata import FILENAME, base_metadata
 from upconv_tf.export.onnx import OPSET, function_to_onnx

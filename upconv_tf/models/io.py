@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 import keras
+
+from upconv_tf._atomic import atomic_file
 
 GENERATOR_FILE = "generator.keras"
 AUTOENCODER_FILE = "autoencoder.keras"
 
 
 def save_model(model, path) -> str:
-    """``model.save(path)`` through a temporary file in the same folder, then an atomic rename."""
+    """``model.save(path)`` atomically (:mod:`upconv_tf._atomic`: hidden temporary, umask mode, rename)."""
     path = os.fspath(path)
     if not path.endswith(".keras"):
         raise ValueError(f"`path` must end in .keras. Received: path={path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".keras", dir=folder)
-    os.close(handle)
-    try:
+    with atomic_file(path, suffix=".keras") as temporary:
         model.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
     return path
 
 
