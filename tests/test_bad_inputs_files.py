@@ -341,7 +341,7 @@ def test_train_gan_cli_on_the_bad_folder(bad_folder, capsys):
     assert status == 2
     assert (out / "generator.keras").is_file()
     metrics = json.loads((out / "metrics.json").read_text())
-    check_cli_output(folder, capsys.readouterr().err, metrics["skipped_files"], bad)
+    check_cli_output(folder, capsys.readouterr().err, metrics["skipped"], bad)
 
 
 def test_detector_train_native_sizes_skips_images_below_the_minimum(bad_folder, fake_folder, tmp_path, capsys):

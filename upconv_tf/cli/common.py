@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from upconv_tf._atomic import write_json  # noqa: F401  (the commands write their JSON with it)
@@ -23,10 +24,44 @@ def progress(iterable, total=None, desc=None, unit="img"):
     return tqdm(iterable, total=total, desc=desc, unit=unit, disable=None, leave=False, file=sys.stderr)
 
 
+# More files than this skipped for one kind of reason are summarised in one line (the JSON lists each).
+SUMMARY_AFTER = 5
+_SMALLER = re.compile(r"(\d+) x (\d+) px is smaller than the (\d+) px crop")
+
+
+def _reason_kind(reason: str) -> str:
+    """A skip reason with its numbers blanked: "64 x 64 px is smaller than the 128 px crop" and "60 x 64 px ..."
+    are one kind."""
+    return re.sub(r"\d+", "#", reason)
+
+
 def report_errors(errors, stream=None) -> None:
-    """Print each skipped file as ``skipped PATH: reason`` (to stderr by default)."""
+    """Print skipped files on stderr: ``skipped PATH: reason`` each, except that a kind of reason shared by more
+    than :data:`SUMMARY_AFTER` files becomes one line (``skipped N files like PATH: reason``)."""
+    stream = stream or sys.stderr
+    kinds = {}
     for path, reason in errors:
-        print(f"skipped {path}: {reason}", file=stream or sys.stderr)
+        kinds.setdefault(_reason_kind(reason), []).append((path, reason))
+    for items in kinds.values():
+        if len(items) > SUMMARY_AFTER:
+            path, reason = items[0]
+            print(f"skipped {len(items)} files like {path}: {reason} (--json lists each)", file=stream)
+        else:
+            for path, reason in items:
+                print(f"skipped {path}: {reason}", file=stream)
+
+
+def no_usable_image(message: str, errors, size_option: str = "--size") -> str:
+    """The one-line error ``message`` for "nothing usable", plus a smaller ``size_option`` to try when every
+    image was skipped for being smaller than the crop."""
+    sizes = [_SMALLER.search(reason) for _, reason in errors]
+    if errors and all(sizes):
+        side = max(min(int(m.group(1)), int(m.group(2))) for m in sizes)
+        crop = int(sizes[0].group(3))
+        fit = 1 << (side.bit_length() - 1) if side > 0 else side
+        message += (f": every image is smaller than the {crop} px crop (the largest fits {side} px); "
+                    f"pass {size_option} {fit} or less")
+    return message
 
 
 def int_at_least(minimum):
