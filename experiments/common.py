@@ -128,11 +128,6 @@ def photo_split(crops, test_photos: int, seed: int):
     return crops.subset(np.flatnonzero(~is_test)), crops.subset(np.flatnonzero(is_test))
 
 
-def quantize(images01: np.ndarray) -> np.ndarray:
-    """Round [0, 1] images to 8 bits (what saving as PNG does), so real and generated share an encoding."""
-    return np.round(np.clip(images01, 0.0, 1.0) * 255.0).astype(np.float32) / 255.0
-
-
 def spectrum_curves(sets: dict, mode: str = "centered") -> dict:
     """``{label: (mean, std)}`` of the un-normalised azimuthal integral of each image set."""
     from upconv_tf import spectral

@@ -69,6 +69,24 @@ def generator_interface(generator):
     return int(shape[1]), MODEL_RANGE, lambda z: np.asarray(generator(z, training=False))
 
 
+def iter_samples(generator, count: int, seed=0, batch_size: int = 64, quantize_8bit: bool = False):
+    """Yield ``count`` images of ``generator`` in [0, 1] as float32 batches of at most ``batch_size``.
+
+    The latents are one stream (:func:`latents`): batching does not change the images, and a large ``count``
+    never sits in memory at once.
+    """
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+        raise ValueError(f"`count` must be a positive integer. Received: count={count!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
+    latent_dim, value_range, forward = generator_interface(generator)
+    rng = np.random.default_rng(seed)
+    for start in range(0, int(count), int(batch_size)):
+        z = rng.standard_normal((min(batch_size, count - start), latent_dim)).astype(np.float32)
+        images = to_unit_range(forward(z), value_range)
+        yield quantize(images) if quantize_8bit else images
+
+
 def sample_images(generator, count: int, seed=0, batch_size: int = 64, quantize_8bit: bool = False) -> np.ndarray:
     """``count`` images of ``generator`` in [0, 1], float32 (N, H, W, C).
 
@@ -79,15 +97,7 @@ def sample_images(generator, count: int, seed=0, batch_size: int = 64, quantize_
         batch_size: images per forward pass (does not change the result).
         quantize_8bit: round to 8 bits like images read from PNG files (:func:`quantize`).
     """
-    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
-        raise ValueError(f"`count` must be a positive integer. Received: count={count!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
-    latent_dim, value_range, forward = generator_interface(generator)
-    z = latents(count, latent_dim, seed)
-    images = np.concatenate([to_unit_range(forward(z[i:i + batch_size]), value_range)
-                             for i in range(0, count, batch_size)])
-    return quantize(images) if quantize_8bit else images
+    return np.concatenate(list(iter_samples(generator, count, seed, batch_size, quantize_8bit)))
 
 
 def image_grid(images, columns: int | None = None) -> np.ndarray:

@@ -84,3 +84,90 @@ def int_at_least(minimum):
 
 positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
+
+
+# ----------------------------------------------------------------------------------------- shared options
+def add_json_option(parser, what: str = "the results") -> None:
+    """``--json [FILE]``, the same in every command: FILE, or stdout when FILE is omitted (or ``-``); then the
+    human-readable lines go to stderr so that stdout is pure JSON."""
+    parser.add_argument("--json", dest="json_path", nargs="?", const="-", metavar="FILE",
+                        help=f"write {what} as JSON to FILE, or to stdout when FILE is omitted")
+
+
+def check_json_target(args) -> None:
+    """Refuse a ``--json`` target that is a folder before any work is done (nothing is written)."""
+    import os
+
+    path = getattr(args, "json_path", None)
+    if path and path != "-" and os.path.isdir(path):
+        raise CommandError(f"--json {path}: is a folder; give a file name, e.g. "
+                           f"{os.path.join(path, args.command + '.json')}")
+
+
+def text_stream(args):
+    """Where the human-readable lines go: stdout, or stderr when the JSON goes to stdout."""
+    return sys.stderr if getattr(args, "json_path", None) == "-" else sys.stdout
+
+
+def write_json_output(data, args) -> None:
+    """Write ``data`` where ``--json`` says (nowhere when it was not given)."""
+    import json
+
+    if not args.json_path:
+        return
+    if args.json_path == "-":
+        json.dump(data, sys.stdout, indent=1)
+        print()
+    else:
+        write_json(data, args.json_path)
+        print(f"wrote {args.json_path}", file=text_stream(args))
+
+
+def option_names(message: str, names) -> str:
+    """The library names an argument as `name`; the user typed --name."""
+    return re.sub(r"`(\w+)`", lambda m: "--" + m.group(1).replace("_", "-") if m.group(1) in names else m.group(0),
+                  message)
+
+
+def policy_choices(native: bool = True) -> tuple:
+    """Size policies (:data:`upconv_tf.datasets.folder.POLICIES`); without ``native`` only those that give one
+    image size."""
+    from upconv_tf.datasets.folder import POLICIES
+
+    return POLICIES if native else tuple(p for p in POLICIES if p != "none")
+
+
+def mode_choices() -> tuple:
+    from upconv_tf.spectral import MODES
+
+    return MODES
+
+
+def normalize_choices() -> tuple:
+    """:data:`upconv_tf.spectral.NORMALIZATIONS` with ``None`` spelled ``none``."""
+    from upconv_tf.spectral import NORMALIZATIONS
+
+    return tuple("none" if n is None else n for n in NORMALIZATIONS)
+
+
+def normalize_value(text):
+    """The library value of a ``--normalize`` choice (``none`` -> None)."""
+    return None if text == "none" else text
+
+
+def _group_by(text):
+    return {"parent": "folder"}.get(text, text)  # audit's former --groups parent
+
+
+def group_by_option(parser, what: str) -> None:
+    """``--group-by file|prefix|folder`` (:data:`upconv_tf.options.GROUP_BY`), the same in every command."""
+    from upconv_tf.options import GROUP_BY
+
+    parser.add_argument("--group-by", "--groups", dest="group_by", type=_group_by, choices=GROUP_BY, default="file",
+                        help=f"{what}: the file itself (default), its file-name prefix before the last '_' (crops "
+                             "NAME_0001.png of photo NAME, shared by real and generated folders), or its folder")
+
+
+def progress_factory(unit: str = "img"):
+    """``progress(total, desc)`` for the library's ``progress`` arguments: a :func:`progress` bar."""
+    return lambda total, desc: progress(None, total=total, desc=desc, unit=unit)

@@ -9,8 +9,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from upconv_tf import spectral
+from upconv_tf.options import CLASSIFIERS  # the one definition, importable without scikit-learn
 
-CLASSIFIERS = ("svm", "logreg", "kmeans")
 # Images per FFT call are capped so one call touches about this many pixels (memory stays ~100 MB).
 _PIXELS_PER_CALL = 1 << 22
 
