@@ -314,8 +314,10 @@ class KerasGenerator(_GeneratorMixin, _Runner):
     def __init__(self, model, source="keras model"):
         self.model = model
         self.path = self.source = os.fspath(source)
-        in_shape = [None] + [int(d) for d in model.input_shape[1:]]
-        out_shape = [None] + [int(d) for d in model.output_shape[1:]]
+        from upconv_tf.export.api import model_input_shape
+
+        in_shape = model_input_shape(model)  # functional models, or a SpectralAutoencoder's image size
+        out_shape = [None] + list(self._run(np.zeros([1] + in_shape[1:], np.float32)).shape[1:])
         latent = len(in_shape) == 2
         self.metadata = {
             "kind": "generator" if latent else "autoencoder",

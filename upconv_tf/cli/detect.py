@@ -16,7 +16,6 @@ from upconv_tf.cli.common import (
     positive_int,
     progress_factory,
     report_errors,
-    text_stream,
     write_json_output,
 )
 

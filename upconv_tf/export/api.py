@@ -186,7 +186,7 @@ def _generator_model(model):
     return model
 
 
-def _input_shape(model, input_shape):
+def model_input_shape(model, input_shape=None) -> list:
     """(None, ...) input shape: given, or the functional model's, or an auto-encoder's image size."""
     try:
         inputs = model.inputs  # functional models; subclassed ones have none
@@ -236,7 +236,7 @@ def export_generator(model, out_dir=None, *, name=None, version=None, metadata=N
     import tensorflow as tf
 
     model = _generator_model(model)
-    in_shape = _input_shape(model, input_shape)
+    in_shape = model_input_shape(model, input_shape)
     probe = model(np.zeros([1] + in_shape[1:], np.float32), training=False)
     out_shape = [None] + [int(d) for d in probe.shape[1:]]
     # An auto-encoder's output cannot share the name of its input ("images") in ONNX.
