@@ -409,14 +409,14 @@ def power_law_departure(profile, mode="centered") -> float:
     """Mean absolute departure of a profile's top quarter from a power law fitted to its lower half.
 
     The profile is modelled as ``c + s * log(f)`` (a straight line in log-log axes; dB and log-magnitude
-    profiles are already logarithmic) with ``f`` the frequency of each bin (bin ``k`` is radius ``k`` in
-    ``"centered"`` mode, whose bin 0 is the DC term and is skipped, and radius ``k + 1`` in ``"reference"``
-    mode). Used to tell which k-means cluster is "generated" (:class:`SpectralDetector`).
+    profiles are already logarithmic) with ``f`` the radius of each bin (:func:`upconv_tf.spectral.bin_radii`;
+    a DC bin, radius 0, is skipped). Used to tell which k-means cluster is "generated"
+    (:class:`SpectralDetector`).
     """
     profile = np.asarray(profile, dtype=np.float64)
     length = len(profile)
-    frequency = np.arange(length, dtype=np.float64) + (0.0 if mode == "centered" else 1.0)
-    first = 1 if mode == "centered" else 0
+    frequency = spectral.bin_radii(length, mode)
+    first = int(frequency[0] == 0)
     fit = slice(first, max(first + 2, length // 2))
     slope, intercept = np.polyfit(np.log(frequency[fit]), profile[fit], 1)
     top = slice(min(length - 1, (3 * length) // 4), length)
