@@ -9,10 +9,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from upconv_tf import spectral
+from upconv_tf.detection.features import SpectralFeatures, as_images, check_feature_params
 
 CLASSIFIERS = ("svm", "logreg", "kmeans")
-# Images per FFT call are capped so one call touches about this many pixels (memory stays ~100 MB).
-_PIXELS_PER_CALL = 1 << 22
 
 
 def _logit(p):
@@ -25,8 +24,9 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
 
     The pipeline is fixed, so that it can be exported as one graph (``upconv_tf.export``):
 
-    1. features: :func:`upconv_tf.spectral.azimuthal_integral` ``(images, mode, normalize, num_bins)``,
-       the numpy twin of :class:`upconv_tf.layers.AzimuthalIntegral`;
+    1. features: :class:`~upconv_tf.detection.SpectralFeatures` ``(mode, normalize, num_bins)``, i.e.
+       :func:`upconv_tf.spectral.azimuthal_integral`, the numpy twin of :class:`upconv_tf.layers.AzimuthalIntegral`
+       (:meth:`feature_transformer`);
     2. ``scaler_``: a :class:`sklearn.preprocessing.StandardScaler`;
     3. ``classifier_``: an RBF :class:`~sklearn.svm.SVC` (``"svm"``), a liblinear
        :class:`~sklearn.linear_model.LogisticRegression` (``"logreg"``) or a 2-cluster
@@ -143,70 +143,20 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     def _check_params(self):
         if self.classifier not in CLASSIFIERS:
             raise ValueError(f"`classifier` must be one of {CLASSIFIERS}. Received: classifier={self.classifier!r}")
-        if self.mode not in spectral.MODES:
-            raise ValueError(f"`mode` must be one of {spectral.MODES}. Received: mode={self.mode!r}")
-        if self.normalize not in spectral.NORMALIZATIONS:
-            raise ValueError(
-                f"`normalize` must be one of {spectral.NORMALIZATIONS}. Received: normalize={self.normalize!r}"
-            )
-        if self.num_bins is not None and (not isinstance(self.num_bins, numbers.Integral) or self.num_bins < 2):
-            raise ValueError(f"`num_bins` must be None or an integer >= 2. Received: num_bins={self.num_bins!r}")
+        check_feature_params(mode=self.mode, normalize=self.normalize, num_bins=self.num_bins)
         if self.fake_cluster not in ("auto", 0, 1):
             raise ValueError(f"`fake_cluster` must be 'auto', 0 or 1. Received: fake_cluster={self.fake_cluster!r}")
 
     # ------------------------------------------------------------------------------------- features
-    @staticmethod
-    def _split_input(X):
-        """Return ("features", 2-D float array) or ("images", list of image arrays / one 4-D array)."""
-        if isinstance(X, (list, tuple)):
-            if len(X) and np.ndim(X[0]) >= 2:
-                return "images", [np.asarray(image) for image in X]
-            return "features", X
-        if hasattr(X, "numpy") and not hasattr(X, "__array_namespace__"):
-            X = X.numpy()
-        if hasattr(X, "ndim") and not hasattr(X, "tocsr") and X.ndim in (3, 4):
-            X = np.asarray(X)
-            return "images", X[..., None] if X.ndim == 3 else X
-        return "features", X
-
-    def _native_lengths(self, images):
-        return [spectral.num_bins(*np.shape(image)[:2], self.mode) for image in images]
-
-    def _profiles(self, images, length):
-        """AI profiles of a 4-D array or a list of images, resampled to ``length`` where needed."""
-        if isinstance(images, np.ndarray):
-            groups = {images.shape[1:]: np.arange(len(images))}
-        else:
-            groups = {}
-            for index, image in enumerate(images):
-                if image.ndim == 2:
-                    image = images[index] = image[..., None]
-                groups.setdefault(image.shape, []).append(index)
-        out = np.empty((len(images), length), np.float64)
-        for shape, index in groups.items():
-            height, width = shape[:2]
-            spectral.check_size(height, width, self.mode)
-            native = spectral.num_bins(height, width, self.mode)
-            bins = self.num_bins if native == length and self.num_bins is None else length
-            step = max(1, _PIXELS_PER_CALL // (height * width))
-            index = np.asarray(index)
-            for start in range(0, len(index), step):
-                chunk = index[start:start + step]
-                batch = images[chunk] if isinstance(images, np.ndarray) else np.stack([images[i] for i in chunk])
-                out[chunk] = spectral.azimuthal_integral(batch, self.mode, self.normalize, bins)
-        return out
-
-    def _target_length(self, images):
-        if hasattr(self, "num_bins_"):
-            return self.num_bins_
-        if self.num_bins is not None:
-            return int(self.num_bins)
-        if isinstance(images, np.ndarray):
-            return spectral.num_bins(images.shape[1], images.shape[2], self.mode)
-        return min(self._native_lengths(images))
+    def feature_transformer(self) -> SpectralFeatures:
+        """The :class:`SpectralFeatures` this detector computes its features with: ``num_bins=num_bins_`` once
+        fitted (so images of any size give the fitted length), ``num_bins`` before."""
+        num_bins = getattr(self, "num_bins_", self.num_bins)
+        return SpectralFeatures(mode=self.mode, normalize=self.normalize, num_bins=num_bins)
 
     def features(self, X):
-        """Azimuthal-integral features of ``X``.
+        """Features of ``X``: :meth:`feature_transformer` ``.transform`` of images, or ``X`` itself (validated)
+        when it is already a 2-D array of features.
 
         Parameters
         ----------
@@ -219,12 +169,9 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         numpy.ndarray of shape (N, num_bins_)
         """
         self._check_params()
-        kind, data = self._split_input(X)
-        if kind == "features":
-            return check_array(data, dtype=np.float64)
-        if len(data) == 0:
-            raise ValueError("`X` holds no images.")
-        return self._profiles(data, self._target_length(data))
+        if as_images(X) is None:
+            return check_array(X, dtype=np.float64)
+        return self.feature_transformer().transform(X)
 
     # ------------------------------------------------------------------------------------------ fit
     def fit(self, X, y=None):
