@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from upconv_tf import spectral
 from upconv_tf.detection.features import SpectralFeatures, as_images, check_feature_params
+from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SVMHead
 
 CLASSIFIERS = ("svm", "logreg", "kmeans")
 
@@ -27,17 +28,21 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     1. features: :class:`~upconv_tf.detection.SpectralFeatures` ``(mode, normalize, num_bins)``, i.e.
        :func:`upconv_tf.spectral.azimuthal_integral`, the numpy twin of :class:`upconv_tf.layers.AzimuthalIntegral`
        (:meth:`feature_transformer`);
-    2. ``scaler_``: a :class:`sklearn.preprocessing.StandardScaler`;
+    2. ``scaler_``: a :class:`sklearn.preprocessing.StandardScaler` fitted on the features, kept as its numbers
+       (:class:`~upconv_tf.detection.heads.Standardizer`);
     3. ``classifier_``: an RBF :class:`~sklearn.svm.SVC` (``"svm"``), a liblinear
        :class:`~sklearn.linear_model.LogisticRegression` (``"logreg"``) or a 2-cluster
-       :class:`~sklearn.cluster.KMeans` (``"kmeans"``, unsupervised);
-    4. the probability of "generated" (``predict_proba(X)[:, 1]``):
+       :class:`~sklearn.cluster.KMeans` (``"kmeans"``, unsupervised), fitted with scikit-learn and kept as
+       its numbers (a head of :mod:`upconv_tf.detection.heads`);
+    4. the probability of "generated" (``predict_proba(X)[:, 1]``), the head's closed form, which the exported
+       graph computes too:
 
-       * ``"logreg"``: ``classifier_.predict_proba``;
-       * ``"svm"``: Platt scaling, ``1 / (1 + exp(-(a * d + b)))`` with ``d = classifier_.decision_function``
+       * ``"logreg"``: ``sigmoid(coef_ . x + intercept_)``;
+       * ``"svm"``: Platt scaling, ``1 / (1 + exp(-(a * d + b)))`` with ``d`` the SVM's decision value
          and ``(a, b) = calibration_``, fitted on 5-fold cross-validated decision values (as libsvm's
-         ``probability=True`` does; that option is deprecated from scikit-learn 1.9). When fewer than 2
-         samples per class exist, or the fitted slope is not positive, ``(a, b) = (1, 0)``;
+         ``probability=True`` does; that option is deprecated from scikit-learn 1.9, so the detector does it
+         itself, seeded by ``random_state``). When fewer than 2 samples per class exist, or the fitted slope is
+         not positive, ``(a, b) = (1, 0)``;
        * ``"kmeans"``: ``d_real / (d_real + d_fake)``, the Euclidean distances of the scaled features
          to the "real" and the "fake" centre (``fake_cluster_`` is the index of the "fake" one).
 
@@ -104,8 +109,11 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     num_bins_ : int
         Profile length the detector works on (also ``n_features_in_``).
     n_features_in_ : int
-    scaler_ : sklearn.preprocessing.StandardScaler
-    classifier_ : sklearn.svm.SVC, sklearn.linear_model.LogisticRegression or sklearn.cluster.KMeans
+    scaler_ : upconv_tf.detection.heads.Standardizer
+        ``mean_`` and ``scale_`` of the fitted ``StandardScaler``.
+    classifier_ : upconv_tf.detection.heads.SVMHead, LogisticHead or KMeansHead
+        The fitted classifier's numbers under its scikit-learn attribute names (``support_vectors_``,
+        ``dual_coef_``, ``intercept_``, ``coef_``, ``cluster_centers_``), with ``probability`` and ``predict``.
     classes_ : numpy.ndarray of shape (2,)
     calibration_ : numpy.ndarray of shape (2,)
         ``(a, b)`` of the SVM's Platt scaling (``"svm"`` only).
@@ -188,8 +196,6 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from sklearn.preprocessing import StandardScaler
-
         self._check_params()
         for name in ("num_bins_", "n_features_in_"):
             self.__dict__.pop(name, None)
@@ -215,7 +221,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             classes = np.array([0, 1])
         self.classes_ = classes
         self.num_bins_ = self.n_features_in_ = features.shape[1]
-        self.scaler_ = StandardScaler().fit(features)
+        self.scaler_ = Standardizer.fit(features)
         scaled = self.scaler_.transform(features)
         target = None if y is None else (y == classes[1]).astype(np.int64)
         getattr(self, f"_fit_{self.classifier}")(scaled, target)
@@ -224,7 +230,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     def _fit_svm(self, scaled, target):
         from sklearn.svm import SVC
 
-        # Resolve "scale"/"auto" here so that classifier_.gamma is the number the kernel uses.
+        # Resolve "scale"/"auto" here so that the head keeps the number the kernel uses.
         if self.gamma == "scale":
             variance = scaled.var()
             gamma = 1.0 / (scaled.shape[1] * variance) if variance > 0 else 1.0
@@ -234,10 +240,11 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             gamma = self.gamma
         if not isinstance(gamma, numbers.Real) or not gamma > 0:
             raise ValueError(f"`gamma` must be 'scale', 'auto' or a number > 0. Received: gamma={self.gamma!r}")
-        self.classifier_ = SVC(C=self.C, kernel="rbf", gamma=float(gamma)).fit(scaled, target)
-        self.calibration_ = self._platt(scaled, target)
+        model = SVC(C=self.C, kernel="rbf", gamma=float(gamma)).fit(scaled, target)
+        self.calibration_ = self._platt(scaled, target, float(gamma))
+        self.classifier_ = SVMHead.from_estimator(model, gamma, self.calibration_)
 
-    def _platt(self, scaled, target):
+    def _platt(self, scaled, target, gamma):
         """Platt's sigmoid on out-of-fold SVM decision values, with his smoothed targets."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -247,7 +254,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         if folds < 2:
             return np.array([1.0, 0.0])
         cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
-        decision = cross_val_predict(SVC(C=self.C, kernel="rbf", gamma=self.classifier_.gamma), scaled, target, cv=cv,
+        decision = cross_val_predict(SVC(C=self.C, kernel="rbf", gamma=gamma), scaled, target, cv=cv,
                                      method="decision_function")
         positives, negatives = target.sum(), len(target) - target.sum()
         soft = np.where(target == 1, (positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0))
@@ -262,19 +269,21 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     def _fit_logreg(self, scaled, target):
         from sklearn.linear_model import LogisticRegression
 
-        self.classifier_ = LogisticRegression(solver="liblinear", max_iter=self.max_iter,
-                                              random_state=self.random_state).fit(scaled, target)
+        model = LogisticRegression(solver="liblinear", max_iter=self.max_iter,
+                                   random_state=self.random_state).fit(scaled, target)
+        self.classifier_ = LogisticHead.from_estimator(model)
 
     def _fit_kmeans(self, scaled, target):
         from sklearn.cluster import KMeans
 
-        self.classifier_ = KMeans(n_clusters=2, n_init=self.n_init, random_state=self.random_state).fit(scaled)
-        profiles = self.scaler_.inverse_transform(self.classifier_.cluster_centers_)
+        centers = KMeans(n_clusters=2, n_init=self.n_init, random_state=self.random_state).fit(scaled).cluster_centers_
+        profiles = self.scaler_.inverse_transform(centers)
         self.cluster_departure_ = np.array([power_law_departure(p, self.mode) for p in profiles])
         if self.fake_cluster == "auto":
             self.fake_cluster_ = int(np.argmax(self.cluster_departure_))
         else:
             self.fake_cluster_ = int(self.fake_cluster)
+        self.classifier_ = KMeansHead(np.asarray(centers, np.float64), self.fake_cluster_)
 
     # -------------------------------------------------------------------------------------- predict
     def _scaled(self, X):
@@ -287,15 +296,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
 
     def _probability(self, scaled):
         """Probability of "generated" for scaled features (class docstring, step 4)."""
-        if self.classifier == "logreg":
-            return self.classifier_.predict_proba(scaled)[:, 1]
-        if self.classifier == "svm":
-            a, b = self.calibration_
-            return 1.0 / (1.0 + np.exp(-(a * self.classifier_.decision_function(scaled) + b)))
-        distances = self.classifier_.transform(scaled)
-        fake, real = distances[:, self.fake_cluster_], distances[:, 1 - self.fake_cluster_]
-        total = fake + real
-        return np.divide(real, total, out=np.full_like(total, 0.5), where=total > 0)
+        return self.classifier_.probability(scaled)
 
     def predict_proba(self, X):
         """Probabilities ``(P(classes_[0]), P(classes_[1]))``; column 1 is "generated".
