@@ -19,6 +19,7 @@ Protocol (what users of the published code asked for):
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.validation import check_array
 
 from upconv_tf.detection.estimator import CLASSIFIERS, SpectralDetector
 from upconv_tf.detection.features import as_images
@@ -169,13 +170,13 @@ def _check_samples(count):
 
 def _stack(real, fake, real_groups, fake_groups, detector_params):
     """Features, labels (0 real, 1 generated) and groups of both sets, with one profile length."""
-    detector = SpectralDetector(**detector_params)
+    transformer = SpectralDetector(**detector_params).feature_transformer()
     real_images, fake_images = as_images(real), as_images(fake)
-    if real_images is not None and fake_images is not None and detector.num_bins is None:
+    if real_images is not None and fake_images is not None and transformer.num_bins is None:
         # One profile length for both sets: the shortest native one (SpectralDetector's mixed-size rule).
-        everything = list(real_images) + list(fake_images)
-        detector.set_params(num_bins=detector.feature_transformer().num_features(everything))
-    features = [detector.features(data) for data in (real, fake)]
+        transformer.set_params(num_bins=transformer.num_features(list(real_images) + list(fake_images)))
+    features = [check_array(data, dtype=np.float64) if images is None else transformer.transform(images)
+                for data, images in ((real, real_images), (fake, fake_images))]
     if features[0].shape[1] != features[1].shape[1]:
         raise ValueError(f"Real and generated features differ in length: {features[0].shape[1]} vs "
                          f"{features[1].shape[1]}.")
