@@ -80,11 +80,11 @@ def _load_features(args, params):
     """Features of --real and --fake, streamed in batches; returns (real, fake, real paths, fake paths, errors)."""
     from upconv_tf import spectral
     from upconv_tf.datasets import list_images
-    from upconv_tf.detection import SpectralDetector, file_features
+    from upconv_tf.detection import SpectralFeatures, file_features
 
     if args.policy != "none":
         spectral.check_size(args.size, args.size, args.mode)
-    extractor = SpectralDetector(**params)
+    extractor = SpectralFeatures(**params)
     errors, out = [], []
     for option, roots in (("--real", args.real), ("--fake", args.fake)):
         for root in roots:
