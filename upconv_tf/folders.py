@@ -115,7 +115,7 @@ def folder_features(real, fake, *, size=128, policy="center-crop", mode="referen
     """Features of the images under the ``real`` and ``fake`` roots (lists of files or folders)."""
     from upconv_tf import spectral
     from upconv_tf.datasets import list_images
-    from upconv_tf.detection import SpectralDetector, file_features
+    from upconv_tf.detection import SpectralFeatures, file_features
 
     if policy == "none" and num_bins is None:
         raise ValueError("`policy` none keeps native image sizes: give `num_bins` (e.g. 80) so that every profile "
@@ -124,7 +124,7 @@ def folder_features(real, fake, *, size=128, policy="center-crop", mode="referen
         raise ValueError(f"`num_bins` must be >= 2, got {num_bins}")
     if policy != "none":
         spectral.check_size(size, size, mode)
-    extractor = SpectralDetector(mode=mode, normalize=normalize, num_bins=num_bins)
+    extractor = SpectralFeatures(mode=mode, normalize=normalize, num_bins=num_bins)
     errors, out = [], []
     for name, roots in (("real", real), ("fake", fake)):
         _check_roots(roots, name)

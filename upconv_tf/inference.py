@@ -21,6 +21,7 @@ import numpy as np
 
 from upconv_tf.export import layout
 from upconv_tf.export.metadata import FILENAME, read_metadata
+from upconv_tf.spectral import array_batches
 
 logger = logging.getLogger("upconv_tf.inference")
 
@@ -90,12 +91,11 @@ class _Runner:
 
     def run(self, inputs, batch_size: int = 32) -> np.ndarray:
         """The model's output for ``inputs``, computed ``batch_size`` rows at a time."""
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
-        inputs = self._check(inputs)
-        if len(inputs) == 0:
+        batches = array_batches(self._check(inputs), batch_size)
+        outputs = [self._run(batch) for batch in batches]
+        if not outputs:
             return np.zeros((0,) + tuple(self.metadata["output"]["shape"][1:]), np.float32)
-        return np.concatenate([self._run(inputs[i:i + batch_size]) for i in range(0, len(inputs), batch_size)])
+        return np.concatenate(outputs)
 
 
 class _DetectorMixin:

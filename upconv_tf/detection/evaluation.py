@@ -19,8 +19,10 @@ Protocol (what users of the published code asked for):
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.validation import check_array
 
 from upconv_tf.detection.estimator import CLASSIFIERS, SpectralDetector
+from upconv_tf.detection.features import as_images
 
 CLASSIFIER_TITLES = {"svm": "SVM", "logreg": "LR", "kmeans": "k-means"}
 MAX_SAMPLES = "max"
@@ -168,14 +170,13 @@ def _check_samples(count):
 
 def _stack(real, fake, real_groups, fake_groups, detector_params):
     """Features, labels (0 real, 1 generated) and groups of both sets, with one profile length."""
-    extractor = SpectralDetector(**detector_params)
-    kind_real, _ = extractor._split_input(real)
-    kind_fake, _ = extractor._split_input(fake)
-    if kind_real == "images" and kind_fake == "images" and detector_params.get("num_bins") is None:
+    transformer = SpectralDetector(**detector_params).feature_transformer()
+    real_images, fake_images = as_images(real), as_images(fake)
+    if real_images is not None and fake_images is not None and transformer.num_bins is None:
         # One profile length for both sets: the shortest native one (SpectralDetector's mixed-size rule).
-        everything = list(real) + list(fake)
-        extractor.set_params(num_bins=min(extractor._native_lengths(everything)))
-    features = [extractor.features(data) for data in (real, fake)]
+        transformer.set_params(num_bins=transformer.num_features(list(real_images) + list(fake_images)))
+    features = [check_array(data, dtype=np.float64) if images is None else transformer.transform(images)
+                for data, images in ((real, real_images), (fake, fake_images))]
     if features[0].shape[1] != features[1].shape[1]:
         raise ValueError(f"Real and generated features differ in length: {features[0].shape[1]} vs "
                          f"{features[1].shape[1]}.")

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from upconv_tf import spectral
+from upconv_tf import backends, spectral
 
 
 def compute_dtype(images) -> tf.DType:
@@ -82,7 +82,7 @@ def profile_from_gray(gray: tf.Tensor, mode: str = "centered", reduction: str = 
         sums = sums[: layout.num_bins]
     means = tf.transpose(sums) * tf.constant(1.0 / layout.counts, dtype)
     if mode == "centered":
-        means = (10.0 / np.log(10.0)) * tf.math.log(means + spectral.POWER_EPSILON)
+        means = spectral.power_to_db(means, backends.tensorflow())
     return means
 
 
