@@ -17,6 +17,7 @@ from upconv_tf.cli.common import (
     CommandError,
     no_usable_image,
     non_negative_int,
+    option_names,
     positive_int,
     report_errors,
 )
@@ -87,26 +88,20 @@ def register(subparsers):
     ae.set_defaults(run=run)
 
 
+def config_fields() -> set:
+    import dataclasses
+
+    from upconv_tf.models.training import TrainingConfig
+
+    return {field.name for field in dataclasses.fields(TrainingConfig)}
+
+
 def config_from_args(args):
     """The :class:`~upconv_tf.models.training.TrainingConfig` of the parsed options."""
-    import dataclasses
-
     from upconv_tf.models.training import TrainingConfig
 
-    fields = {field.name for field in dataclasses.fields(TrainingConfig)}
+    fields = config_fields()
     return TrainingConfig(**{key: value for key, value in vars(args).items() if key in fields})
-
-
-def option_names(message: str) -> str:
-    """The library names a setting as `field`; the user typed --field."""
-    import dataclasses
-    import re
-
-    from upconv_tf.models.training import TrainingConfig
-
-    fields = {field.name for field in dataclasses.fields(TrainingConfig)} | {"out"}
-    return re.sub(r"`(\w+)`", lambda m: "--" + m.group(1).replace("_", "-") if m.group(1) in fields else m.group(0),
-                  message)
 
 
 def run(args):
@@ -119,7 +114,7 @@ def run(args):
         report_errors(error.skipped)
         raise CommandError(no_usable_image(f"--data {error.folder}: no usable image", error.skipped)) from None
     except ValueError as error:
-        raise CommandError(option_names(str(error))) from None
+        raise CommandError(option_names(str(error), config_fields() | {"out"})) from None
     report_errors(result.skipped)
     bce = result.metrics.get("spectral_bce_to_real_mean")
     print(f"wrote {result.model_path}" + (f"; spectral BCE to the real mean {bce:.4f}" if bce is not None else ""))
