@@ -11,8 +11,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from upconv_tf import spectral
 from upconv_tf.detection.features import SpectralFeatures, as_images, check_feature_params
 from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SVMHead
-
-CLASSIFIERS = ("svm", "logreg", "kmeans")
+from upconv_tf.options import CLASSIFIERS  # the one definition, importable without scikit-learn
 
 
 def _logit(p):

@@ -10,7 +10,8 @@ import os
 
 import numpy as np
 
-GROUP_BY = ("file", "prefix", "folder")
+from upconv_tf.options import GROUP_BY  # the one definition, importable without scikit-learn
+
 GENERATED, REAL = "generated", "real"
 
 

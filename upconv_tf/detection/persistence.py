@@ -37,6 +37,7 @@ import tempfile
 
 import numpy as np
 
+from upconv_tf._atomic import fix_mode
 from upconv_tf.detection.estimator import CLASSIFIERS, SpectralDetector
 from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SVMHead
 
@@ -139,6 +140,7 @@ def save_detector(detector: SpectralDetector, out_dir, metadata: dict | None = N
             json.dump(info, handle, indent=1)
         if extra is not None:
             extra(temp)
+        fix_mode(temp)  # mkdtemp made it 0700: follow the umask (issue 12.3)
         _replace_folder(temp, out_dir)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
