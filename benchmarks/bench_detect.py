@@ -17,7 +17,7 @@ Exported runners get the same batches (``RUN_BATCH``: about 1 M pixels at 128 an
 
 From files (PNG, center crop at native size): ``reference`` and ``python`` read with the foundation
 loader (:func:`upconv_tf.datasets.iter_batches`, PIL, one file after another, as ``upconv-tf detect``);
-``python_fast``, ``saved_model`` and ``onnx`` read with :func:`upconv_tf.datasets.image_batches`
+``python_fast``, ``saved_model`` and ``onnx`` read with :func:`upconv_tf.datasets.iter_batches_parallel`
 (tf.data, parallel). ``decode_loader`` / ``decode_fast`` time reading alone (PNG and JPEG), which shows
 where decoding dominates.
 
@@ -90,7 +90,7 @@ def reference_probability(detector, images):
 
 def build(size, detector, folder, quick=False):
     """``({name: (function, images_per_call)}, outputs on the array batch)`` for one size."""
-    from upconv_tf.datasets import iter_batches, iter_images, image_batches, load_folder
+    from upconv_tf.datasets import iter_batches, iter_images, iter_batches_parallel, load_folder
     from upconv_tf.export import export_detector
     from upconv_tf.inference import OnnxDetector, SavedModelDetector
 
@@ -114,16 +114,16 @@ def build(size, detector, folder, quick=False):
         "files/reference": (lambda: reference_probability(
             detector, [image for _, image in iter_images(few_files, size, errors=[])]), len(few_files)),
         "files/python": (from_files(lambda x: detector.predict_proba(x)[:, 1], iter_batches), count),
-        "files/python_fast": (from_files(lambda x: detector.predict_proba(x)[:, 1], image_batches), count),
+        "files/python_fast": (from_files(lambda x: detector.predict_proba(x)[:, 1], iter_batches_parallel), count),
         "decode_loader/png": (lambda: list(iter_batches(pngs, size, batch, errors=[])), count),
-        "decode_fast/png": (lambda: list(image_batches(pngs, size, batch, errors=[])), count),
+        "decode_fast/png": (lambda: list(iter_batches_parallel(pngs, size, batch, errors=[])), count),
         "decode_loader/jpeg": (lambda: list(iter_batches(jpegs, size, batch, errors=[])), count),
-        "decode_fast/jpeg": (lambda: list(image_batches(jpegs, size, batch, errors=[])), count),
+        "decode_fast/jpeg": (lambda: list(iter_batches_parallel(jpegs, size, batch, errors=[])), count),
     }
     for name, runner in runners.items():
         candidates[f"arrays/{name}"] = ((lambda r=runner: r.probability(images, batch)), count)
         if not name.endswith("_f32"):
-            candidates[f"files/{name}"] = (from_files(lambda x, r=runner: r.probability(x, batch), image_batches),
+            candidates[f"files/{name}"] = (from_files(lambda x, r=runner: r.probability(x, batch), iter_batches_parallel),
                                            count)
     outputs = {"python": detector.predict_proba(images)[:, 1],
                "reference": reference_probability(detector, images)}

@@ -25,6 +25,7 @@ import numpy as np
 
 from upconv_tf.export import layout
 from upconv_tf.export.metadata import FILENAME, read_metadata
+from upconv_tf.spectral import array_batches
 
 logger = logging.getLogger("upconv_tf.inference")
 
@@ -140,12 +141,11 @@ class _Runner:
 
     def run(self, inputs, batch_size: int = 32) -> np.ndarray:
         """The model's output for ``inputs``, computed ``batch_size`` rows at a time."""
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
-        inputs = self._check(inputs)
-        if len(inputs) == 0:
+        batches = array_batches(self._check(inputs), batch_size)
+        outputs = [self._run(batch) for batch in batches]
+        if not outputs:
             return np.zeros((0,) + tuple(self.metadata["output"]["shape"][1:]), np.float32)
-        return np.concatenate([self._run(inputs[i:i + batch_size]) for i in range(0, len(inputs), batch_size)])
+        return np.concatenate(outputs)
 
 
 class _DetectorMixin:
@@ -344,3 +344,111 @@ def _is_detector_folder(path) -> bool:
     from upconv_tf.detection.persistence import JSON_NAME
 
     return os.path.isfile(os.path.join(path, JSON_NAME))
+
+
+def input_settings(predictor, path) -> dict:
+    """How image files must be loaded for ``predictor`` (from :func:`load_predictor` on ``path``).
+
+    Returns ``{"size", "policy", "fixed"}``: an exported model takes one image size, fixed by its graph
+    (``fixed`` True: a caller must not ask for another); a detector folder records the size and policy it was
+    trained with (``size`` None: native sizes), which a caller may override.
+    """
+    if hasattr(predictor, "input_settings"):
+        return dict(predictor.input_settings(), fixed=True)
+    from upconv_tf.detection import read_detector_info
+
+    saved = read_detector_info(path)["metadata"].get("input", {})
+    return {"size": saved.get("size"), "policy": saved.get("policy", "center-crop"), "fixed": False}
+
+
+class KerasGenerator(_GeneratorMixin, _Runner):
+    """A Keras generator (latent -> images in [-1, 1]) or auto-encoder with the runners' API.
+
+    ``metadata`` is built from the model (no metadata.json: a .keras file describes itself); ``model`` is the
+    Keras model. Made by :func:`load_generator` for ``.keras`` files and ``upconv-tf train`` folders.
+    """
+
+    provider = "keras"
+
+    def __init__(self, model, source="keras model"):
+        self.model = model
+        self.path = self.source = os.fspath(source)
+        from upconv_tf.export.api import model_input_shape
+
+        in_shape = model_input_shape(model)  # functional models, or a SpectralAutoencoder's image size
+        out_shape = [None] + list(self._run(np.zeros([1] + in_shape[1:], np.float32)).shape[1:])
+        latent = len(in_shape) == 2
+        self.metadata = {
+            "kind": "generator" if latent else "autoencoder",
+            "input": {"name": "latent" if latent else "images", "shape": in_shape, "dtype": "float32"},
+            "output": {"name": "images" if latent else "reconstruction", "shape": out_shape, "dtype": "float32",
+                       "range": [-1, 1]},
+        }
+
+    def _run(self, batch):
+        return np.asarray(self.model(batch, training=False), np.float32)
+
+
+def load_generator(path, backend: str = "auto"):
+    """The one loader of generators, whatever form they come in, as a runner with ``sample`` / ``generate``.
+
+    Args:
+        path: an ``upconv-tf train gan`` folder (its ``generator.keras``); a generator ``.keras`` file (or a
+            saved SpectralGAN: its generator); an exported SavedModel folder (``saved_model.pb`` +
+            metadata.json); an ``.onnx`` file or a folder holding ``model.onnx``; an export bundle
+            (``DIR/model.onnx`` + ``DIR/saved_model/``); or a model folder of the repository layout
+            (``saved_models/<name>`` or ``export/<name>``: the highest version).
+        backend: ``"auto"``, ``"keras"``, ``"savedmodel"`` or ``"onnx"`` (for a bundle: which half).
+
+    Returns:
+        :class:`KerasGenerator`, :class:`SavedModelGenerator` or :class:`OnnxGenerator`: ``sample(count, seed)``
+        gives images in the output range (``metadata["output"]["range"]``); :mod:`upconv_tf.sampling` maps
+        them to [0, 1].
+
+    Raises:
+        ValueError: one line saying what is wrong (missing, not a model, an auto-encoder, damaged...).
+
+    Example:
+
+    >>> load_generator("saved_models/generator").sample(4, seed=0).shape  # doctest: +SKIP
+    (4, 32, 32, 3)
+    """
+    backends = ("auto", "keras", "savedmodel", "onnx")
+    if backend not in backends:
+        raise ValueError(f"`backend` must be one of {backends}. Received: backend={backend!r}")
+    runner = _load_generator_runner(os.fspath(path), backend)
+    if len(runner.metadata["input"]["shape"]) != 2:
+        raise ValueError(f"{path}: an auto-encoder (images in, images out), not a generator of latent vectors")
+    return runner
+
+
+def _load_generator_runner(path, backend):
+    from upconv_tf.models.io import GENERATOR_FILE, is_keras_file, load_keras_model
+
+    if not os.path.lexists(path):
+        raise ValueError(f"{path}: no such file or folder")
+    if os.path.isfile(path):
+        if path.endswith(".onnx") and backend in ("auto", "onnx"):
+            return OnnxGenerator(path)
+        if backend in ("auto", "keras") and (path.endswith(".keras") or is_keras_file(path)):
+            return KerasGenerator(load_keras_model(path), path)
+        raise ValueError(f"{path}: not a generator file (expected a .keras or .onnx file"
+                         + ("" if backend == "auto" else f" for backend={backend!r}") + ")")
+    if not os.path.isdir(path):
+        raise ValueError(f"{path}: not a file or folder")
+    has = lambda *parts: os.path.exists(os.path.join(path, *parts))  # noqa: E731
+    if has(GENERATOR_FILE) and backend in ("auto", "keras"):
+        return KerasGenerator(load_keras_model(os.path.join(path, GENERATOR_FILE)), os.path.join(path, GENERATOR_FILE))
+    if has("saved_model.pb") and backend in ("auto", "savedmodel"):
+        return SavedModelGenerator(path)
+    if has(layout.ONNX_FILE) and backend in ("auto", "onnx"):
+        return OnnxGenerator(path)
+    if has(layout.SAVED_MODEL_DIR, "saved_model.pb") and backend in ("auto", "savedmodel"):
+        return SavedModelGenerator(os.path.join(path, layout.SAVED_MODEL_DIR))
+    latest = _latest_version(path)
+    if latest is not None:
+        return _load_generator_runner(latest, backend)
+    if has("autoencoder.keras"):
+        raise ValueError(f"{path}: holds an auto-encoder (autoencoder.keras), not a generator of latent vectors")
+    raise ValueError(f"{path}: no generator found (expected generator.keras, a .keras or .onnx file, an exported "
+                     "SavedModel or model.onnx, or saved_models/NAME[/VERSION])")

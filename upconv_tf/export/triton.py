@@ -26,6 +26,7 @@ import shutil
 
 import numpy as np
 
+from upconv_tf import _atomic
 from upconv_tf.export import layout
 from upconv_tf.export.metadata import FILENAME, read_metadata
 
@@ -170,7 +171,7 @@ def write_triton_repository(onnx_model, repository, *, name=None, version=None, 
     version_folder = os.path.join(model_folder, str(version))
     if os.path.exists(version_folder):
         raise ValueError(f"{version_folder} already exists: versions are never overwritten")
-    with layout.Staging() as staging:
+    with _atomic.Staging() as staging:
         folder = staging.folder(version_folder)
         shutil.copyfile(path, os.path.join(folder, layout.ONNX_FILE))
         shutil.copyfile(metadata_path, os.path.join(folder, FILENAME))

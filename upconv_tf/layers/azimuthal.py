@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from upconv_tf import spectral
+from upconv_tf import backends, spectral
 
 
 def compute_dtype(images) -> tf.DType:
@@ -72,7 +72,7 @@ def _bin_means(sums: tf.Tensor, layout: spectral.BinLayout, mode: str) -> tf.Ten
     """(bins, B) bin sums -> (B, bins) profile: bin means, in dB for the centered mode."""
     means = tf.transpose(sums) * tf.constant(1.0 / layout.counts, sums.dtype)
     if mode == "centered":
-        means = (10.0 / np.log(10.0)) * tf.math.log(means + spectral.POWER_EPSILON)
+        means = spectral.power_to_db(means, backends.tensorflow())
     return means
 
 
