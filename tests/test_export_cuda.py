@@ -136,3 +136,15 @@ def test_the_check_finds_nodes_without_cuda_kernels(tmp_path, crops64):
                               [helper.make_tensor_value_info("y", onnx.TensorProto.INT32, [2])])
     problems = uncovered_nodes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), table)
     assert problems and "int32" in problems[0]
+
+
+def test_shipped_onnx_models_have_cuda_kernels():
+    """The pretrained models in the repository's export/ folder (what users download with the package)."""
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "export")
+    paths = sorted(os.path.join(folder, name, version, "model.onnx") for folder in [root]
+                   for name in os.listdir(root) if os.path.isdir(os.path.join(root, name))
+                   for version in os.listdir(os.path.join(root, name)) if version.isdigit())
+    assert len(paths) >= 2
+    table = _kernels()
+    report = {path: uncovered_nodes(onnx.load(path), table) for path in paths}
+    assert not any(report.values()), {path: problems for path, problems in report.items() if problems}
