@@ -41,9 +41,11 @@ def choose_providers(available=None) -> list:
     return [CUDA, CPU] if CUDA in available else [CPU]
 
 
-# CPU session settings, chosen from benchmarks/results/onnx_threads.json: threads = onnxruntime's default
-# (one per physical core), and no spinning: spinning workers won only on an idle machine, and lost up to
-# half the throughput when another process shared the cores.
+# CPU session settings, from benchmarks/bench_onnx_threads.py (2 shared cores): with one thread per physical
+# core (onnxruntime's default count), idle workers that sleep were faster than spinning ones in every
+# recorded condition (1.1-1.4x; 3x in an earlier run with another process on the cores). A single thread was
+# faster still on that loaded machine, but would leave the cores of a quiet or larger one idle: pass threads=1
+# where many processes share few cores.
 CPU_THREADS = 0
 CPU_SPINNING = False
 
