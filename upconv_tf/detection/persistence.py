@@ -32,12 +32,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 
 import numpy as np
 
-from upconv_tf._atomic import fix_mode
+from upconv_tf._atomic import atomic_folder
 from upconv_tf.detection.estimator import CLASSIFIERS, SpectralDetector
 from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SVMHead
 
@@ -131,37 +129,13 @@ def save_detector(detector: SpectralDetector, out_dir, metadata: dict | None = N
         "arrays": {name: {"shape": list(value.shape), "dtype": str(value.dtype)} for name, value in arrays.items()},
         "metadata": metadata or {},
     }
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    temp = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.", suffix=".tmp", dir=parent)
-    try:
+    with atomic_folder(out_dir) as temp:  # a failed save leaves any previous detector in place
         np.savez(os.path.join(temp, NPZ_NAME), **arrays)
         with open(os.path.join(temp, JSON_NAME), "w") as handle:
             json.dump(info, handle, indent=1)
         if extra is not None:
             extra(temp)
-        fix_mode(temp)  # mkdtemp made it 0700: follow the umask (issue 12.3)
-        _replace_folder(temp, out_dir)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
     return out_dir
-
-
-def _replace_folder(source, target):
-    """Rename ``source`` to ``target``; an existing ``target`` is moved aside first and removed after."""
-    if not os.path.exists(target):
-        os.rename(source, target)
-        return
-    aside = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.", suffix=".old", dir=os.path.dirname(target))
-    os.rmdir(aside)
-    os.rename(target, aside)
-    try:
-        os.rename(source, target)
-    except BaseException:
-        os.rename(aside, target)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)
 
 
 def read_detector_info(path) -> dict:
