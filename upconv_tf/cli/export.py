@@ -25,6 +25,9 @@ def register(subparsers):
     parser.add_argument("--version", type=positive_int, help="version number (default: the next one)")
     parser.add_argument("--size", type=positive_int,
                         help="detectors: image side of the exported model (default: the training size)")
+    parser.add_argument("--triton", metavar="DIR",
+                        help="also add the ONNX model to the Triton model repository DIR (DIR/NAME/config.pbtxt, "
+                             "DIR/NAME/VERSION/model.onnx)")
     parser.set_defaults(run=run)
 
 
@@ -50,6 +53,11 @@ def run(args):
     except ValueError as error:
         raise CommandError(option_names(str(error), OPTIONS)) from None
     print_result(result)
+    if args.triton:
+        from upconv_tf.export.triton import write_triton_repository
+
+        triton = write_triton_repository(result.onnx, args.triton, name=result.metadata["name"])
+        print(f"wrote Triton: {triton.config}, {triton.model}")
     data = result.metadata
     print(f"metadata: {data['kind']} {data['name']} {data['input']['name']} {data['input']['shape']} -> "
           f"{data['output']['name']} {data['output']['shape']}", file=sys.stderr)

@@ -149,12 +149,14 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
                             "num_bins": int(detector.num_bins_),
                             "native_bins": spectral.num_bins(height, width, detector.mode),
                             "reduction": REDUCTION, "compute_dtype": compute_dtype},
-               "classifier": classifier, "onnx": {"opset": int(opset)}},
+               "classifier": classifier, "onnx": {"opset": int(opset), "fft": "matmul"}},
     )
     data.update(metadata or {})
 
     def save_onnx(path):
-        function_to_onnx(function, function.input_signature, path, ["probability"], opset)
+        # The ONNX graph computes the spectrum with MatMuls (no DFT operator, which has no CUDA kernel).
+        matmul = detector_function(detector, height, width, channels, compute_dtype, fft="matmul")
+        function_to_onnx(matmul, matmul.input_signature, path, ["probability"], opset)
 
     return _write(lambda path: _save_function(function, path), save_onnx, data, out_dir, name, version, root,
                   formats)
