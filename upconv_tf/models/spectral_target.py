@@ -125,8 +125,7 @@ class SpectralTargetMixin:
         """Mean spectral BCE of ``images`` (N, H, W, C) to the real mean, over all N (a float)."""
         images = np.asarray(images)
         total = 0.0
-        for start in range(0, len(images), batch_size):
-            batch = images[start:start + batch_size]
+        for batch in spectral.array_batches(images, batch_size):
             total += float(tf.reduce_sum(spectral_bce(self.azimuthal_integral(batch), self.real_spectrum)))
         return total / len(images)
 
