@@ -167,9 +167,14 @@ class _DetectorMixin:
         p = self.probability(images, batch_size).astype(np.float64)
         return np.stack([1.0 - p, p], axis=1)
 
+    @property
+    def threshold(self) -> float:
+        """The probability from which the model's label is "generated" (metadata.json; 0.5 when absent)."""
+        return float(self.metadata.get("threshold", 0.5))
+
     def predict(self, images, batch_size: int = 32) -> np.ndarray:
-        """1 (generated) where the probability is >= 0.5, else 0."""
-        return (self.probability(images, batch_size) >= 0.5).astype(np.int64)
+        """1 (generated) where the probability is >= :attr:`threshold`, else 0."""
+        return (self.probability(images, batch_size) >= self.threshold).astype(np.int64)
 
     def input_settings(self) -> dict:
         """How files must be loaded for this model: ``{"size": side, "policy": ...}`` (square models)."""
@@ -177,7 +182,7 @@ class _DetectorMixin:
         if height != width:
             raise ValueError(f"{self.source}: takes {height} x {width} images; file loading handles square sizes")
         policy = self.metadata.get("preprocessing", {}).get("policy", "center-crop")
-        return {"size": height, "policy": "center-crop" if policy == "none" else policy}
+        return {"size": height, "policy": "center-crop" if policy == "none" else policy, "threshold": self.threshold}
 
 
 class _GeneratorMixin:
@@ -351,16 +356,19 @@ def _is_detector_folder(path) -> bool:
 def input_settings(predictor, path) -> dict:
     """How image files must be loaded for ``predictor`` (from :func:`load_predictor` on ``path``).
 
-    Returns ``{"size", "policy", "fixed"}``: an exported model takes one image size, fixed by its graph
-    (``fixed`` True: a caller must not ask for another); a detector folder records the size and policy it was
-    trained with (``size`` None: native sizes), which a caller may override.
+    Returns ``{"size", "policy", "threshold", "fixed"}``: an exported model takes one image size, fixed by its
+    graph (``fixed`` True: a caller must not ask for another); a detector folder records the size and policy it
+    was trained with (``size`` None: native sizes), which a caller may override. ``threshold``: the model's own
+    label threshold.
     """
     if hasattr(predictor, "input_settings"):
         return dict(predictor.input_settings(), fixed=True)
     from upconv_tf.detection import read_detector_info
 
-    saved = read_detector_info(path)["metadata"].get("input", {})
-    return {"size": saved.get("size"), "policy": saved.get("policy", "center-crop"), "fixed": False}
+    info = read_detector_info(path)
+    saved = info["metadata"].get("input", {})
+    return {"size": saved.get("size"), "policy": saved.get("policy", "center-crop"), "threshold": info["threshold_"],
+            "fixed": False}
 
 
 class KerasGenerator(_GeneratorMixin, _Runner):

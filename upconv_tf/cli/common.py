@@ -51,6 +51,18 @@ def report_errors(errors, stream=None) -> None:
                 print(f"skipped {path}: {reason}", file=stream)
 
 
+def size_hint(errors, size_option: str = "--size"):
+    """One line for files skipped as smaller than the crop (None when there are none): how many, and the
+    ``size_option`` that would fit the largest of them."""
+    sizes = [m for m in (_SMALLER.search(reason) for _, reason in errors) if m]
+    if not sizes:
+        return None
+    side = max(min(int(m.group(1)), int(m.group(2))) for m in sizes)
+    fit = 1 << (side.bit_length() - 1) if side > 0 else side
+    return (f"{len(sizes)} image(s) smaller than the {sizes[0].group(3)} px crop were skipped; pass {size_option} "
+            f"{fit} (or up to {side}) to use them")
+
+
 def no_usable_image(message: str, errors, size_option: str = "--size") -> str:
     """The one-line error ``message`` for "nothing usable", plus a smaller ``size_option`` to try when every
     image was skipped for being smaller than the crop."""

@@ -33,7 +33,9 @@ def register(subparsers):
                                                         "its saved_model/ or model.onnx, or any exported detector "
                                                         "(saved_models/NAME[/VERSION], export/NAME/VERSION)")
     add_json_option(parser, "the scores and skipped files")
-    parser.add_argument("--threshold", type=float, default=0.5, help="label 'generated' when score >= this (0.5)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="label 'generated' when score >= this (default: the model's own threshold, calibrated "
+                             "for its target false-positive rate; 0.5 for models trained without one)")
     parser.add_argument("--size", type=positive_int,
                         help="override the input size a detector folder was trained with (an exported model's "
                              "size is fixed)")
@@ -47,7 +49,7 @@ def run(args):
     from upconv_tf.folders import NoUsableImages, detect
     from upconv_tf.inference import load_predictor
 
-    if not 0.0 <= args.threshold <= 1.0:
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise CommandError(f"--threshold must be in [0, 1], got {args.threshold}")
     predictor = load_predictor(args.model)
     if hasattr(predictor, "provider"):

@@ -1,7 +1,12 @@
-"""``upconv-tf detector train|evaluate``: fit the spectral detector on folders, or evaluate it honestly
-(:func:`upconv_tf.folders.train_detector`, :func:`upconv_tf.folders.evaluate_detector_on_folders`)."""
+"""``upconv-tf detector train|evaluate``: fit the spectral detector on folders with a preset, or evaluate it
+honestly (:func:`upconv_tf.folders.train_detector`, :func:`upconv_tf.folders.evaluate_detector_on_folders`,
+:func:`upconv_tf.folders.evaluate_preset_on_folders`)."""
 
 from __future__ import annotations
+
+import argparse
+import sys
+import warnings
 
 from upconv_tf.cli.common import (
     EXIT_OK,
@@ -11,6 +16,7 @@ from upconv_tf.cli.common import (
     group_by_option,
     mode_choices,
     no_usable_image,
+    non_negative_int,
     normalize_choices,
     normalize_value,
     option_names,
@@ -18,12 +24,17 @@ from upconv_tf.cli.common import (
     positive_int,
     progress_factory,
     report_errors,
+    size_hint,
     text_stream,
     write_json_output,
 )
 from upconv_tf.cli.export import add_export_arguments
 
-OPTIONS = ("real", "fake", "out", "overwrite", "policy", "num_bins", "test_size", "size")
+OPTIONS = ("real", "fake", "out", "overwrite", "policy", "num_bins", "test_size", "size", "preset", "target_fpr",
+           "families", "protocol", "treatments", "labelled", "kind", "gamma")
+# Library names whose option is spelled differently.
+RENAMED = {"kind": "--features"}
+PROTOCOLS = ("samples", "splits", "cross-family")
 
 
 def register(subparsers):
@@ -31,15 +42,16 @@ def register(subparsers):
 
     parser = subparsers.add_parser(
         "detector", help="train or evaluate the spectral detector (real vs generated images)",
-        description="Spectral detector of Durall et al. (CVPR 2020, s. 4.1): azimuthal integral -> "
-                    "StandardScaler -> SVM / logistic regression / k-means.",
+        description="Spectral detector: spectral features -> (StandardScaler) -> SVM / logistic regression / "
+                    "k-means, trained with a preset (default: robust features, augmentation and a threshold "
+                    "calibrated on real images; paper: Durall et al., CVPR 2020, s. 4.1).",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     train = actions.add_parser("train", help="fit a detector on a real and a generated folder and save it",
                                description="Fit a detector and write it (JSON + .npz, no pickle) to --out.")
     _add_data_arguments(train)
-    train.add_argument("--classifier", choices=CLASSIFIERS, default="svm")
+    _add_recipe_arguments(train)
     train.add_argument("--out", help="detector folder to write (read by `upconv-tf detect --model`), with the "
                                      "exported saved_model/, model.onnx and metadata.json; without --out only the "
                                      "export is written, to saved_models/NAME/VERSION and export/NAME/VERSION")
@@ -47,20 +59,34 @@ def register(subparsers):
     train.add_argument("--balance", action="store_true",
                        help="subsample the larger class at random (--seed) to the size of the smaller one")
     train.add_argument("--no-export", action="store_true", help="write only the detector folder (needs --out)")
+    group_by_option(train, "the source of each image (out-of-fold scores for the threshold never split one)")
     add_export_arguments(train)
     train.set_defaults(run=run_train)
 
     evaluate = actions.add_parser(
-        "evaluate", help="accuracy and ROC-AUC over grouped, balanced random splits",
-        description="Evaluate SVM / LR / k-means: splits grouped by source (a source never on both sides), "
-                    "balanced training and test sets, mean ± std of accuracy and ROC-AUC over --runs splits.",
+        "evaluate", help="ROC-AUC and accuracy over grouped splits, per re-encoding or across families",
+        description="Evaluate with splits grouped by source (a source never on both sides). --protocol samples "
+                    "(default): the paper's tables, accuracy and ROC-AUC of SVM / LR / k-means against the "
+                    "training-set size, threshold 0.5, no augmentation. --protocol splits: the preset as deployed "
+                    "(augmentation, its own threshold) on grouped random splits, test images re-encoded by each "
+                    "--treatments. --protocol cross-family: train on all generator families but one, test on it "
+                    "(families: first-level folders under --fake, or --families).",
     )
     _add_data_arguments(evaluate)
+    _add_recipe_arguments(evaluate)
+    evaluate.add_argument("--protocol", choices=PROTOCOLS, default="samples", help="see above (default samples)")
     evaluate.add_argument("--samples", default="20,100,1000",
-                          help="comma-separated training-set sizes; 'max' = all the split allows (default 20,100,1000)")
+                          help="samples protocol: comma-separated training-set sizes; 'max' = all the split allows "
+                               "(default 20,100,1000)")
     evaluate.add_argument("--runs", type=positive_int, default=5, help="random splits (default 5)")
     evaluate.add_argument("--classifiers", default=",".join(CLASSIFIERS),
-                          help=f"comma-separated (default all: {','.join(CLASSIFIERS)})")
+                          help=f"samples protocol: comma-separated (default all: {','.join(CLASSIFIERS)})")
+    evaluate.add_argument("--treatments", default=None,
+                          help="splits / cross-family: comma-separated test treatments: none, jpegQ[-444|-420], "
+                               "webpQ (default none,jpeg90,jpeg75,webp80)")
+    evaluate.add_argument("--families", metavar="FILE",
+                          help="cross-family: JSON {file name or first-level folder: family} to rename or merge "
+                               "families")
     group_by_option(evaluate, "the source of each image")
     evaluate.add_argument("--test-size", type=float, default=0.25, help="fraction of sources held out (default 0.25)")
     add_json_option(evaluate, "the full results (per-run values)")
@@ -71,22 +97,97 @@ def _add_data_arguments(parser):
     parser.add_argument("--real", nargs="+", required=True, metavar="DIR", help="folders (or files) of real images")
     parser.add_argument("--fake", nargs="+", required=True, metavar="DIR",
                         help="folders (or files) of generated images")
-    parser.add_argument("--size", type=positive_int, default=128,
-                        help="images are brought to SIZE x SIZE px (default 128; see --policy)")
-    parser.add_argument("--policy", choices=policy_choices(), default="center-crop",
-                        help="center-crop at native resolution (default; smaller images are skipped), resize, "
+    parser.add_argument("--size", type=positive_int,
+                        help="images are brought to SIZE x SIZE px (preset default: 192, paper 128; see --policy)")
+    parser.add_argument("--policy", choices=policy_choices(),
+                        help="center-crop at native resolution (presets; smaller images are skipped), resize, "
                              "or none (native sizes, profiles resampled to --num-bins)")
-    parser.add_argument("--mode", choices=mode_choices(), default="reference")
-    parser.add_argument("--normalize", choices=normalize_choices(), default="minmax")
-    parser.add_argument("--num-bins", type=positive_int, help="resample profiles to this length (needed with "
-                                                              "--policy none)")
     parser.add_argument("--batch-size", type=positive_int, default=32)
     parser.add_argument("--seed", type=int, default=0)
 
 
-def _data_options(args):
-    return dict(size=args.size, policy=args.policy, mode=args.mode, normalize=normalize_value(args.normalize),
-                num_bins=args.num_bins, batch_size=args.batch_size, progress=progress_factory())
+def _fpr(text):
+    if text == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1) or 'none', got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1) or 'none', got {value}")
+    return value
+
+
+def _gamma(text):
+    if text in ("scale", "auto"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'scale', 'auto' or a number > 0, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected 'scale', 'auto' or a number > 0, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {value}")
+    return value
+
+
+def _add_recipe_arguments(parser):
+    """The preset and the options that override one of its settings (left out: the preset's value)."""
+    from upconv_tf.detection.features import FEATURE_KINDS
+    from upconv_tf.detection.presets import PRESETS
+    from upconv_tf.options import CLASSIFIERS
+
+    parser.add_argument("--preset", choices=tuple(PRESETS), default="default",
+                        help="default: robust recipe (features of a 192 px crop, scaler + SVM C=1, augmentation, "
+                             "threshold for --target-fpr); paper: the published detector (reference spectrum, "
+                             "SVM C=6.37 gamma=0.86, no scaler, no augmentation, 128 px). Options below override "
+                             "single settings")
+    parser.add_argument("--classifier", choices=CLASSIFIERS)
+    parser.add_argument("--features", dest="kind", choices=tuple(FEATURE_KINDS), help="feature kind")
+    parser.add_argument("--mode", choices=mode_choices(), help="azimuthal-integral definition")
+    parser.add_argument("--normalize", choices=normalize_choices(), help="per-profile normalisation")
+    parser.add_argument("--num-bins", type=positive_int, help="resample profiles to this length (needed with "
+                                                              "--policy none)")
+    parser.add_argument("--C", dest="C", type=_positive_float, help="SVM regularisation")
+    parser.add_argument("--gamma", type=_gamma, help="SVM RBF width: 'scale', 'auto' or a number")
+    parser.add_argument("--scaler", action=argparse.BooleanOptionalAction, default=None,
+                        help="standardise the features before the classifier")
+    parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
+                        help="train on crops and JPEG/WebP/resized twins of every image, both classes alike")
+    parser.add_argument("--target-fpr", type=_fpr, default=argparse.SUPPRESS,
+                        help="calibrate the threshold on real training images for this false-positive rate "
+                             "(default preset: 0.05; 'none': threshold 0.5)")
+    parser.add_argument("--labelled", type=non_negative_int,
+                        help="k-means: name the clusters from this many labelled images per class, the others "
+                             "used without labels (default: every label)")
+
+
+def _settings(args) -> dict:
+    """The preset overrides the user gave."""
+    settings = {name: getattr(args, name) for name in ("classifier", "kind", "mode", "num_bins", "C", "gamma",
+                                                       "scaler", "augment", "size", "policy")
+                if getattr(args, name, None) is not None}
+    if args.normalize is not None:
+        settings["normalize"] = normalize_value(args.normalize)
+    if hasattr(args, "target_fpr"):
+        settings["target_fpr"] = args.target_fpr
+    return settings
+
+
+def _message(error) -> str:
+    message = option_names(str(error), OPTIONS)
+    for name, option in RENAMED.items():
+        message = message.replace(f"--{name}", option)
+    return message
 
 
 def _failure(error):
@@ -95,8 +196,15 @@ def _failure(error):
 
     if isinstance(error, NoUsableImages):
         report_errors(error.skipped)
-        return CommandError(no_usable_image(option_names(str(error), OPTIONS), error.skipped))
-    return CommandError(option_names(str(error), OPTIONS))
+        return CommandError(no_usable_image(_message(error), error.skipped))
+    return CommandError(_message(error))
+
+
+def _report_skipped(skipped):
+    report_errors(skipped)
+    hint = size_hint(skipped)
+    if hint:
+        print(hint, file=sys.stderr)
 
 
 def run_train(args):
@@ -104,21 +212,37 @@ def run_train(args):
 
     if args.out is None and args.no_export:
         raise CommandError("--no-export needs --out (otherwise nothing would be written)")
-    try:
-        trained = train_detector(args.real, args.fake, classifier=args.classifier, balance=args.balance,
-                                 seed=args.seed, out=args.out, overwrite=args.overwrite, export=not args.no_export,
-                                 name=args.name, root=args.root, **_data_options(args))
-    except ValueError as error:
-        raise _failure(error) from None
-    report_errors(trained.skipped)
-    detector = trained.detector
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            trained = train_detector(args.real, args.fake, preset=args.preset, group_by=args.group_by,
+                                     labelled=args.labelled, balance=args.balance, seed=args.seed, out=args.out,
+                                     overwrite=args.overwrite, export=not args.no_export, name=args.name,
+                                     root=args.root, progress=progress_factory(), **_settings(args))
+        except ValueError as error:
+            raise _failure(error) from None
+    _report_skipped(trained.skipped)
+    for warning in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
+        print(f"warning: {warning}", file=sys.stderr)
+    detector, recipe = trained.detector, trained.metadata["preset"]
     if trained.out is None:
         print(f"wrote SavedModel {trained.export.saved_model} and ONNX {trained.export.onnx}")
-    print(f"trained {args.classifier} on {trained.real} real + {trained.generated} generated images "
-          f"({detector.num_bins_} bins, mode={args.mode}); training accuracy {100 * trained.accuracy:.1f} %")
-    if args.classifier == "kmeans":
-        print(f"k-means: cluster {detector.fake_cluster_} is 'generated' (power-law departure "
-              f"{detector.cluster_departure_.round(3).tolist()})")
+    rows = trained.metadata["training"]["rows"]
+    print(f"trained {detector.classifier} (preset {recipe['name']}: {detector.kind} features, "
+          f"{recipe['size']} px {recipe['policy']}, {detector.num_bins_} features) on {trained.real} real + "
+          f"{trained.generated} generated images ({rows} rows{' with augmentation' if recipe['augment'] else ''}); "
+          f"training accuracy {100 * trained.accuracy:.1f} %")
+    calibration = trained.metadata["threshold"]
+    if calibration.get("fpr") is not None:
+        tpr = calibration.get("tpr")
+        print(f"threshold {calibration['threshold']:.4f}: {100 * calibration['fpr']:.1f} % of {calibration['real']} "
+              f"real images ({calibration['real_sources']} sources) above it out of fold (target "
+              f"{100 * calibration['target_fpr']:.1f} %)" + ("" if tpr is None else
+                                                             f"; TPR there {100 * tpr:.1f} %"))
+    if detector.classifier == "kmeans":
+        print(f"k-means: cluster {detector.fake_cluster_} is 'generated' (named by {detector.fake_cluster_rule_}"
+              + (f", agreement {detector.cluster_agreement_:.2f}" if detector.cluster_agreement_ is not None else
+                 f", power-law departure {detector.cluster_departure_.round(3).tolist()}") + ")")
     if trained.out:
         print(f"wrote {args.out}" + ("" if args.no_export else " (detector, saved_model/, model.onnx)")
               + (f"; {len(trained.skipped)} file(s) skipped" if trained.skipped else ""))
@@ -152,21 +276,51 @@ def _parse_samples(text):
     return samples
 
 
+def _parse_treatments(text):
+    from upconv_tf.datasets.augment import parse_treatment
+
+    if text is None:
+        return None
+    treatments = _parse_list(text, "--treatments")
+    for treatment in treatments:
+        try:
+            parse_treatment(treatment)
+        except ValueError as error:
+            raise CommandError(f"--treatments: {error}".replace("`treatment`", "each treatment")) from None
+    return treatments
+
+
 def run_evaluate(args):
-    from upconv_tf.detection import format_table
-    from upconv_tf.folders import evaluate_detector_on_folders
+    from upconv_tf.detection import format_table, format_treatment_table
+    from upconv_tf.folders import evaluate_detector_on_folders, evaluate_preset_on_folders, read_family_map
     from upconv_tf.options import CLASSIFIERS
 
-    samples = _parse_samples(args.samples)
-    classifiers = _parse_list(args.classifiers, "--classifiers", CLASSIFIERS)
+    settings = _settings(args)
     try:
-        evaluation = evaluate_detector_on_folders(
-            args.real, args.fake, samples=samples, runs=args.runs, classifiers=classifiers, group_by=args.group_by,
-            test_size=args.test_size, seed=args.seed, **_data_options(args))
+        if args.protocol == "samples":
+            samples = _parse_samples(args.samples)
+            classifiers = _parse_list(args.classifiers, "--classifiers", CLASSIFIERS)
+            settings.pop("target_fpr", None)
+            settings.pop("augment", None)
+            evaluation = evaluate_detector_on_folders(
+                args.real, args.fake, samples=samples, runs=args.runs, classifiers=classifiers,
+                group_by=args.group_by, test_size=args.test_size, preset=args.preset, seed=args.seed,
+                batch_size=args.batch_size, progress=progress_factory(), **settings)
+            table = format_table(evaluation)
+        else:
+            treatments = _parse_treatments(args.treatments)
+            families = read_family_map(args.families) if args.families else None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # per-fold threshold warnings: the table says more
+                evaluation = evaluate_preset_on_folders(
+                    args.real, args.fake, protocol=args.protocol, treatments=treatments, runs=args.runs,
+                    test_size=args.test_size, group_by=args.group_by, families=families, labelled=args.labelled,
+                    preset=args.preset, seed=args.seed, progress=progress_factory(), **settings)
+            table = format_treatment_table(evaluation)
     except ValueError as error:
         raise _failure(error) from None
     skipped = [(s["path"], s["reason"]) for s in evaluation["skipped"]]
-    report_errors(skipped)
-    print(format_table(evaluation), file=text_stream(args))
+    _report_skipped(skipped)
+    print(table, file=text_stream(args))
     write_json_output(evaluation, args)
     return EXIT_PARTIAL if skipped else EXIT_OK

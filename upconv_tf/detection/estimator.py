@@ -14,6 +14,10 @@ from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SV
 from upconv_tf.options import CLASSIFIERS  # the one definition, importable without scikit-learn
 
 
+# Below this many real sources a calibrated threshold is kept, with a warning (its FPR is a coarse estimate).
+MIN_CALIBRATION_SOURCES = 20
+
+
 def _logit(p):
     p = np.clip(p, 1e-12, 1.0 - 1e-12)
     return np.log(p) - np.log1p(-p)
@@ -49,16 +53,29 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     ``decision_function`` is its log-odds, for every classifier.
 
     **Labels.** ``y`` holds two classes; the larger one (``classes_[1]``, e.g. ``1`` or ``True``) means
-    "generated". k-means ignores ``y`` apart from ``classes_``.
+    "generated". k-means fits its clusters without labels and uses the labelled samples of ``y`` (``-1`` marks
+    unlabelled ones) only to name them.
 
-    **Which k-means cluster is fake.** Natural images have a power-law spectrum: their dB profile is close
-    to a straight line in log frequency. Every up-sampler bends the top of the spectrum away from that line,
-    up (transposed convolution and zero insertion add replicas) or down (interpolation loses high
-    frequencies). With ``fake_cluster="auto"`` the mean profile of each cluster (``scaler_.inverse_transform``
-    of its centre) is fitted by a line in log frequency over the lower half of the bins, and the cluster whose
-    top quarter of bins departs more from that line (mean absolute residual, in the feature's units) is
-    "fake". The per-cluster departures are kept in ``cluster_departure_``. Pass ``fake_cluster=0`` or ``1``
-    to fix the mapping instead.
+    **Which k-means cluster is fake.** k-means finds two clusters but cannot know which one is generated: that
+    takes labels. With ``fake_cluster="auto"`` the clusters are named from the labelled samples of ``y``: give
+    ``y`` with ``-1`` for every unlabelled image (scikit-learn's semi-supervised convention) and the true label
+    for a handful of them (both classes); the "generated" cluster is the one that agrees with those labels in
+    more cases (balanced over the two classes; ``cluster_agreement_``). Without labels the detector falls back
+    to a spectral rule and warns: the cluster whose mean profile's top quarter departs more from a power law
+    fitted to its lower half (``cluster_departure_``) is "generated". That rule assumes fakes bend the top of the
+    spectrum more than real images do; it names the wrong cluster on generators with smooth spectra and on
+    textured real images (ROC-AUC 0.15-0.43 on regularised GANs, issue 14), so it is not a sound default.
+    ``fake_cluster=0`` or ``1`` fixes the mapping instead. ``fake_cluster_rule_`` says which rule named it.
+
+    **Threshold.** ``predict`` says "generated" where the probability is >= ``threshold_``. It is 0.5 unless
+    ``target_fpr`` is given (SVM and logistic regression): then the detector is also fitted on folds of the
+    training sources (grouped by ``groups`` of :meth:`fit`), the real training images of the held-out folds are
+    scored (only those marked ``original``, i.e. not augmented copies), and ``threshold_`` is the probability
+    at which ``target_fpr`` of those out-of-fold real scores lie above it. Real images are what a deployment
+    sees most of, and a threshold set on them holds its false-positive rate on a generator that was not in the
+    training set, while a threshold set between the classes (0.5) does not (issue 13). With fewer than 2 real
+    sources the threshold stays 0.5; with fewer than :data:`MIN_CALIBRATION_SOURCES` it is kept but the
+    detector warns that its false-positive rate is uncertain (``threshold_calibration_["warnings"]``).
 
     **Defaults, and why.** They are general choices, not tuned on a data set:
 
@@ -102,6 +119,14 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         k-means cluster that means "generated" (see above).
     random_state : int, RandomState or None, default=None
         Seeds the SVM's calibration folds, liblinear and k-means.
+    kind : str, default="azimuthal"
+        Feature kind (a key of :data:`upconv_tf.detection.FEATURE_KINDS`), computed by
+        :class:`~upconv_tf.detection.SpectralFeatures`.
+    scaler : bool, default=True
+        Standardise the features (``StandardScaler``) before the classifier. False keeps them as they are (the
+        published notebooks); ``scaler_`` is then the identity.
+    target_fpr : float or None, default=None
+        Calibrate ``threshold_`` for this false-positive rate on real training images (see above). None: 0.5.
 
     Attributes
     ----------
@@ -120,6 +145,15 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         Index of the "generated" k-means cluster (``"kmeans"`` only).
     cluster_departure_ : numpy.ndarray of shape (2,)
         Departure of each cluster's mean profile from a power law (``"kmeans"`` only).
+    cluster_agreement_ : float or None
+        Balanced agreement of the named clusters with the labelled samples (``"kmeans"``; None without labels).
+    fake_cluster_rule_ : {"labels", "power-law", "fixed"}
+        What named the "generated" k-means cluster (``"kmeans"`` only).
+    threshold_ : float
+        Probability from which ``predict`` says "generated".
+    threshold_calibration_ : dict
+        How ``threshold_`` was set: ``target_fpr``, ``real`` and ``real_sources`` (out-of-fold real images and
+        their sources), ``folds``, ``fpr`` and ``tpr`` (out-of-fold rates at the threshold), ``warnings``.
 
     Examples
     --------
@@ -134,7 +168,8 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, classifier="svm", mode="reference", normalize="minmax", num_bins=None, C=6.37,
-                 gamma="scale", max_iter=1000, n_init=10, fake_cluster="auto", random_state=None):
+                 gamma="scale", max_iter=1000, n_init=10, fake_cluster="auto", random_state=None, kind="azimuthal",
+                 scaler=True, target_fpr=None):
         self.classifier = classifier
         self.mode = mode
         self.normalize = normalize
@@ -145,21 +180,30 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         self.n_init = n_init
         self.fake_cluster = fake_cluster
         self.random_state = random_state
+        self.kind = kind
+        self.scaler = scaler
+        self.target_fpr = target_fpr
 
     # ----------------------------------------------------------------------------------- parameters
     def _check_params(self):
         if self.classifier not in CLASSIFIERS:
             raise ValueError(f"`classifier` must be one of {CLASSIFIERS}. Received: classifier={self.classifier!r}")
-        check_feature_params(mode=self.mode, normalize=self.normalize, num_bins=self.num_bins)
+        check_feature_params(kind=self.kind, mode=self.mode, normalize=self.normalize, num_bins=self.num_bins)
         if self.fake_cluster not in ("auto", 0, 1):
             raise ValueError(f"`fake_cluster` must be 'auto', 0 or 1. Received: fake_cluster={self.fake_cluster!r}")
+        if not isinstance(self.scaler, (bool, np.bool_)):
+            raise ValueError(f"`scaler` must be True or False. Received: scaler={self.scaler!r}")
+        if self.target_fpr is not None and (isinstance(self.target_fpr, bool) or
+                                            not isinstance(self.target_fpr, numbers.Real)
+                                            or not 0 < self.target_fpr < 1):
+            raise ValueError(f"`target_fpr` must be None or a number in (0, 1). Received: target_fpr={self.target_fpr!r}")
 
     # ------------------------------------------------------------------------------------- features
     def feature_transformer(self) -> SpectralFeatures:
         """The :class:`SpectralFeatures` this detector computes its features with: ``num_bins=num_bins_`` once
         fitted (so images of any size give the fitted length), ``num_bins`` before."""
         num_bins = getattr(self, "num_bins_", self.num_bins)
-        return SpectralFeatures(mode=self.mode, normalize=self.normalize, num_bins=num_bins)
+        return SpectralFeatures(mode=self.mode, normalize=self.normalize, num_bins=num_bins, kind=self.kind)
 
     def features(self, X):
         """Features of ``X``: :meth:`feature_transformer` ``.transform`` of images, or ``X`` itself (validated)
@@ -181,20 +225,31 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         return self.feature_transformer().transform(X)
 
     # ------------------------------------------------------------------------------------------ fit
-    def fit(self, X, y=None):
-        """Fit the scaler and the classifier on images or precomputed features.
+    def fit(self, X, y=None, groups=None, original=None):
+        """Fit the scaler and the classifier on images or precomputed features (and the threshold, with
+        ``target_fpr``).
 
         Parameters
         ----------
         X : array_like
             See :meth:`features`.
         y : array_like of shape (N,)
-            Two classes, the larger one meaning "generated". Optional for ``"kmeans"``.
+            Two classes, the larger one meaning "generated". Optional for ``"kmeans"``, where ``-1`` marks
+            unlabelled samples and the labelled ones name the clusters.
+        groups : array_like of shape (N,), optional
+            Source of each sample (e.g. the image a crop or a re-encoded twin was made from). Out-of-fold scores
+            (Platt scaling of the SVM, the threshold) never split a source. Default: every sample is its own.
+        original : array_like of bool, shape (N,), optional
+            True for samples that are not augmented copies; only these real samples calibrate the threshold.
+            Default: all.
 
         Returns
         -------
         self
         """
+        from sklearn.utils.multiclass import check_classification_targets
+        from sklearn.utils.validation import column_or_1d
+
         self._check_params()
         for name in ("num_bins_", "n_features_in_"):
             self.__dict__.pop(name, None)
@@ -205,31 +260,58 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             raise ValueError(f"`X` must hold at least 2 samples. Received: {len(features)} sample(s)")
         if y is None and self.classifier != "kmeans":
             raise ValueError(f"classifier={self.classifier!r} needs labels `y`.")
+        labelled = np.ones(len(features), bool)
         if y is not None:
-            from sklearn.utils.multiclass import check_classification_targets
-            from sklearn.utils.validation import column_or_1d
-
             y = column_or_1d(y, warn=True)
             if len(y) != len(features):
                 raise ValueError(f"`y` must hold one label per sample ({len(features)}). Received: {len(y)} labels")
             check_classification_targets(y)
-            classes = np.unique(y)
-            if len(classes) != 2:
+            if self.classifier == "kmeans" and y.dtype.kind in "iuf" and len(np.unique(y)) == 3 and (y == -1).any():
+                labelled = y != -1  # scikit-learn's mark of an unlabelled sample, beside the two classes
+            classes = np.unique(y[labelled])
+            if len(classes) != 2 and not (self.classifier == "kmeans" and len(classes) < 2):
                 raise ValueError(f"`y` must hold exactly 2 classes (real and generated). Received: {classes.tolist()}")
+            if len(classes) < 2:  # k-means with fewer than two labelled classes: labels cannot name clusters
+                classes = np.array([0, 1])
+                labelled[:] = False
         else:
             classes = np.array([0, 1])
+            labelled[:] = False
+        groups = self._per_sample(groups, len(features), "groups")
+        original = np.ones(len(features), bool) if original is None else \
+            self._per_sample(original, len(features), "original").astype(bool)
         self.classes_ = classes
         self.num_bins_ = self.n_features_in_ = features.shape[1]
-        self.scaler_ = Standardizer.fit(features)
+        self.scaler_ = Standardizer.fit(features) if self.scaler else Standardizer.identity(features.shape[1])
         scaled = self.scaler_.transform(features)
-        target = None if y is None else (y == classes[1]).astype(np.int64)
-        getattr(self, f"_fit_{self.classifier}")(scaled, target)
+        if y is None:
+            target = None
+        else:
+            target = np.where(labelled, (y == classes[1]).astype(np.int64), -1)
+        if self.classifier == "kmeans":
+            self._fit_kmeans(scaled, target)
+            self.threshold_ = 0.5
+            self.threshold_calibration_ = {"target_fpr": None, "warnings": []}
+            return self
+        folds = None
+        if self.classifier == "svm" or self.target_fpr is not None:
+            folds = self._oof_decisions(scaled, target, groups)
+        getattr(self, f"_fit_{self.classifier}")(scaled, target, folds)
+        self._calibrate_threshold(target, groups, original, folds)
         return self
 
-    def _fit_svm(self, scaled, target):
-        from sklearn.svm import SVC
+    @staticmethod
+    def _per_sample(values, count, name):
+        if values is None:
+            return None
+        values = np.asarray(values)
+        if values.ndim != 1 or len(values) != count:
+            raise ValueError(f"`{name}` must hold one value per sample ({count}). Received: shape {values.shape}")
+        return values
 
-        # Resolve "scale"/"auto" here so that the head keeps the number the kernel uses.
+    # ----------------------------------------------------------------------------------- classifiers
+    def _gamma(self, scaled):
+        """The SVM's RBF width as a number ("scale"/"auto" resolved, so that the head keeps what the kernel uses)."""
         if self.gamma == "scale":
             variance = scaled.var()
             gamma = 1.0 / (scaled.shape[1] * variance) if variance > 0 else 1.0
@@ -237,24 +319,57 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             gamma = 1.0 / scaled.shape[1]
         else:
             gamma = self.gamma
-        if not isinstance(gamma, numbers.Real) or not gamma > 0:
+        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not gamma > 0:
             raise ValueError(f"`gamma` must be 'scale', 'auto' or a number > 0. Received: gamma={self.gamma!r}")
-        model = SVC(C=self.C, kernel="rbf", gamma=float(gamma)).fit(scaled, target)
-        self.calibration_ = self._platt(scaled, target, float(gamma))
-        self.classifier_ = SVMHead.from_estimator(model, gamma, self.calibration_)
+        return float(gamma)
 
-    def _platt(self, scaled, target, gamma):
+    def _model(self, scaled):
+        """An unfitted scikit-learn classifier of this detector's kind."""
+        if self.classifier == "svm":
+            from sklearn.svm import SVC
+
+            return SVC(C=self.C, kernel="rbf", gamma=self._gamma(scaled))
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(solver="liblinear", max_iter=self.max_iter, random_state=self.random_state)
+
+    def _oof_decisions(self, scaled, target, groups):
+        """``(decisions, folds)``: out-of-fold decision values of every sample (NaN where none could be made)
+        and the number of folds. Without ``groups``: stratified folds of samples (5, fewer when a class is
+        short); with them: stratified folds of sources, so that no source is on both sides."""
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+        decisions = np.full(len(target), np.nan)
+        if groups is None:
+            folds = min(5, int(np.bincount(target, minlength=2).min()))
+            splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state) if folds >= 2 else None
+        else:
+            sources = [len(np.unique(groups[target == label])) for label in (0, 1)]
+            folds = min(5, *sources)
+            splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=self.random_state) \
+                if folds >= 2 else None
+        if splitter is None:
+            return decisions, 0
+        for train, test in splitter.split(scaled, target, groups):
+            if len(np.unique(target[train])) < 2:
+                continue
+            decisions[test] = self._model(scaled).fit(scaled[train], target[train]).decision_function(scaled[test])
+        return decisions, folds
+
+    def _fit_svm(self, scaled, target, folds):
+        model = self._model(scaled).fit(scaled, target)
+        self.calibration_ = self._platt(folds[0], target)
+        self.classifier_ = SVMHead.from_estimator(model, model.gamma, self.calibration_)
+
+    @staticmethod
+    def _platt(decision, target):
         """Platt's sigmoid on out-of-fold SVM decision values, with his smoothed targets."""
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
-        from sklearn.svm import SVC
 
-        folds = min(5, int(np.bincount(target).min()))
-        if folds < 2:
+        known = np.isfinite(decision)
+        if known.sum() < 2 or len(np.unique(target[known])) < 2:
             return np.array([1.0, 0.0])
-        cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
-        decision = cross_val_predict(SVC(C=self.C, kernel="rbf", gamma=gamma), scaled, target, cv=cv,
-                                     method="decision_function")
+        decision, target = decision[known], target[known]
         positives, negatives = target.sum(), len(target) - target.sum()
         soft = np.where(target == 1, (positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0))
         values = np.concatenate([decision, decision])[:, None]
@@ -265,24 +380,76 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             return np.array([1.0, 0.0])
         return np.array([slope, intercept])
 
-    def _fit_logreg(self, scaled, target):
-        from sklearn.linear_model import LogisticRegression
-
-        model = LogisticRegression(solver="liblinear", max_iter=self.max_iter,
-                                   random_state=self.random_state).fit(scaled, target)
-        self.classifier_ = LogisticHead.from_estimator(model)
+    def _fit_logreg(self, scaled, target, folds):
+        self.classifier_ = LogisticHead.from_estimator(self._model(scaled).fit(scaled, target))
 
     def _fit_kmeans(self, scaled, target):
         from sklearn.cluster import KMeans
 
-        centers = KMeans(n_clusters=2, n_init=self.n_init, random_state=self.random_state).fit(scaled).cluster_centers_
+        model = KMeans(n_clusters=2, n_init=self.n_init, random_state=self.random_state).fit(scaled)
+        centers = model.cluster_centers_
         profiles = self.scaler_.inverse_transform(centers)
         self.cluster_departure_ = np.array([power_law_departure(p, self.mode) for p in profiles])
-        if self.fake_cluster == "auto":
-            self.fake_cluster_ = int(np.argmax(self.cluster_departure_))
+        self.cluster_agreement_ = None
+        labelled = np.zeros(len(scaled), bool) if target is None else target >= 0
+        if self.fake_cluster != "auto":
+            self.fake_cluster_, self.fake_cluster_rule_ = int(self.fake_cluster), "fixed"
+        elif labelled.any() and len(np.unique(target[labelled])) == 2:
+            assigned, truth = model.labels_[labelled], target[labelled]
+            # Balanced agreement if cluster 1 is "generated" (that of cluster 0 is its complement).
+            agreement = 0.5 * ((assigned[truth == 1] == 1).mean() + (assigned[truth == 0] == 0).mean())
+            self.fake_cluster_ = int(agreement >= 0.5)
+            self.cluster_agreement_ = float(max(agreement, 1.0 - agreement))
+            self.fake_cluster_rule_ = "labels"
         else:
-            self.fake_cluster_ = int(self.fake_cluster)
+            import warnings
+
+            warnings.warn("k-means cannot tell which cluster is generated without labels; it falls back to the "
+                          "power-law rule, which names the wrong cluster on smooth generators. Give a few labelled "
+                          "images (y = -1 for the unlabelled ones) or fake_cluster=0/1.", UserWarning, stacklevel=3)
+            self.fake_cluster_ = int(np.argmax(self.cluster_departure_))
+            self.fake_cluster_rule_ = "power-law"
         self.classifier_ = KMeansHead(np.asarray(centers, np.float64), self.fake_cluster_)
+
+    # ------------------------------------------------------------------------------------- threshold
+    def _calibrate_threshold(self, target, groups, original, folds):
+        """``threshold_`` from the out-of-fold scores of the original real samples (class docstring)."""
+        import warnings
+
+        self.threshold_ = 0.5
+        info = {"target_fpr": self.target_fpr, "warnings": []}
+        self.threshold_calibration_ = info
+        if self.target_fpr is None:
+            return
+        decisions, count = folds
+        real = (target == 0) & original & np.isfinite(decisions)
+        sources = len(np.unique(groups[real])) if groups is not None else int(real.sum())
+        info.update(real=int(real.sum()), real_sources=int(sources), folds=int(count))
+        if sources < 2:
+            info["warnings"].append(f"too few real sources ({sources}) to calibrate a threshold for target_fpr="
+                                    f"{self.target_fpr}; the threshold stays 0.5")
+        else:
+            cut = float(np.quantile(decisions[real], 1.0 - self.target_fpr))
+            fake = (target == 1) & original & np.isfinite(decisions)
+            info.update(fpr=float((decisions[real] >= cut).mean()),
+                        tpr=float((decisions[fake] >= cut).mean()) if fake.any() else None)
+            # The final head's probability at that decision value: the same cut, on its own scale.
+            self.threshold_ = float(self._head_probability_at(cut))
+            if sources < MIN_CALIBRATION_SOURCES:
+                info["warnings"].append(
+                    f"the threshold for target_fpr={self.target_fpr} was calibrated on {sources} real sources "
+                    f"only; its false-positive rate on new real images is uncertain (give "
+                    f"{MIN_CALIBRATION_SOURCES} or more)")
+        for message in info["warnings"]:
+            warnings.warn(message, UserWarning, stacklevel=3)
+
+    def _head_probability_at(self, decision):
+        if self.classifier == "svm":
+            a, b = self.calibration_
+            value = a * decision + b
+        else:
+            value = decision
+        return 1.0 / (1.0 + np.exp(-value))
 
     # -------------------------------------------------------------------------------------- predict
     def _scaled(self, X):
@@ -313,7 +480,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         return np.stack([1.0 - p, p], axis=1)
 
     def decision_function(self, X):
-        """Log-odds of "generated" (positive means ``classes_[1]``).
+        """Log-odds of "generated" minus those of ``threshold_`` (positive means ``classes_[1]``).
 
         Parameters
         ----------
@@ -324,10 +491,10 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         -------
         numpy.ndarray of shape (N,)
         """
-        return _logit(self._probability(self._scaled(X)))
+        return _logit(self._probability(self._scaled(X))) - _logit(self._threshold())
 
     def predict(self, X):
-        """``classes_[1]`` where the probability of "generated" is >= 0.5, else ``classes_[0]``.
+        """``classes_[1]`` where the probability of "generated" is >= ``threshold_``, else ``classes_[0]``.
 
         Parameters
         ----------
@@ -338,8 +505,11 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         -------
         numpy.ndarray of shape (N,)
         """
-        generated = self._probability(self._scaled(X)) >= 0.5
+        generated = self._probability(self._scaled(X)) >= self._threshold()
         return self.classes_[generated.astype(int)]
+
+    def _threshold(self):
+        return float(getattr(self, "threshold_", 0.5))
 
     # ---------------------------------------------------------------------------------------- tags
     def _more_tags(self):  # scikit-learn < 1.6

@@ -225,3 +225,164 @@ def format_table(evaluation: dict) -> str:
     lines.append(f"mean ± std over {protocol['runs']} grouped random splits ({protocol['groups']} groups, "
                  f"test = {protocol['test_size']:.0%} of groups, balanced); k-means unsupervised")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Preset protocols: what a deployed detector meets (issue 13). They work on the rows of
+# :func:`upconv_tf.detection.training.preset_features`: the training rows of the training images (augmented as
+# the preset says) fit the preset's detector, with its own threshold; the test images are scored once per
+# treatment (re-encoded as a platform would, then cropped).
+# ---------------------------------------------------------------------------------------------------------
+METRICS = ("roc_auc", "balanced_accuracy", "accuracy", "tpr_at_fpr", "tpr", "fpr")
+METRIC_TITLES = {"roc_auc": "ROC-AUC", "balanced_accuracy": "bal. acc. %", "tpr_at_fpr": "TPR at {fpr:.0%} FPR",
+                 "fpr": "FPR % at threshold"}
+DEFAULT_REPORT_FPR = 0.05
+
+
+def detection_metrics(labels, scores, threshold: float = 0.5, target_fpr: float = DEFAULT_REPORT_FPR) -> dict:
+    """Metrics of scores (P(generated)) on a test set with both classes.
+
+    ``roc_auc``; at the detector's ``threshold`` (generated when score >= threshold): ``balanced_accuracy``
+    (mean of the true-positive and true-negative rates, insensitive to class sizes), ``accuracy``, ``tpr``,
+    ``fpr``; and ``tpr_at_fpr``, the true-positive rate at ``target_fpr`` read off the test set's ROC curve
+    (linear between its points): what the detector can reach at that FPR with a perfectly set threshold.
+    """
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    labels, scores = np.asarray(labels), np.asarray(scores, np.float64)
+    generated = scores >= threshold
+    tpr, tnr = generated[labels == 1].mean(), 1.0 - generated[labels == 0].mean()
+    curve_fpr, curve_tpr, _ = roc_curve(labels, scores)
+    return {"roc_auc": float(roc_auc_score(labels, scores)), "balanced_accuracy": float((tpr + tnr) / 2),
+            "accuracy": float((generated == (labels == 1)).mean()), "tpr_at_fpr": float(np.interp(target_fpr,
+                                                                                                  curve_fpr, curve_tpr)),
+            "tpr": float(tpr), "fpr": float(1.0 - tnr)}
+
+
+def _score_fold(features, train, test, labelled, seed):
+    """Fit on the training images, score the test images per treatment: ``{treatment: metrics}`` and the
+    detector."""
+    from upconv_tf.detection.training import fit_preset
+
+    detector = fit_preset(features, train, labelled=labelled, seed=seed)
+    report_fpr = features.preset.target_fpr or DEFAULT_REPORT_FPR
+    labels = features.labels[test]
+    results = {}
+    for treatment, rows in features.test.items():
+        scores = detector.predict_proba(rows[test])[:, 1]
+        results[treatment] = detection_metrics(labels, scores, detector.threshold_, report_fpr)
+    return results, detector
+
+
+def _treatment_summary(folds, treatments):
+    """``[{"treatment", metric: {"mean", "std", "runs"}}]`` over folds, plus each metric's drop from "none"."""
+    summary = []
+    for treatment in treatments:
+        entry = {"treatment": treatment}
+        for metric in METRICS:
+            entry[metric] = _summary([fold["treatments"][treatment][metric] for fold in folds])
+        summary.append(entry)
+    return summary
+
+
+def _preset_protocol(features, name, **settings):
+    preset = features.preset
+    return {"name": name, "preset": preset.as_dict(), "treatments": list(features.test), "images": len(features.labels),
+            "real": int((features.labels == 0).sum()), "generated": int((features.labels == 1).sum()),
+            "groups": int(len(np.unique(features.groups))), "training_rows": int(len(features.train)),
+            "target_fpr": preset.target_fpr, "report_fpr": preset.target_fpr or DEFAULT_REPORT_FPR, **settings}
+
+
+def evaluate_splits(features, runs: int = 5, test_size: float = 0.25, seed: int = 0, labelled=None) -> dict:
+    """The preset on grouped random splits of the images: train on ``1 - test_size`` of the sources (every row
+    of their images), test on the rest under each treatment of ``features.test``.
+
+    Returns:
+        ``{"protocol", "results": [per treatment, mean/std/runs of each metric], "runs": [{"run",
+        "train_size", "test_size", "threshold", "treatments": {treatment: metrics}}]}``.
+    """
+    if runs < 1:
+        raise ValueError(f"`runs` must be >= 1. Received: runs={runs}")
+    if not features.test:
+        raise ValueError("`features` hold no test rows: compute them with `treatments`")
+    splits = grouped_splits(features.groups, features.labels, runs, test_size, seed)
+    folds = []
+    for run, (train, test) in enumerate(splits):
+        results, detector = _score_fold(features, train, test, labelled, seed + run)
+        folds.append({"run": run, "train_size": int(len(train)), "test_size": int(len(test)),
+                      "threshold": float(detector.threshold_), "treatments": results})
+    return {"protocol": _preset_protocol(features, "splits", runs=runs, test_size=test_size, seed=seed,
+                                         labelled=labelled),
+            "results": _treatment_summary(folds, list(features.test)), "runs": folds}
+
+
+def evaluate_cross_family(features, seed: int = 0, labelled=None, min_images: int = 1) -> dict:
+    """Leave one generator family out: for each family, train on the other families and on the real images of
+    the other folds, test on that family and one fold of real sources (real sources are dealt into as many
+    folds as there are families). No source is on both sides: training images sharing a group with a test
+    image are left out.
+
+    Returns:
+        ``{"protocol", "results": [per treatment, mean/std over families], "families": [{"family", "train_size",
+        "test_size", "generated", "threshold", "treatments": {treatment: metrics}}]}``.
+    """
+    if not features.test:
+        raise ValueError("`features` hold no test rows: compute them with `treatments`")
+    generated = features.labels == 1
+    names = [family for family in np.unique(features.families[generated])
+             if (features.families[generated] == family).sum() >= min_images]
+    if len(names) < 2:
+        raise ValueError(f"The cross-family protocol needs generated images of at least 2 families. Received: "
+                         f"{len(names)} ({', '.join(names) or 'none'}); families are the first-level folders "
+                         "under the generated roots, or a family map")
+    real = np.flatnonzero(~generated)
+    sources = np.unique(features.groups[real])
+    np.random.default_rng(seed).shuffle(sources)
+    fold_of = {source: number % len(names) for number, source in enumerate(sources)}
+    real_fold = np.array([fold_of[g] for g in features.groups[real]])
+    folds = []
+    for number, family in enumerate(names):
+        test = np.concatenate([real[real_fold == number], np.flatnonzero(generated & (features.families == family))])
+        held, tested, kept = set(features.groups[test]), set(test.tolist()), set(names)
+        train = np.array([i for i in range(len(features.labels)) if i not in tested and features.groups[i] not in held
+                          and (not generated[i] or features.families[i] in kept)], np.int64)
+        if len(np.unique(features.labels[test])) < 2 or len(np.unique(features.labels[train])) < 2:
+            raise ValueError(f"family {family}: a side lacks real or generated images (give more real sources)")
+        results, detector = _score_fold(features, train, test, labelled, seed + number)
+        folds.append({"family": family, "train_size": int(len(train)), "test_size": int(len(test)),
+                      "generated": int(generated[test].sum()), "threshold": float(detector.threshold_),
+                      "treatments": results})
+    return {"protocol": _preset_protocol(features, "cross-family", seed=seed, labelled=labelled,
+                                         families=[str(n) for n in names]),
+            "results": _treatment_summary(folds, list(features.test)), "families": folds}
+
+
+def format_treatment_table(evaluation: dict) -> str:
+    """The preset evaluation as a table: one row per treatment, mean ± std of ROC-AUC, balanced accuracy at
+    the detector's threshold and its drop from untreated images, TPR at the report FPR, FPR at the threshold."""
+    protocol = evaluation["protocol"]
+    results = evaluation["results"]
+    fpr = protocol["report_fpr"]
+    header = ["treatment", "ROC-AUC", "bal. acc. %", "drop", f"TPR at {fpr:.0%} FPR", "FPR % at thr."]
+    base = next((r for r in results if r["treatment"] == "none"), results[0])["balanced_accuracy"]["mean"]
+    rows = []
+    for entry in results:
+        auc, ba, tpr, rate = (entry[k] for k in ("roc_auc", "balanced_accuracy", "tpr_at_fpr", "fpr"))
+        rows.append([entry["treatment"], f"{auc['mean']:.3f} ± {auc['std']:.3f}",
+                     f"{100 * ba['mean']:.1f} ± {100 * ba['std']:.1f}", f"{100 * (base - ba['mean']):+.1f}",
+                     f"{tpr['mean']:.2f}", f"{100 * rate['mean']:.1f}"])
+    widths = [max(len(line[i]) for line in [header] + rows) for i in range(len(header))]
+    lines = [" | ".join(cell.rjust(width) for cell, width in zip(line, widths)) for line in [header] + rows]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    if protocol["name"] == "splits":
+        lines.append(f"mean ± std over {protocol['runs']} grouped random splits ({protocol['groups']} sources, test = "
+                     f"{protocol['test_size']:.0%} of them); preset {protocol['preset']['name']}")
+    else:
+        lines.append(f"mean ± std over {len(evaluation['families'])} held-out families "
+                     f"({', '.join(protocol['families'])}); preset {protocol['preset']['name']}")
+        for fold in evaluation["families"]:
+            none = fold["treatments"].get("none") or next(iter(fold["treatments"].values()))
+            lines.append(f"  {fold['family']}: {fold['generated']} generated, ROC-AUC {none['roc_auc']:.3f}, "
+                         f"bal. acc. {100 * none['balanced_accuracy']:.1f} %, TPR {none['tpr']:.2f}, "
+                         f"FPR {none['fpr']:.2f}")
+    return "\n".join(lines)

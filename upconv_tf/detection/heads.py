@@ -76,6 +76,11 @@ class Standardizer:
         scaler = StandardScaler().fit(features)
         return cls(scaler.mean_, scaler.scale_)
 
+    @classmethod
+    def identity(cls, num_features: int) -> "Standardizer":
+        """Mean 0 and scale 1: no scaling (the published detector's recipe), same closed form."""
+        return cls(np.zeros(int(num_features)), np.ones(int(num_features)))
+
     def transform(self, x, ops=NUMPY):
         return (x - _constant(self.mean_, x, ops)) / _constant(self.scale_, x, ops)
 

@@ -19,6 +19,11 @@ array                       meaning (:mod:`upconv_tf.detection.heads`)
 ``kmeans_departure``        ``cluster_departure_`` (2,)
 ==========================  ==============================================================================
 
+``detector.json`` also holds ``threshold_`` (the probability from which ``predict`` says "generated") and
+``threshold_calibration_`` (how it was set: ``target_fpr``, out-of-fold real images and sources, rates), and for
+k-means ``fake_cluster_rule_`` and ``cluster_agreement_`` (format 3; folders of formats 1 and 2 load with
+threshold 0.5).
+
 Loading rebuilds the heads from these numbers alone: no scikit-learn object is rebuilt, so a folder written
 with one scikit-learn version loads with any other (1.5.2 and newer are tested), and the loaded detector
 gives the same probabilities as the fitted one, bit for bit. Format 1 folders (upconv-tf before the heads;
@@ -41,7 +46,9 @@ from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SV
 
 FORMAT = "upconv-tf-spectral-detector"
 # 2: the numbers of the closed-form heads only (format 1 also had scaler_var, svm_support, svm_n_support).
-FORMAT_VERSION = 2
+# 3: threshold_ and threshold_calibration_ (calibrated threshold), k-means fake_cluster_rule_/cluster_agreement_;
+#    params gained kind, scaler and target_fpr (absent in older folders: their defaults).
+FORMAT_VERSION = 3
 JSON_NAME = "detector.json"
 NPZ_NAME = "detector.npz"
 
@@ -63,6 +70,15 @@ def _json_value(value):
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return None  # e.g. a RandomState object: not reproducible from JSON
+
+
+def _json_tree(value):
+    """A dict/list of JSON values with numpy scalars made plain."""
+    if isinstance(value, dict):
+        return {str(k): _json_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_tree(v) for v in value]
+    return _json_value(value)
 
 
 def detector_arrays(detector: SpectralDetector) -> dict:
@@ -126,6 +142,10 @@ def save_detector(detector: SpectralDetector, out_dir, metadata: dict | None = N
         "num_bins_": int(detector.num_bins_),
         "classes_": detector.classes_.tolist(),
         "fake_cluster_": int(detector.fake_cluster_) if detector.classifier == "kmeans" else None,
+        "fake_cluster_rule_": getattr(detector, "fake_cluster_rule_", None) if detector.classifier == "kmeans" else None,
+        "cluster_agreement_": getattr(detector, "cluster_agreement_", None) if detector.classifier == "kmeans" else None,
+        "threshold_": float(getattr(detector, "threshold_", 0.5)),
+        "threshold_calibration_": _json_tree(getattr(detector, "threshold_calibration_", {"target_fpr": None})),
         "arrays": {name: {"shape": list(value.shape), "dtype": str(value.dtype)} for name, value in arrays.items()},
         "metadata": metadata or {},
     }
@@ -165,6 +185,11 @@ def read_detector_info(path) -> dict:
             raise DetectorLoadError(f"{json_path}: `{key}` is missing or not a {kind.__name__}")
     if len(info["classes_"]) != 2:
         raise DetectorLoadError(f"{json_path}: `classes_` must hold 2 labels, got {info['classes_']!r}")
+    threshold = info.setdefault("threshold_", 0.5)  # formats 1 and 2: predict at 0.5
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0.0 <= threshold <= 1.0:
+        raise DetectorLoadError(f"{json_path}: `threshold_` must be a number in [0, 1], got {threshold!r}")
+    if not isinstance(info.setdefault("threshold_calibration_", {"target_fpr": None}), dict):
+        raise DetectorLoadError(f"{json_path}: `threshold_calibration_` must be an object")
     return info
 
 
@@ -229,6 +254,8 @@ def load_detector(path) -> SpectralDetector:
         raise DetectorLoadError(f"{os.path.join(path, JSON_NAME)}: `classifier` and `params` disagree")
     detector.classes_ = np.asarray(info["classes_"])
     detector.num_bins_ = detector.n_features_in_ = bins
+    detector.threshold_ = float(info["threshold_"])
+    detector.threshold_calibration_ = info["threshold_calibration_"]
     arrays = {name: arrays[name].astype(np.float64) for name in _SCALER_ARRAYS + _ARRAYS[info["classifier"]]}
     detector.scaler_ = Standardizer(arrays["scaler_mean"], arrays["scaler_scale"])
     if info["classifier"] == "svm":
@@ -243,5 +270,8 @@ def load_detector(path) -> SpectralDetector:
             raise DetectorLoadError(f"{os.path.join(path, JSON_NAME)}: `fake_cluster_` must be 0 or 1, got {fake!r}")
         detector.fake_cluster_ = fake
         detector.cluster_departure_ = arrays["kmeans_departure"]
+        detector.fake_cluster_rule_ = info.get("fake_cluster_rule_") or (
+            "power-law" if detector.fake_cluster == "auto" else "fixed")  # older folders: the rule they used
+        detector.cluster_agreement_ = info.get("cluster_agreement_")
         detector.classifier_ = KMeansHead(arrays["kmeans_centers"], fake)
     return detector

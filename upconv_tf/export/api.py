@@ -151,6 +151,9 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
                             "reduction": REDUCTION, "compute_dtype": compute_dtype},
                "classifier": classifier, "onnx": {"opset": int(opset), "fft": "matmul"}},
     )
+    # The label threshold travels with the model: runners and `upconv-tf detect` label "generated" from it.
+    data["threshold"] = float(getattr(detector, "threshold_", 0.5))
+    data["target_fpr"] = getattr(detector, "target_fpr", None)
     data.update(metadata or {})
 
     def save_onnx(path):
@@ -278,8 +281,9 @@ DETECTOR_NAME = "spectral-detector"
 
 
 def export_trained_detector(detector, training: dict, metrics: dict, size: int, policy: str, out_dir=None,
-                            name=None, root=".", version=None) -> ExportResult:
-    """Export a detector with its training summary and the file preprocessing it expects.
+                            name=None, root=".", version=None, preset=None) -> ExportResult:
+    """Export a detector with its training summary, the file preprocessing it expects and the preset (recipe)
+    it was trained with.
 
     ``policy="none"`` (native sizes) is recorded as ``"center-crop"``: the exported graph takes one size.
     """
@@ -287,6 +291,8 @@ def export_trained_detector(detector, training: dict, metrics: dict, size: int, 
         policy = "center-crop"
     metadata = {"training_data": training, "metrics": metrics,
                 "preprocessing": {"size": size, "policy": policy, "color": "RGB"}}
+    if preset is not None:
+        metadata["preset"] = preset
     return export_detector(detector, out_dir, image_size=size, name=name or DETECTOR_NAME, version=version,
                            metadata=metadata, root=root)
 

@@ -11,6 +11,9 @@ Written next to every SavedModel and ONNX file by :mod:`upconv_tf.export` and ch
 * detectors: ``spectral`` (``mode``, ``normalize``, ``num_bins``, ``native_bins``, ``reduction``) and
   ``classifier`` (``kind``, parameters, how the probability is made);
 * generators and auto-encoders: ``model`` (class, name, config summary);
+* detectors: ``threshold`` (the probability from which the model's label is "generated": calibrated on real
+  images for ``target_fpr`` when it was trained with one, else 0.5; a missing key means 0.5) and, when trained
+  from a preset, ``preset`` (the recipe's settings);
 * ``training_data`` and ``metrics`` (free-form dicts given by the caller), ``onnx`` (``opset``).
 """
 
@@ -95,6 +98,9 @@ def validate_metadata(data, source="metadata.json", kind=None) -> dict:
             _fail(source, "`spectral` must hold mode, normalize and num_bins")
         if not isinstance(data.get("classifier"), dict) or "kind" not in data["classifier"]:
             _fail(source, "`classifier` must hold the classifier's kind")
+        threshold = data.get("threshold", 0.5)
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+            _fail(source, f"`threshold` must be a number in [0, 1]. Received: {threshold!r}")
     return data
 
 

@@ -1,0 +1,219 @@
+"""Training-time augmentation of the detector's images, and the re-encodings of its robustness table.
+
+Generated images reach users through platforms that crop, resize and re-encode them. A detector trained on
+pristine PNGs learns the encoding as much as the generator (issue 13: accuracy fell from 92-98 % to 72-79 %
+once test images were re-encoded). :func:`augment_image` makes, from one image:
+
+* ``crops`` crops of ``size`` px: the centre, then offsets of up to ``max_offset`` px that never move towards
+  the top-left corner (:func:`crop_offsets`), where services put their logos;
+* ``twins`` treated twins of each crop: with probability ``resize`` the twin is cut from the whole image
+  down-scaled by a random factor (``scale``, random filter among box, bilinear, bicubic, Lanczos), then it is
+  re-encoded as JPEG (probability ``jpeg``, random quality in ``quality``, 4:4:4 or 4:2:0 chroma) or as WebP
+  (probability ``webp``), or left untouched.
+
+Both classes get the same treatment, so the encoding carries no label. Every crop and twin of an image keeps
+the image's group (its source): a split by group never puts one image's crops on both sides. The random draws
+of image ``index`` come from ``numpy.random.default_rng((seed, index))``: the result depends on the seed and
+the image, not on batching or on the other images.
+
+The robustness table's treatments (:data:`TREATMENTS`) go through the same encoder (:func:`reencode`).
+
+Example:
+
+>>> crops, original = augment_image(image, 192, seed=0, index=7)  # doctest: +SKIP
+>>> crops.shape, original.tolist()  # 5 crops, each then its twin  # doctest: +SKIP
+((10, 192, 192, 3), [True, False, True, False, True, False, True, False, True, False])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+
+import numpy as np
+
+# Test-time treatments of ``detector evaluate``'s robustness table: none, then what upload platforms do.
+TREATMENTS = ("none", "jpeg90", "jpeg75", "webp80")
+ENCODINGS = ("jpeg", "webp")
+_TREATMENT = re.compile(r"^(jpeg|webp)(\d{1,3})(?:-(444|420))?$")
+# Crop directions (rows, columns) in units of the offset: the centre first, never up *and* left.
+DIRECTIONS = ((0, 0), (1, 1), (1, -1), (-1, 1), (1, 0), (0, 1))
+RESAMPLING = ("box", "bilinear", "bicubic", "lanczos")
+
+
+def parse_treatment(name: str):
+    """``"none"`` -> None; ``"jpeg90"``, ``"jpeg75-420"``, ``"webp80"`` -> ``(encoding, quality, subsampling)``
+    (subsampling ``"444"``/``"420"`` for JPEG, default 4:2:0 as most encoders; None for WebP)."""
+    if name == "none":
+        return None
+    match = _TREATMENT.match(str(name))
+    if not match or not 1 <= int(match.group(2)) <= 100 or (match.group(1) == "webp" and match.group(3)):
+        raise ValueError(f"`treatment` must be 'none', 'jpegQ[-444|-420]' or 'webpQ' with Q in 1..100. "
+                         f"Received: {name!r}")
+    encoding, quality = match.group(1), int(match.group(2))
+    return encoding, quality, (match.group(3) or "420") if encoding == "jpeg" else None
+
+
+def _to_uint8(image):
+    image = np.asarray(image)
+    if image.dtype == np.uint8:
+        return image
+    return np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def encode(image, encoding: str, quality: int, subsampling: str | None = None) -> np.ndarray:
+    """``image`` (H, W, 3) in [0, 1] saved as JPEG or WebP at ``quality`` and decoded again, float32 in [0, 1].
+
+    ``subsampling``: JPEG chroma, ``"444"`` (none) or ``"420"`` (default).
+    """
+    from PIL import Image
+
+    if encoding not in ENCODINGS:
+        raise ValueError(f"`encoding` must be one of {ENCODINGS}. Received: encoding={encoding!r}")
+    buffer = io.BytesIO()
+    pixels = _to_uint8(image)
+    gray = pixels.ndim == 3 and pixels.shape[-1] == 1
+    picture = Image.fromarray(pixels[..., 0] if gray else pixels)
+    if encoding == "jpeg":
+        picture.save(buffer, "JPEG", quality=int(quality), subsampling=0 if subsampling == "444" else 2)
+    else:
+        picture.save(buffer, "WEBP", quality=int(quality), method=4)
+    with Image.open(io.BytesIO(buffer.getvalue())) as decoded:
+        if gray:
+            return np.asarray(decoded.convert("L"), np.float32)[..., None] / 255.0
+        return np.asarray(decoded.convert("RGB"), np.float32) / 255.0
+
+
+def reencode(image, treatment: str) -> np.ndarray:
+    """``image`` after one :data:`TREATMENTS`-style treatment (``"none"`` returns it as float32)."""
+    parsed = parse_treatment(treatment)
+    if parsed is None:
+        return np.asarray(image, np.float32)
+    return encode(image, *parsed)
+
+
+def crop_offsets(height: int, width: int, size: int, count: int = 5, max_offset: int = 48) -> list:
+    """``[(top, left)]`` of ``count`` crops of ``size`` px in an image: the centre crop first, then
+    :data:`DIRECTIONS` scaled by ``min(max_offset, margin)`` per axis (so never towards the top-left corner).
+
+    Positions that coincide (a side without margin keeps its centre) are given once: a ``size`` x ``size``
+    image gives its one crop.
+    """
+    if not 1 <= count <= len(DIRECTIONS):
+        raise ValueError(f"`count` must be 1 to {len(DIRECTIONS)}. Received: count={count!r}")
+    if min(height, width) < size:
+        raise ValueError(f"{width} x {height} px is smaller than the {size} px crop")
+    top, left = (height - size) // 2, (width - size) // 2
+    dy, dx = min(max_offset, top), min(max_offset, left)
+    return list(dict.fromkeys((top + sy * dy, left + sx * dx) for sy, sx in DIRECTIONS[:count]))
+
+
+@dataclasses.dataclass(frozen=True)
+class Augmentation:
+    """How :func:`augment_image` multiplies one image (module docstring).
+
+    Attributes:
+        crops: crops per image (centre + offsets), 1 to 6.
+        max_offset: largest crop offset in px (the research used 48 px at 192 px crops of 400 px images).
+        twins: treated twins per crop (0: crops only).
+        jpeg, webp: probabilities of re-encoding a twin as JPEG / WebP (the rest stay untouched).
+        quality: (low, high) quality range, both included.
+        resize: probability that a twin is cut from the image down-scaled by a factor drawn from ``scale``
+            (only where the down-scaled image still holds the crop).
+        scale: (low, high) down-scaling factors.
+    """
+
+    crops: int = 5
+    max_offset: int = 48
+    twins: int = 1
+    jpeg: float = 0.35
+    webp: float = 0.35
+    quality: tuple = (60, 100)
+    resize: float = 0.2
+    scale: tuple = (0.5, 1.0)
+
+    def __post_init__(self):
+        if not 1 <= self.crops <= len(DIRECTIONS):
+            raise ValueError(f"`crops` must be 1 to {len(DIRECTIONS)}. Received: crops={self.crops!r}")
+        if self.twins < 0 or self.max_offset < 0:
+            raise ValueError(f"`twins` and `max_offset` must be >= 0. Received: twins={self.twins!r}, "
+                             f"max_offset={self.max_offset!r}")
+        if not (0 <= self.jpeg and 0 <= self.webp and self.jpeg + self.webp <= 1 and 0 <= self.resize <= 1):
+            raise ValueError("`jpeg`, `webp` and `resize` must be probabilities (jpeg + webp <= 1). "
+                             f"Received: jpeg={self.jpeg!r}, webp={self.webp!r}, resize={self.resize!r}")
+        low, high = self.quality
+        if not 1 <= low <= high <= 100:
+            raise ValueError(f"`quality` must be (low, high) in 1..100. Received: quality={self.quality!r}")
+        low, high = self.scale
+        if not 0 < low <= high <= 1:
+            raise ValueError(f"`scale` must be (low, high) in (0, 1]. Received: scale={self.scale!r}")
+
+    @property
+    def per_image(self) -> int:
+        """Rows :func:`augment_image` makes from one image large enough for every crop."""
+        return self.crops * (1 + self.twins)
+
+
+def _resized(image, factor, resample):
+    from PIL import Image
+
+    flag = {"box": Image.BOX, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
+    height, width = image.shape[:2]
+    shape = (max(1, int(round(width * factor))), max(1, int(round(height * factor))))
+    picture = Image.fromarray(_to_uint8(image)).resize(shape, flag[resample])
+    return np.asarray(picture, np.float32) / 255.0
+
+
+def _twin(image, top, left, size, rng, augmentation):
+    """One treated twin of the crop at (top, left)."""
+    height, width = image.shape[:2]
+    crop = None
+    if rng.random() < augmentation.resize:
+        low = max(augmentation.scale[0], size / min(height, width))
+        if low < augmentation.scale[1]:
+            factor = rng.uniform(low, augmentation.scale[1])
+            scaled = _resized(image, factor, RESAMPLING[rng.integers(len(RESAMPLING))])
+            # The crop's centre, moved with the image, clipped so that the crop stays inside.
+            sh, sw = scaled.shape[:2]
+            y = int(np.clip(round((top + size / 2) * factor - size / 2), 0, sh - size))
+            x = int(np.clip(round((left + size / 2) * factor - size / 2), 0, sw - size))
+            crop = scaled[y:y + size, x:x + size]
+    if crop is None:
+        crop = image[top:top + size, left:left + size]
+    draw = rng.random()
+    quality = int(rng.integers(augmentation.quality[0], augmentation.quality[1] + 1))
+    if draw < augmentation.jpeg:
+        return encode(crop, "jpeg", quality, "444" if rng.random() < 0.5 else "420")
+    if draw < augmentation.jpeg + augmentation.webp:
+        return encode(crop, "webp", quality)
+    return np.asarray(crop, np.float32)
+
+
+def augment_image(image, size: int, augmentation: Augmentation = Augmentation(), seed: int = 0,
+                  index: int = 0):
+    """Crops of ``image`` and their treated twins (module docstring).
+
+    Args:
+        image: (H, W, 3) float in [0, 1] (as :func:`upconv_tf.datasets.load_image` gives), at least ``size`` px
+            on each side.
+        size: crop side in px.
+        augmentation: an :class:`Augmentation`.
+        seed, index: the draws come from ``numpy.random.default_rng((seed, index))``.
+
+    Returns:
+        ``(crops, original)``: (k, size, size, 3) float32, each crop followed by its twins, and a (k,) bool
+        array that is True for the untreated crops.
+    """
+    image = np.asarray(image, np.float32)
+    if image.ndim != 3:
+        raise ValueError(f"`image` must be (H, W, C). Received: shape={image.shape}")
+    rng = np.random.default_rng((int(seed), int(index)))
+    crops, original = [], []
+    for top, left in crop_offsets(image.shape[0], image.shape[1], size, augmentation.crops, augmentation.max_offset):
+        crops.append(image[top:top + size, left:left + size])
+        original.append(True)
+        for _ in range(augmentation.twins):
+            crops.append(_twin(image, top, left, size, rng, augmentation))
+            original.append(False)
+    return np.stack(crops), np.asarray(original)

@@ -1,0 +1,103 @@
+"""Named recipes for the detector: what ``upconv-tf detector train --preset NAME`` and the library train.
+
+A recipe is everything that decides a detector besides the data: its features, scaler, classifier and
+threshold (:class:`~upconv_tf.detection.SpectralDetector` parameters), how files become images (crop ``size``,
+``policy``) and whether training images are augmented (:mod:`upconv_tf.datasets.augment`).
+
+* ``"default"``: built to hold up on images it has not seen (issue 13 research; docs/RESULTS.md measures it):
+  the ``"wild"`` features (ring, 2-D cell and colour spectra) of a 192 px centre crop at native resolution
+  (large enough for the ring statistics, small enough to miss the logos and labels near the edges of
+  generated thumbnails), standardised, RBF SVM with ``C=1`` and ``gamma="scale"`` (the scikit-learn defaults:
+  a softer margin than the notebooks' C, for training sets that never cover every generator), augmentation
+  on (crops, JPEG/WebP twins, resizing), threshold calibrated on real training images for a 5 %
+  false-positive rate.
+* ``"paper"``: the published detector (Durall et al., CVPR 2020, and its notebooks): the reference azimuthal
+  integral (``20 ln|F|`` on integer radii) divided by its first value, no scaler, RBF SVM with ``C=6.37`` and
+  ``gamma=0.86``, no augmentation, threshold 0.5 on the SVM's (Platt) probability. The notebooks fed whole
+  images and resampled each profile to a fixed length (80 bins for CelebA); an exported detector takes one
+  image size, so the preset uses a 128 px centre crop (the package's earlier default) at its native 88 bins.
+
+Any field can be overridden: ``detector_preset("paper", size=64)``.
+
+Example:
+
+>>> recipe = detector_preset("default", target_fpr=0.01)
+>>> recipe.detector(random_state=0).get_params()["target_fpr"]
+0.01
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from upconv_tf.datasets.augment import Augmentation
+from upconv_tf.detection.estimator import SpectralDetector
+from upconv_tf.detection.features import FEATURE_KINDS
+
+# The issue-13 feature kind; the 1-D azimuthal integral where this package has no "wild" kind yet.
+WILD_KIND = "wild" if "wild" in FEATURE_KINDS else "azimuthal"
+# Fields of a recipe that are SpectralDetector parameters.
+DETECTOR_FIELDS = ("classifier", "kind", "mode", "normalize", "num_bins", "scaler", "C", "gamma", "target_fpr")
+
+
+@dataclasses.dataclass(frozen=True)
+class DetectorPreset:
+    """A detector recipe (module docstring). ``augmentation`` is used when ``augment`` is True."""
+
+    name: str
+    classifier: str = "svm"
+    kind: str = "azimuthal"
+    mode: str = "reference"
+    normalize: str | None = "minmax"
+    num_bins: int | None = None
+    scaler: bool = True
+    C: float = 1.0
+    gamma: float | str = "scale"
+    target_fpr: float | None = None
+    size: int = 128
+    policy: str = "center-crop"
+    augment: bool = False
+    augmentation: Augmentation = Augmentation()
+
+    def detector_params(self) -> dict:
+        """Keyword arguments of :class:`SpectralDetector` (``target_fpr`` only for SVM and LR: k-means has no
+        labels to calibrate it with)."""
+        params = {name: getattr(self, name) for name in DETECTOR_FIELDS}
+        if self.classifier == "kmeans":
+            params["target_fpr"] = None
+        return params
+
+    def detector(self, random_state=None) -> SpectralDetector:
+        """An unfitted :class:`SpectralDetector` with this recipe."""
+        return SpectralDetector(random_state=random_state, **self.detector_params())
+
+    def replace(self, **changes) -> "DetectorPreset":
+        """A copy with ``changes`` (unknown names raise ``ValueError``)."""
+        fields = {field.name for field in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - fields)
+        if unknown:
+            raise ValueError(f"Unknown recipe setting(s) {unknown}; known: {sorted(fields)}")
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        """JSON-ready settings (stored in detector.json and metadata.json)."""
+        data = dataclasses.asdict(self)
+        augmentation = dataclasses.asdict(self.augmentation)
+        augmentation.update(quality=list(self.augmentation.quality), scale=list(self.augmentation.scale))
+        data["augmentation"] = augmentation if self.augment else None
+        return data
+
+
+PRESETS = {
+    "default": DetectorPreset("default", kind=WILD_KIND, scaler=True, C=1.0, gamma="scale", target_fpr=0.05,
+                              size=192, augment=True),
+    "paper": DetectorPreset("paper", kind="azimuthal", mode="reference", normalize="first", scaler=False, C=6.37,
+                            gamma=0.86, target_fpr=None, size=128, augment=False),
+}
+
+
+def detector_preset(name: str = "default", **overrides) -> DetectorPreset:
+    """The recipe ``name`` (:data:`PRESETS`) with ``overrides`` applied."""
+    if name not in PRESETS:
+        raise ValueError(f"`preset` must be one of {tuple(PRESETS)}. Received: preset={name!r}")
+    return PRESETS[name].replace(**overrides) if overrides else PRESETS[name]
