@@ -1,13 +1,81 @@
-"""The spectral regularisation term of Durall et al. (CVPR 2020), eqs. (10)-(11)."""
+"""The spectral regularisation term of Durall et al. (CVPR 2020), eqs. (10)-(11), and the profile it compares.
+
+Two profiles feed the term (:data:`SPECTRAL_PROFILES`):
+
+* ``"paper"``: the published one, the ring mean of ``20 ln(|F| + 1e-8)`` (:class:`upconv_tf.layers.
+  AzimuthalIntegral`), per-sample min-max, then the BCE of eq. (11) as written. Its gradient is badly
+  conditioned where it matters most, on a freshly initialised generator: ``d 20 ln|F| / d|F| = 20 / |F|`` for
+  *each* coefficient (a Rayleigh-distributed ``|F|`` has many near 0), and the two bins that min-max maps
+  to exactly 0 and 1 get ``r / 1e-7`` from the BCE, which the min-max then cancels analytically but not in
+  float32 (a difference of ~1e5-sized terms): float32 gradients differ from float64 by ~1e-3 to 1e-2
+  relative, so summation order (1 vs 2 replicas) alone moves the weights.
+* ``"ring_power"`` (default): :func:`log_ring_power`, ``10 ln`` of the ring *mean power* plus a floor at the
+  power of 8-bit quantisation noise (eq. 2 of the paper integrates the power over the ring; ``10 ln P =
+  20 ln |F|``, so the units match), min-max with a minimum span (:func:`normalize_minmax`), and the BCE with
+  the two exact-0/1 bins held constant (``detach_extremes=True``, their true derivative is 0). The gradient
+  is bounded (by the floor and the span) and float32 stays within ~1e-4 of float64.
+"""
 
 from __future__ import annotations
 
 import keras
 import tensorflow as tf
 
+from upconv_tf import spectral
+from upconv_tf.layers.azimuthal import rgb_to_gray
+
 # Shifts the logs away from log(0): min-max profiles hold an exact 0 and 1 in every sample, and a
 # clip (as in keras' BCE) would cut the gradient at exactly those bins.
 LOG_EPSILON = 1e-7
+SPECTRAL_PROFILES = ("ring_power", "paper")
+# Power (per pixel, images in [-1, 1]) of the rounding noise of 8-bit images: step 2/255, variance step^2/12.
+# Detail below it does not survive a PNG, so the profile need not resolve it.
+QUANTIZATION_POWER = (2.0 / 255.0) ** 2 / 12.0
+# Smallest span (profile units, 10 ln P) that min-max divides by: a nearly flat profile (a constant image)
+# would otherwise get a gradient of 1 / span. Real 32-1024 px crops span 40-120 units.
+MIN_SPAN = 1.0
+
+
+def check_profile(profile):
+    """Raise ``ValueError`` unless ``profile`` is one of :data:`SPECTRAL_PROFILES`."""
+    if profile not in SPECTRAL_PROFILES:
+        raise ValueError(f"`spectral_profile` must be one of {SPECTRAL_PROFILES}. Received: spectral_profile={profile!r}")
+    return profile
+
+
+def log_ring_power(images, mode="reference", floor=QUANTIZATION_POWER):
+    """``10 ln(mean power over each ring + floor)``: (B, H, W, C) images -> (B, bins) profiles.
+
+    The rings (bins) are those of :func:`upconv_tf.spectral.bin_layout` for ``mode`` (``"reference"``:
+    integer radii around ``((W-1)/2, (H-1)/2)`` up to the corners, first and last radius dropped). The power
+    is orthonormal, ``|F|^2 / (H W)`` of the grayscale image, so white noise of variance s^2 has power s^2 in
+    every ring. float64 inputs are computed in float64, every other dtype in float32.
+
+    Its gradient is bounded: ``d/d|F_j| = 20 |F_j| / (H W n_k (P_k + floor))`` for a coefficient of ring
+    ``k`` (``n_k`` coefficients, mean power ``P_k``), never more than ``10 / sqrt(H W n_k floor)``.
+
+    Example:
+
+    >>> log_ring_power(tf.zeros((2, 32, 32, 3))).shape
+    TensorShape([2, 20])
+    """
+    gray = rgb_to_gray(tf.convert_to_tensor(images))
+    height, width = gray.shape[-2], gray.shape[-1]
+    layout = spectral.bin_layout(height, width, mode)
+    power = tf.square(tf.abs(tf.signal.rfft2d(gray))) * tf.constant(1.0 / (height * width), gray.dtype)
+    flat = tf.reshape(power, [-1, height * (width // 2 + 1)])
+    # Each half-plane coefficient enters once per full-plane coefficient it stands for (its Hermitian mirror).
+    values = tf.transpose(tf.gather(flat, layout.sources, axis=1))
+    sums = tf.math.unsorted_segment_sum(values, layout.ids, layout.num_bins + 1)[: layout.num_bins]
+    means = tf.transpose(sums) * tf.constant(1.0 / layout.counts, gray.dtype)
+    return 10.0 * tf.math.log(means + tf.constant(floor, gray.dtype))
+
+
+def normalize_minmax(profiles, min_span=MIN_SPAN):
+    """Per-profile min-max to [0, 1], dividing by ``max(span, min_span)`` (bounded gradient when flat)."""
+    low = tf.reduce_min(profiles, axis=-1, keepdims=True)
+    span = tf.reduce_max(profiles, axis=-1, keepdims=True) - low
+    return (profiles - low) / tf.maximum(span, tf.constant(min_span, profiles.dtype))
 
 
 def _check_profiles(name, profiles):
@@ -21,7 +89,7 @@ def _check_profiles(name, profiles):
         )
 
 
-def spectral_bce(ai_fake, ai_real_mean):
+def spectral_bce(ai_fake, ai_real_mean, detach_extremes=False):
     """Binary cross-entropy between generated profiles and the mean real profile, eq. (11).
 
     ``L = -1/B * sum_k [r_k log f_k + (1 - r_k) log(1 - f_k)]`` with ``B`` the number of bins, for
@@ -32,6 +100,9 @@ def spectral_bce(ai_fake, ai_real_mean):
     Args:
         ai_fake: (batch, bins) profiles of generated images, values in [0, 1].
         ai_real_mean: (bins,) or (batch, bins) real profile(s) in [0, 1].
+        detach_extremes: hold the terms of each sample's smallest and largest bin constant (no gradient). For
+            min-max profiles those bins are exactly 0 and 1 whatever the image, so their true derivative is 0,
+            but the BCE gives them ``r / 1e-7`` and the min-max cancels it only up to float rounding. Same value.
 
     Returns:
         (batch,) loss per sample, float32 (float64 for float64 inputs).
@@ -61,6 +132,11 @@ def spectral_bce(ai_fake, ai_real_mean):
         _check_profiles(name, value)
     term = ai_real_mean * tf.math.log(ai_fake + LOG_EPSILON) \
         + (1.0 - ai_real_mean) * tf.math.log(1.0 - ai_fake + LOG_EPSILON)
+    if detach_extremes:
+        bins = tf.shape(ai_fake)[-1]
+        extreme = tf.logical_or(tf.one_hot(tf.argmin(ai_fake, axis=-1), bins, dtype=dtype) > 0.5,
+                                tf.one_hot(tf.argmax(ai_fake, axis=-1), bins, dtype=dtype) > 0.5)
+        term = tf.where(extreme, tf.stop_gradient(term), term)
     return -tf.reduce_mean(term, axis=-1)
 
 

@@ -73,7 +73,8 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim=None, loss="dcgan", spectral_weight=2.0,
                  real_spectrum=None, n_critic=None, penalty_weight=gan_losses.PENALTY_WEIGHT, adversarial_weight=1.0,
-                 spectral_mode="reference", spectral_normalize="minmax", seed=None, **kwargs):
+                 spectral_mode="reference", spectral_normalize="minmax", seed=None, r1_weight=0.0,
+                 label_smoothing=0.0, spectral_profile="ring_power", spectral_warmup=0, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
             raise ValueError("`generator` and `discriminator` must be keras.Model instances. "
@@ -106,11 +107,17 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         self.n_critic = n_critic
         self.penalty_weight = check_weight("penalty_weight", penalty_weight)
         self.adversarial_weight = check_weight("adversarial_weight", adversarial_weight)
+        self.r1_weight = check_weight("r1_weight", r1_weight)
+        self.label_smoothing = check_weight("label_smoothing", label_smoothing)
+        if self.label_smoothing >= 1 or self.label_smoothing and LOSSES[loss][1] is not gan_losses.dcgan_discriminator_loss:
+            raise ValueError("`label_smoothing` must be in [0, 1) and needs a BCE loss ('dcgan' or 'dragan'). "
+                             f"Received: label_smoothing={label_smoothing!r}, loss={loss!r}")
         self.seed = seed
         self._image_shape = tuple(out_shape[1:])
         self._image_dtype = "float64" if getattr(generator, "output", None) is not None \
             and generator.output.dtype == "float64" else "float32"
-        self._init_spectral(spectral_weight, real_spectrum, spectral_mode, spectral_normalize)
+        self._init_spectral(spectral_weight, real_spectrum, spectral_mode, spectral_normalize, spectral_profile,
+                            spectral_warmup)
         self.seed_generator = keras.random.SeedGenerator(seed, name="latent_seed")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -172,9 +179,15 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         return distribute.global_draw(tf.random.stateless_normal, local_batch, (self.latent_dim,), self._seed())
 
     def _discriminator_loss(self, real, fake, local_batch):
+        """(plain loss, loss to minimise without the penalty, penalty) of one discriminator step."""
         real_logits = self.discriminator(real, training=True)
         fake_logits = self.discriminator(fake, training=True)
         d_loss = LOSSES[self.loss_name][1](real_logits, fake_logits)
+        d_train = d_loss
+        if self.label_smoothing:
+            d_train = gan_losses.dcgan_discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+        if self.r1_weight:
+            d_train = d_train + 0.5 * self.r1_weight * gan_losses.r1_penalty(self.discriminator, real)
         penalty_kind = LOSSES[self.loss_name][2]
         penalty = tf.zeros((), d_loss.dtype)
         if penalty_kind == "gradient":
@@ -185,13 +198,13 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
             epsilon = distribute.global_draw(tf.random.stateless_uniform, local_batch, (1, 1, 1), self._seed())
             penalty = gan_losses.dragan_penalty(self.discriminator, real, noise, epsilon,
                                                 data_std=distribute.global_std(real))
-        return d_loss, penalty
+        return d_loss, d_train, penalty
 
     def _discriminator_step(self, real, local_batch):
         fake = self.generator(self._latents(local_batch), training=True)
         with tf.GradientTape() as tape:
-            d_loss, penalty = self._discriminator_loss(real, fake, local_batch)
-            total = d_loss + self.penalty_weight * penalty
+            d_loss, d_train, penalty = self._discriminator_loss(real, fake, local_batch)
+            total = d_train + self.penalty_weight * penalty
             scaled = self.d_optimizer.scale_loss(distribute.scale_for_replicas(total))
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
@@ -205,7 +218,8 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         spectral = tf.zeros((), tf.float32)
         if self.spectral_weight > 0:
             spectral = self.spectral_loss(fake)
-            total = total + self.spectral_weight * tf.cast(spectral, total.dtype)
+            step = self.g_optimizer.iterations if self.g_optimizer is not None else self.spectral_warmup
+            total = total + tf.cast(self.spectral_scale(step), total.dtype) * tf.cast(spectral, total.dtype)
         return adversarial, spectral, total
 
     def _generator_step(self, local_batch):
@@ -245,6 +259,18 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
             self.penalty_tracker.update_state(penalty)
         return distribute.step_outputs({m.name: m.result() for m in self.metrics})
 
+    def sampling_generator(self):
+        """The generator to sample from: the live one, or with ``g_optimizer(use_ema=True)`` a copy holding the
+        exponential moving average of its weights (Yazici et al., "The Unusual Effectiveness of Averaging in
+        GAN Training", ICLR 2019). The live generator, which training continues from, is left as it is."""
+        optimizer = getattr(self.g_optimizer, "inner_optimizer", self.g_optimizer)  # under LossScaleOptimizer
+        if optimizer is None or not optimizer.use_ema:
+            return self.generator
+        average = keras.models.clone_model(self.generator)
+        average.set_weights(self.generator.get_weights())  # batch-norm statistics come from the live generator
+        optimizer.finalize_variable_values(average.trainable_variables)
+        return average
+
     # ----------------------------------------------------------------------------------- saving
     def save_own_variables(self, store):
         """Own weights (the real spectrum) plus the latent seed state, so a resumed run draws the same latents."""
@@ -276,6 +302,8 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
             "penalty_weight": self.penalty_weight,
             "adversarial_weight": self.adversarial_weight,
             "seed": self.seed,
+            "r1_weight": self.r1_weight,
+            "label_smoothing": self.label_smoothing,
             **self._spectral_config(),
         })
         return config

@@ -1,10 +1,15 @@
 """The spectral term shared by :class:`SpectralGAN` and :class:`SpectralAutoencoder`.
 
-``L_spectral = spectral_bce(AI(generated), mean real AI)`` (Durall et al., CVPR 2020, eqs. 10-11) with
-``AI = AzimuthalIntegral(mode="reference", normalize="minmax")`` by default, computed in float32 (also
-under ``mixed_float16``; float64 stays float64). The mean real profile is a non-trainable weight of the
-model (so it is saved, restored and mirrored with the rest), set from a profile or estimated from real
-images with :func:`upconv_tf.spectral.mean_spectrum` (the paper uses 1,000 unlabelled real images).
+``L_spectral = spectral_bce(profile(generated), mean real profile)`` (Durall et al., CVPR 2020, eqs. 10-11),
+computed in float32 (also under ``mixed_float16``; float64 stays float64). The profile is picked by
+``spectral_profile`` (:mod:`upconv_tf.losses.spectral`): ``"ring_power"`` (default, the log of the ring-mean
+power, bounded gradient) or ``"paper"`` (the published ring mean of ``20 ln|F|``); ``spectral_mode`` picks the
+bins (``"reference"``: integer radii up to the corners, as the published code). The mean real profile is a
+non-trainable weight of the model (so it is saved, restored and mirrored with the rest), set from a profile
+or estimated from real images (the paper uses 1,000 unlabelled real images).
+
+``spectral_warmup`` ramps the weight linearly from 0 over the first generator updates, so that the term
+acts on images with structure rather than on the near-constant output of a fresh generator.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import tensorflow as tf
 
 from upconv_tf import spectral
 from upconv_tf.layers import AzimuthalIntegral
-from upconv_tf.losses import spectral_bce
+from upconv_tf.losses import log_ring_power, normalize_minmax, spectral_bce
+from upconv_tf.losses.spectral import check_profile
 
 MAX_SPECTRUM_IMAGES = 1000
 
@@ -49,8 +55,14 @@ def take_images(data, limit=MAX_SPECTRUM_IMAGES) -> np.ndarray:
 class SpectralTargetMixin:
     """Adds ``real_spectrum`` (weight), ``adapt()``, ``set_real_spectrum()`` and ``spectral_loss()``."""
 
-    def _init_spectral(self, spectral_weight, real_spectrum, spectral_mode, spectral_normalize):
+    def _init_spectral(self, spectral_weight, real_spectrum, spectral_mode, spectral_normalize,
+                       spectral_profile="ring_power", spectral_warmup=0):
         self.spectral_weight = check_weight("spectral_weight", spectral_weight)
+        self.spectral_profile = check_profile(spectral_profile)
+        if isinstance(spectral_warmup, bool) or not isinstance(spectral_warmup, (int, np.integer)) or spectral_warmup < 0:
+            raise ValueError(f"`spectral_warmup` must be an integer >= 0 (generator updates). "
+                             f"Received: spectral_warmup={spectral_warmup!r}")
+        self.spectral_warmup = int(spectral_warmup)
         if spectral_mode not in spectral.MODES:
             raise ValueError(f"`spectral_mode` must be one of {spectral.MODES}. Received: spectral_mode={spectral_mode!r}")
         if spectral_normalize not in ("minmax",):
@@ -105,8 +117,11 @@ class SpectralTargetMixin:
         if images.ndim != 4 or images.shape[1:3] != (height, width):
             raise ValueError(f"Real images must be (N, {height}, {width}, C) like the model's images. "
                              f"Received: shape={images.shape}")
-        profile = spectral.mean_spectrum(images, mode=self.spectral_mode, normalize=self.spectral_normalize)
-        self.set_real_spectrum(profile, count=len(images))
+        if self.spectral_profile == "paper":  # numpy, exactly the published pipeline
+            profile = spectral.mean_spectrum(images, mode=self.spectral_mode, normalize=self.spectral_normalize)
+        else:
+            profile = np.mean(self.spectral_profiles(np.asarray(images, np.float64)), axis=0)
+        self.set_real_spectrum(np.clip(profile, 0.0, 1.0), count=len(images))
         return profile
 
     def _adapt_if_needed(self, x):
@@ -116,20 +131,42 @@ class SpectralTargetMixin:
                                  "`adapt(real_images)` first.")
             self.adapt(x)
 
+    def profile_tensor(self, images):
+        """(B, bins) min-max profiles of ``images`` as the spectral term sees them (a differentiable tensor)."""
+        if self.spectral_profile == "paper":
+            return self.azimuthal_integral(images)
+        return normalize_minmax(log_ring_power(images, self.spectral_mode))
+
+    def spectral_profiles(self, images, batch_size=64) -> np.ndarray:
+        """Profiles of ``images`` (N, H, W, C) as the spectral term sees them, numpy (N, bins)."""
+        images = np.asarray(images)
+        return np.concatenate([np.asarray(self.profile_tensor(images[start:start + batch_size]))
+                               for start in range(0, len(images), batch_size)])
+
+    def _spectral_bce(self, images):
+        target = tf.cast(self.real_spectrum, tf.float64 if images.dtype == tf.float64 else tf.float32)
+        return spectral_bce(self.profile_tensor(images), target, detach_extremes=self.spectral_profile != "paper")
+
     def spectral_loss(self, images):
         """Mean spectral BCE of ``images`` to the real mean over the (replica's) batch: a scalar."""
-        profiles = self.azimuthal_integral(images)
-        return tf.reduce_mean(spectral_bce(profiles, self.real_spectrum))
+        return tf.reduce_mean(self._spectral_bce(tf.convert_to_tensor(images)))
+
+    def spectral_scale(self, step):
+        """The weight at generator update ``step`` (0-based): ``spectral_weight``, ramped up over the warm-up."""
+        if not self.spectral_warmup:
+            return tf.constant(self.spectral_weight, tf.float32)
+        ramp = tf.minimum(tf.cast(step + 1, tf.float32) / float(self.spectral_warmup), 1.0)
+        return self.spectral_weight * ramp
 
     def spectral_distance(self, images, batch_size=64) -> float:
         """Mean spectral BCE of ``images`` (N, H, W, C) to the real mean, over all N (a float)."""
         images = np.asarray(images)
         total = 0.0
         for start in range(0, len(images), batch_size):
-            batch = images[start:start + batch_size]
-            total += float(tf.reduce_sum(spectral_bce(self.azimuthal_integral(batch), self.real_spectrum)))
+            total += float(tf.reduce_sum(self._spectral_bce(tf.convert_to_tensor(images[start:start + batch_size]))))
         return total / len(images)
 
     def _spectral_config(self):
         return {"spectral_weight": self.spectral_weight, "spectral_mode": self.spectral_mode,
-                "spectral_normalize": self.spectral_normalize}
+                "spectral_normalize": self.spectral_normalize, "spectral_profile": self.spectral_profile,
+                "spectral_warmup": self.spectral_warmup}
