@@ -87,3 +87,18 @@ def test_fixed_loss_and_validation():
         ae.compile("adam", loss="mae")
     with pytest.raises(ValueError, match=r"\(N, 32, 32, C\)"):
         ae.adapt(np.zeros((2, 16, 16, 3), "float32"))
+
+
+def test_a_trained_unit_beats_repeating_the_half_resolution_pixels():
+    """The sanity gate of the AE: a trained interpolation unit reconstructs better than the 2 x 2 block means
+    repeated. With a tanh output it could not (tanh(x) != x even for the identity kernel): a regression test."""
+    from upconv_tf.datasets import bundled_crops
+    from upconv_tf.models import sanity, step_batches
+
+    images = bundled_crops(16, 512, seed=2).images
+    keras.utils.set_random_seed(0)
+    ae = SpectralAutoencoder(16, "nearest", correction=1, kernel_size=3, spectral_weight=0.0)
+    ae.compile(keras.optimizers.Adam(1e-2))
+    ae.fit(step_batches(images * 2 - 1, 32, 0), epochs=1, steps_per_epoch=600, verbose=0)
+    report = sanity.autoencoder_sanity(np.clip(ae.predict(images * 2 - 1, verbose=0) * 0.5 + 0.5, 0, 1), images)
+    assert report["checks"]["beats_baseline"], report

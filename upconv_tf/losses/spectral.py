@@ -11,9 +11,9 @@ Two profiles feed the term (:data:`SPECTRAL_PROFILES`):
   relative, so summation order (1 vs 2 replicas) alone moves the weights.
 * ``"ring_power"`` (default): :func:`log_ring_power`, ``10 ln`` of the ring *mean power* plus a floor at the
   power of 8-bit quantisation noise (eq. 2 of the paper integrates the power over the ring; ``10 ln P =
-  20 ln |F|``, so the units match), min-max with a minimum span (:func:`normalize_minmax`), and the BCE with
-  the two exact-0/1 bins held constant (``detach_extremes=True``, their true derivative is 0). The gradient
-  is bounded (by the floor and the span) and float32 stays within ~1e-4 of float64.
+  20 ln |F|``, so the units match), min-max with a minimum span (:func:`normalize_minmax`), and the two exact-0/1 bins of each profile held
+  constant (:func:`hold_extremes`, their true derivative is 0). The gradient is bounded (by the floor and the
+  span) and float32 stays within ~1e-4 of float64.
 """
 
 from __future__ import annotations
@@ -89,7 +89,26 @@ def _check_profiles(name, profiles):
         )
 
 
-def spectral_bce(ai_fake, ai_real_mean, detach_extremes=False):
+def hold_extremes(profiles):
+    """``profiles`` with each sample's smallest and largest bin held constant (no gradient through them).
+
+    For min-max profiles those bins are exactly 0 and 1 whatever the image, so their true derivative is 0;
+    but the BCE of eq. (11) gives them ``r / 1e-7``, which the min-max cancels only up to float rounding
+    (a difference of ~1e5-sized terms). Same values, no cancellation.
+
+    Example:
+
+    >>> hold_extremes(tf.constant([[0.0, 0.4, 1.0]])).numpy().tolist()
+    [[0.0, 0.4000000059604645, 1.0]]
+    """
+    profiles = tf.convert_to_tensor(profiles)
+    bins = tf.shape(profiles)[-1]
+    extreme = tf.logical_or(tf.one_hot(tf.argmin(profiles, axis=-1), bins, dtype=profiles.dtype) > 0.5,
+                            tf.one_hot(tf.argmax(profiles, axis=-1), bins, dtype=profiles.dtype) > 0.5)
+    return tf.where(extreme, tf.stop_gradient(profiles), profiles)
+
+
+def spectral_bce(ai_fake, ai_real_mean):
     """Binary cross-entropy between generated profiles and the mean real profile, eq. (11).
 
     ``L = -1/B * sum_k [r_k log f_k + (1 - r_k) log(1 - f_k)]`` with ``B`` the number of bins, for
@@ -100,9 +119,6 @@ def spectral_bce(ai_fake, ai_real_mean, detach_extremes=False):
     Args:
         ai_fake: (batch, bins) profiles of generated images, values in [0, 1].
         ai_real_mean: (bins,) or (batch, bins) real profile(s) in [0, 1].
-        detach_extremes: hold the terms of each sample's smallest and largest bin constant (no gradient). For
-            min-max profiles those bins are exactly 0 and 1 whatever the image, so their true derivative is 0,
-            but the BCE gives them ``r / 1e-7`` and the min-max cancels it only up to float rounding. Same value.
 
     Returns:
         (batch,) loss per sample, float32 (float64 for float64 inputs).
@@ -132,11 +148,6 @@ def spectral_bce(ai_fake, ai_real_mean, detach_extremes=False):
         _check_profiles(name, value)
     term = ai_real_mean * tf.math.log(ai_fake + LOG_EPSILON) \
         + (1.0 - ai_real_mean) * tf.math.log(1.0 - ai_fake + LOG_EPSILON)
-    if detach_extremes:
-        bins = tf.shape(ai_fake)[-1]
-        extreme = tf.logical_or(tf.one_hot(tf.argmin(ai_fake, axis=-1), bins, dtype=dtype) > 0.5,
-                                tf.one_hot(tf.argmax(ai_fake, axis=-1), bins, dtype=dtype) > 0.5)
-        term = tf.where(extreme, tf.stop_gradient(term), term)
     return -tf.reduce_mean(term, axis=-1)
 
 

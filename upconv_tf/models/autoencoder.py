@@ -27,7 +27,9 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
 
     Decoder: the last unit of :func:`upconv_tf.models.build_generator` applied to the half-resolution
     image (``upsampling`` x2, then ``correction`` convolutions of ``kernel_size`` with ``filters`` channels,
-    the last one with 3), then tanh. Images in [-1, 1]. Loss:
+    the last one with 3), with a linear output: a tanh would keep the linear unit from even reproducing the
+    block means it starts from (``tanh(x) != x``), and then no unit beats repeating the half-resolution pixels.
+    Images in [-1, 1] (outputs may overshoot slightly; clip them for display). Loss:
     ``mean((x - x_hat)^2) + spectral_weight * L_spectral(x_hat)`` (:mod:`upconv_tf.models.spectral_target`).
 
     Args:
@@ -55,7 +57,8 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
 
     def __init__(self, image_size=64, upsampling="transconv", correction=None, kernel_size=5, filters=32,
                  spectral_weight=0.5, real_spectrum=None, spectral_mode="reference", spectral_normalize="minmax",
-                 spectral_profile="ring_power", spectral_warmup=0, downsampling="average", **kwargs):
+                 spectral_profile="ring_power", spectral_warmup=0, spectral_reduction="batch", downsampling="average",
+                 **kwargs):
         super().__init__(**kwargs)
         if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 8 or image_size % 2:
             raise ValueError(f"`image_size` must be an even integer >= 8. Received: image_size={image_size!r}")
@@ -71,10 +74,11 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
         self.downsampling = downsampling
         self._image_shape = (image_size, image_size, 3)
         self._init_spectral(spectral_weight, real_spectrum, spectral_mode, spectral_normalize, spectral_profile,
-                            spectral_warmup)
+                            spectral_warmup, spectral_reduction)
         self.downsample = keras.layers.AveragePooling2D(2, name="down_average")
         self.decoder_layers = last_unit(upsampling, self.correction, kernel_size, filters, channels=3, name="up")
-        self.output_activation = keras.layers.Activation("tanh", dtype=output_dtype(), name="tanh")
+        # Linear, computed in float32 (also under mixed precision), like the generators' tanh.
+        self.output_activation = keras.layers.Activation("linear", dtype=output_dtype(), name="output")
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.mse_tracker = keras.metrics.Mean(name="mse")
         self.spectral_loss_tracker = keras.metrics.Mean(name="spectral_loss")

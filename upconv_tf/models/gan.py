@@ -74,7 +74,7 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
     def __init__(self, generator, discriminator, latent_dim=None, loss="dcgan", spectral_weight=2.0,
                  real_spectrum=None, n_critic=None, penalty_weight=gan_losses.PENALTY_WEIGHT, adversarial_weight=1.0,
                  spectral_mode="reference", spectral_normalize="minmax", seed=None, r1_weight=0.0,
-                 label_smoothing=0.0, spectral_profile="ring_power", spectral_warmup=0, **kwargs):
+                 label_smoothing=0.0, spectral_profile="ring_power", spectral_warmup=0, spectral_reduction="batch", **kwargs):
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
             raise ValueError("`generator` and `discriminator` must be keras.Model instances. "
@@ -117,7 +117,7 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         self._image_dtype = "float64" if getattr(generator, "output", None) is not None \
             and generator.output.dtype == "float64" else "float32"
         self._init_spectral(spectral_weight, real_spectrum, spectral_mode, spectral_normalize, spectral_profile,
-                            spectral_warmup)
+                            spectral_warmup, spectral_reduction)
         self.seed_generator = keras.random.SeedGenerator(seed, name="latent_seed")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")

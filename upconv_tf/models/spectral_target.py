@@ -8,6 +8,12 @@ bins (``"reference"``: integer radii up to the corners, as the published code). 
 non-trainable weight of the model (so it is saved, restored and mirrored with the rest), set from a profile
 or estimated from real images (the paper uses 1,000 unlabelled real images).
 
+``spectral_reduction`` says what is compared with the real mean: ``"batch"`` (default) the mean profile of the
+(global) batch, which is what the paper's readout compares (generated mean against the real mean +- std), and
+leaves each image free to have its own spectrum, like real images; ``"sample"`` every image's profile, as in
+eq. (11) and the published code, which pushes every image towards the one mean shape (a flat crop and a
+textured one alike). ``spectral_profile="paper", spectral_reduction="sample"`` is the published term.
+
 ``spectral_warmup`` ramps the weight linearly from 0 over the first generator updates, so that the term
 acts on images with structure rather than on the near-constant output of a fresh generator.
 """
@@ -19,8 +25,11 @@ import tensorflow as tf
 
 from upconv_tf import spectral
 from upconv_tf.layers import AzimuthalIntegral
-from upconv_tf.losses import log_ring_power, normalize_minmax, spectral_bce
+from upconv_tf.losses import hold_extremes, log_ring_power, normalize_minmax, spectral_bce
 from upconv_tf.losses.spectral import check_profile
+from upconv_tf.models import distribute
+
+SPECTRAL_REDUCTIONS = ("batch", "sample")
 
 MAX_SPECTRUM_IMAGES = 1000
 
@@ -56,9 +65,13 @@ class SpectralTargetMixin:
     """Adds ``real_spectrum`` (weight), ``adapt()``, ``set_real_spectrum()`` and ``spectral_loss()``."""
 
     def _init_spectral(self, spectral_weight, real_spectrum, spectral_mode, spectral_normalize,
-                       spectral_profile="ring_power", spectral_warmup=0):
+                       spectral_profile="ring_power", spectral_warmup=0, spectral_reduction="batch"):
         self.spectral_weight = check_weight("spectral_weight", spectral_weight)
         self.spectral_profile = check_profile(spectral_profile)
+        if spectral_reduction not in SPECTRAL_REDUCTIONS:
+            raise ValueError(f"`spectral_reduction` must be one of {SPECTRAL_REDUCTIONS}. "
+                             f"Received: spectral_reduction={spectral_reduction!r}")
+        self.spectral_reduction = spectral_reduction
         if isinstance(spectral_warmup, bool) or not isinstance(spectral_warmup, (int, np.integer)) or spectral_warmup < 0:
             raise ValueError(f"`spectral_warmup` must be an integer >= 0 (generator updates). "
                              f"Received: spectral_warmup={spectral_warmup!r}")
@@ -143,13 +156,21 @@ class SpectralTargetMixin:
         return np.concatenate([np.asarray(self.profile_tensor(images[start:start + batch_size]))
                                for start in range(0, len(images), batch_size)])
 
-    def _spectral_bce(self, images):
-        target = tf.cast(self.real_spectrum, tf.float64 if images.dtype == tf.float64 else tf.float32)
-        return spectral_bce(self.profile_tensor(images), target, detach_extremes=self.spectral_profile != "paper")
+    def _loss_profiles(self, images):
+        """Profiles of ``images`` for the loss, and the real mean in their dtype."""
+        images = tf.convert_to_tensor(images)
+        profiles = self.profile_tensor(images)
+        if self.spectral_profile != "paper":  # the published term keeps its (ill-conditioned) gradient
+            profiles = hold_extremes(profiles)
+        return profiles, tf.cast(self.real_spectrum, profiles.dtype)
 
     def spectral_loss(self, images):
-        """Mean spectral BCE of ``images`` to the real mean over the (replica's) batch: a scalar."""
-        return tf.reduce_mean(self._spectral_bce(tf.convert_to_tensor(images)))
+        """The spectral term of ``images`` (a scalar): the BCE of the global batch's mean profile to the real mean
+        (``spectral_reduction="batch"``), or the mean over the replica's images of their BCE (``"sample"``)."""
+        profiles, target = self._loss_profiles(images)
+        if self.spectral_reduction == "batch":
+            return spectral_bce(distribute.global_mean(profiles)[None], target)[0]
+        return tf.reduce_mean(spectral_bce(profiles, target))
 
     def spectral_scale(self, step):
         """The weight at generator update ``step`` (0-based): ``spectral_weight``, ramped up over the warm-up."""
@@ -159,14 +180,15 @@ class SpectralTargetMixin:
         return self.spectral_weight * ramp
 
     def spectral_distance(self, images, batch_size=64) -> float:
-        """Mean spectral BCE of ``images`` (N, H, W, C) to the real mean, over all N (a float)."""
-        images = np.asarray(images)
-        total = 0.0
-        for start in range(0, len(images), batch_size):
-            total += float(tf.reduce_sum(self._spectral_bce(tf.convert_to_tensor(images[start:start + batch_size]))))
-        return total / len(images)
+        """The spectral term over all of ``images`` (N, H, W, C), a float: the BCE of their mean profile to the
+        real mean (``spectral_reduction="batch"``), or the mean of their BCEs (``"sample"``)."""
+        profiles = self.spectral_profiles(images, batch_size)
+        target = self.real_spectrum.numpy()
+        if self.spectral_reduction == "batch":
+            profiles = np.mean(profiles, axis=0, keepdims=True)
+        return float(np.mean(spectral_bce(profiles, target.astype(profiles.dtype))))
 
     def _spectral_config(self):
         return {"spectral_weight": self.spectral_weight, "spectral_mode": self.spectral_mode,
                 "spectral_normalize": self.spectral_normalize, "spectral_profile": self.spectral_profile,
-                "spectral_warmup": self.spectral_warmup}
+                "spectral_warmup": self.spectral_warmup, "spectral_reduction": self.spectral_reduction}
