@@ -242,3 +242,19 @@ def test_default_spectral_term_is_well_conditioned_on_a_fresh_generator(real32, 
         errors[name] = worst
     assert errors["default"] < 1e-3
     assert errors["published"] > 10 * errors["default"]  # the control: the test can tell a badly conditioned term
+
+
+def test_published_code_arm_is_nearest_plus_three_5x5_with_no_spectral_gradient():
+    from upconv_tf.models import ARMS, arm
+
+    settings = arm("published-code")
+    assert settings.pop("spectral_weight") == 0.0 and ARMS["paper"]["spectral_weight"] == 2.0
+    generator = build_generator(SIZE, LATENT, dim=DIM, **settings)
+    names = [layer.name for layer in generator.layers]
+    assert "last_nearest" in names and "last_correction" in names
+    convs = [generator.get_layer("last_nearest").conv] + generator.get_layer("last_correction").convs
+    assert [c.kernel.shape[:2] for c in convs] == [(5, 5)] * 3 and convs[-1].filters == 3
+    settings["correction"] = 0
+    assert arm("published-code")["correction"] == 3  # a copy
+    with pytest.raises(ValueError, match="Received: arm='published'"):
+        arm("published")

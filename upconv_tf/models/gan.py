@@ -19,6 +19,23 @@ LOSSES = {
 }
 # Spectral weights of the paper (DCGAN 2, LSGAN 0.5); the others follow DCGAN.
 PAPER_SPECTRAL_WEIGHTS = {"dcgan": 2.0, "lsgan": 0.5, "wgan-gp": 2.0, "dragan": 2.0}
+# Named arms of the GAN experiments: the last unit of the generator (build_generator arguments) and the
+# spectral weight. "published-code" is what UpConv's published code trains: its spectral term has no
+# gradient (numpy on detached tensors, times the adversarial loss, x 1e-5), so its spectra come from the
+# nearest + 3 x 5x5 architecture alone (N.3.5 with weight 0). "paper" is the same architecture with the
+# differentiable term at the paper's DCGAN weight; "transconv" the unfixed baseline.
+ARMS = {
+    "published-code": {"upsampling": "nearest", "correction": 3, "kernel_size": 5, "spectral_weight": 0.0},
+    "paper": {"upsampling": "nearest", "correction": 3, "kernel_size": 5, "spectral_weight": 2.0},
+    "transconv": {"upsampling": "transconv", "correction": 0, "kernel_size": 5, "spectral_weight": 0.0},
+}
+
+
+def arm(name):
+    """A copy of the settings of the named arm (:data:`ARMS`), e.g. ``arm("published-code")``."""
+    if name not in ARMS:
+        raise ValueError(f"`arm` must be one of {tuple(ARMS)}. Received: arm={name!r}")
+    return dict(ARMS[name])
 
 
 def default_optimizer():
