@@ -258,3 +258,39 @@ def test_published_code_arm_is_nearest_plus_three_5x5_with_no_spectral_gradient(
     assert arm("published-code")["correction"] == 3  # a copy
     with pytest.raises(ValueError, match="Received: arm='published'"):
         arm("published")
+
+
+def test_stabilisers_train_and_are_validated(real32):
+    gan = tiny_gan(seed=5, r1_weight=1.0, label_smoothing=0.1)
+    gan.compile(g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5, use_ema=True, ema_momentum=0.9))
+    history = gan.fit(real32, batch_size=8, epochs=2, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in history.values())
+    restored = SpectralGAN.from_config(gan.get_config())
+    assert restored.r1_weight == 1.0 and restored.label_smoothing == 0.1 and restored.spectral_reduction == "batch"
+    average = gan.sampling_generator()  # the EMA copy; the live generator is untouched
+    assert average is not gan.generator
+    live = [w.copy() for w in gan.generator.get_weights()]
+    assert any(not np.allclose(a, b) for a, b in zip(average.get_weights(), live))
+    assert all(np.array_equal(a, b) for a, b in zip(gan.generator.get_weights(), live))
+    plain = tiny_gan()
+    plain.compile()
+    assert plain.sampling_generator() is plain.generator
+    with pytest.raises(ValueError, match="label_smoothing"):
+        tiny_gan("lsgan", label_smoothing=0.1)
+    with pytest.raises(ValueError, match="spectral_reduction"):
+        tiny_gan(spectral_reduction="mean")
+    with pytest.raises(ValueError, match="spectral_profile"):
+        tiny_gan(spectral_profile="log")
+
+
+def test_spectral_warmup_ramps_the_weight_over_generator_updates(real32):
+    gan = tiny_gan(spectral_weight=2.0, spectral_warmup=4)
+    assert [float(gan.spectral_scale(step)) for step in (0, 1, 3, 50)] == [0.5, 1.0, 2.0, 2.0]
+    assert float(tiny_gan(spectral_weight=2.0).spectral_scale(0)) == 2.0
+    gan.compile(g_optimizer=keras.optimizers.SGD(0.0), d_optimizer=keras.optimizers.SGD(0.0))
+    gan.adapt(real32)
+    latents = tf.constant(np.random.default_rng(0).normal(size=(4, LATENT)), tf.float32)
+    adversarial, spectral_term, total = gan.generator_losses(latents)
+    np.testing.assert_allclose(float(total), float(adversarial) + 0.5 * float(spectral_term), rtol=1e-5)  # step 0
+    with pytest.raises(ValueError, match="spectral_warmup"):
+        tiny_gan(spectral_warmup=-1)
