@@ -102,3 +102,21 @@ def test_hold_extremes_keeps_the_value_and_drops_only_the_extreme_bins_gradient(
         else:
             value, free = float(loss), gradient
             assert abs(free[0]) > 1e4  # r / 1e-7 at the exact-0 bin: the ill-conditioned term
+
+
+def test_floored_log_profile_is_the_paper_profile_with_a_floor(rng):
+    """Ring means of 10 ln(|F|^2 / HW + floor): with floor -> 0 the published 20 ln|F| profile up to a constant
+    (-10 ln HW), so the min-max profiles agree; with the floor, weak coefficients are lifted to it."""
+    from upconv_tf import spectral
+    from upconv_tf.losses import floored_log_profile
+
+    images = rng.uniform(-1, 1, (3, 32, 32, 3))
+    published = spectral.azimuthal_integral(images, mode="reference")
+    tiny = floored_log_profile(tf.constant(images), floor=1e-30).numpy()
+    np.testing.assert_allclose(tiny, published - 10 * np.log(32 * 32), rtol=1e-9, atol=1e-6)
+    gray = images @ np.array([0.2989, 0.5870, 0.1140])
+    power = np.abs(np.fft.fftshift(np.fft.fft2(gray), axes=(1, 2))) ** 2 / 1024
+    y, x = np.indices((32, 32))
+    radius = np.hypot(x - 15.5, y - 15.5).astype(int)
+    expected = np.stack([np.mean(10 * np.log(power[:, radius == r] + 0.01), axis=1) for r in range(1, 21)], axis=1)
+    np.testing.assert_allclose(floored_log_profile(tf.constant(images), floor=0.01).numpy(), expected, rtol=1e-10)

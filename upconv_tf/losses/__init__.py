@@ -15,6 +15,7 @@ from upconv_tf.losses.gan import (
 from upconv_tf.losses.spectral import (
     SPECTRAL_PROFILES,
     SpectralBCE,
+    floored_log_profile,
     hold_extremes,
     log_ring_power,
     normalize_minmax,
@@ -28,6 +29,7 @@ __all__ = [
     "dcgan_discriminator_loss",
     "dcgan_generator_loss",
     "dragan_penalty",
+    "floored_log_profile",
     "hold_extremes",
     "lsgan_discriminator_loss",
     "log_ring_power",

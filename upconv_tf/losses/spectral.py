@@ -27,7 +27,7 @@ from upconv_tf.layers.azimuthal import rgb_to_gray
 # Shifts the logs away from log(0): min-max profiles hold an exact 0 and 1 in every sample, and a
 # clip (as in keras' BCE) would cut the gradient at exactly those bins.
 LOG_EPSILON = 1e-7
-SPECTRAL_PROFILES = ("ring_power", "paper")
+SPECTRAL_PROFILES = ("ring_power", "floored_log", "paper")
 # Power (per pixel, images in [-1, 1]) of the rounding noise of 8-bit images: step 2/255, variance step^2/12.
 # Detail below it does not survive a PNG, so the profile need not resolve it.
 QUANTIZATION_POWER = (2.0 / 255.0) ** 2 / 12.0
@@ -41,6 +41,23 @@ def check_profile(profile):
     if profile not in SPECTRAL_PROFILES:
         raise ValueError(f"`spectral_profile` must be one of {SPECTRAL_PROFILES}. Received: spectral_profile={profile!r}")
     return profile
+
+
+def _orthonormal_power(images, mode):
+    """Grayscale half-plane power ``|F|^2 / (H W)`` flattened (B, coefficients), and the bin layout."""
+    gray = rgb_to_gray(tf.convert_to_tensor(images))
+    height, width = gray.shape[-2], gray.shape[-1]
+    layout = spectral.bin_layout(height, width, mode)
+    power = tf.square(tf.abs(tf.signal.rfft2d(gray))) * tf.constant(1.0 / (height * width), gray.dtype)
+    return tf.reshape(power, [-1, height * (width // 2 + 1)]), layout
+
+
+def _ring_means(values, layout):
+    """(B, coefficients) half-plane values -> (B, bins) means over the full-plane coefficients of each bin."""
+    # Each half-plane coefficient enters once per full-plane coefficient it stands for (its Hermitian mirror).
+    gathered = tf.transpose(tf.gather(values, layout.sources, axis=1))
+    sums = tf.math.unsorted_segment_sum(gathered, layout.ids, layout.num_bins + 1)[: layout.num_bins]
+    return tf.transpose(sums) * tf.constant(1.0 / layout.counts, values.dtype)
 
 
 def log_ring_power(images, mode="reference", floor=QUANTIZATION_POWER):
@@ -59,16 +76,21 @@ def log_ring_power(images, mode="reference", floor=QUANTIZATION_POWER):
     >>> log_ring_power(tf.zeros((2, 32, 32, 3))).shape
     TensorShape([2, 20])
     """
-    gray = rgb_to_gray(tf.convert_to_tensor(images))
-    height, width = gray.shape[-2], gray.shape[-1]
-    layout = spectral.bin_layout(height, width, mode)
-    power = tf.square(tf.abs(tf.signal.rfft2d(gray))) * tf.constant(1.0 / (height * width), gray.dtype)
-    flat = tf.reshape(power, [-1, height * (width // 2 + 1)])
-    # Each half-plane coefficient enters once per full-plane coefficient it stands for (its Hermitian mirror).
-    values = tf.transpose(tf.gather(flat, layout.sources, axis=1))
-    sums = tf.math.unsorted_segment_sum(values, layout.ids, layout.num_bins + 1)[: layout.num_bins]
-    means = tf.transpose(sums) * tf.constant(1.0 / layout.counts, gray.dtype)
-    return 10.0 * tf.math.log(means + tf.constant(floor, gray.dtype))
+    power, layout = _orthonormal_power(images, mode)
+    return 10.0 * tf.math.log(_ring_means(power, layout) + tf.constant(floor, power.dtype))
+
+
+def floored_log_profile(images, mode="reference", floor=QUANTIZATION_POWER):
+    """The paper's profile with a bounded gradient: the ring mean of ``10 ln(|F|^2 / (H W) + floor)``.
+
+    Equal to the published ``20 ln|F|`` ring means (up to the constant ``-10 ln(H W)``, which min-max removes)
+    wherever the power is well above ``floor``; at weak coefficients the floor, the power of 8-bit rounding
+    noise, stands for what an 8-bit PNG of the image holds there anyway. Gradient per coefficient
+    ``20 |F_j| / (H W n_k (P_j + floor))``, at most ``10 / (n_k sqrt(H W floor))`` (the published one,
+    ``20 / (n_k |F_j|)``, has no bound). Same bins, dtypes and shapes as :func:`log_ring_power`.
+    """
+    power, layout = _orthonormal_power(images, mode)
+    return _ring_means(10.0 * tf.math.log(power + tf.constant(floor, power.dtype)), layout)
 
 
 def normalize_minmax(profiles, min_span=MIN_SPAN):

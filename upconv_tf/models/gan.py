@@ -52,8 +52,9 @@ def unpack_images(data):
 class SpectralGAN(SpectralTargetMixin, keras.Model):
     """GAN with the spectral regularisation of Durall et al. (CVPR 2020) added to the generator loss.
 
-    ``L_G = adversarial_weight * L_adv + spectral_weight * spectral_bce(AI(G(z)), mean real AI)``; the
-    gradient flows through the FFT (the published code computed it on detached numpy arrays).
+    ``L_G = adversarial_weight * L_adv + spectral_weight * L_spectral(G(z))``, ``L_spectral`` the BCE (eq. 11) of
+    the min-max profile against the mean real one; the gradient flows through the FFT (the published code
+    computed it on detached numpy arrays).
     ``spectral_weight=0`` is the plain GAN and skips the spectrum entirely. Each ``train_step`` does
     ``n_critic`` discriminator updates (fresh latents, same real batch), then one generator update.
 
@@ -73,9 +74,23 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         n_critic: discriminator updates per step (default 5 for wgan-gp, else 1).
         penalty_weight: weight of the gradient / DRAGAN penalty (10).
         adversarial_weight: weight of the generator's adversarial loss (1; 0 trains on the spectrum alone).
-        spectral_mode: ``"reference"`` (published pipeline, default) or ``"centered"``.
+        spectral_mode: bins of the profile: ``"reference"`` (published pipeline: integer radii up to the
+            corners, default) or ``"centered"``.
         spectral_normalize: ``"minmax"``.
         seed: seed of the model's ``keras.random.SeedGenerator`` (latents and penalty draws).
+        r1_weight: gamma of the R1 penalty on real images (Mescheder et al. 2018), ``gamma / 2 * E||grad D||^2``;
+            0 (default) turns it off.
+        label_smoothing: one-sided label smoothing of the real targets (``"dcgan"`` / ``"dragan"`` only); the
+            tracked ``d_loss`` stays the plain loss, so the sanity gate reads the same number either way.
+        spectral_profile: ``"ring_power"`` (default), ``"floored_log"`` or ``"paper"``
+            (:mod:`upconv_tf.losses.spectral`: the first two have a bounded gradient, the last is the published
+            ``20 ln|F|`` profile).
+        spectral_reduction: ``"batch"`` (default: the BCE of the global batch's mean profile) or ``"sample"``
+            (mean of per-image BCEs, eq. 11 as published); see :mod:`upconv_tf.models.spectral_target`.
+        spectral_warmup: generator updates over which the spectral weight ramps up linearly from 0 (0: none).
+
+    The published term is ``spectral_profile="paper", spectral_reduction="sample"``. For sampling, use
+    :meth:`sampling_generator` (the moving average of the weights when ``g_optimizer`` has ``use_ema=True``).
 
     Example:
 

@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from upconv_tf import spectral
 from upconv_tf.layers import AzimuthalIntegral
-from upconv_tf.losses import hold_extremes, log_ring_power, normalize_minmax, spectral_bce
+from upconv_tf.losses import floored_log_profile, hold_extremes, log_ring_power, normalize_minmax, spectral_bce
 from upconv_tf.losses.spectral import check_profile
 from upconv_tf.models import distribute
 
@@ -148,7 +148,8 @@ class SpectralTargetMixin:
         """(B, bins) min-max profiles of ``images`` as the spectral term sees them (a differentiable tensor)."""
         if self.spectral_profile == "paper":
             return self.azimuthal_integral(images)
-        return normalize_minmax(log_ring_power(images, self.spectral_mode))
+        profile = log_ring_power if self.spectral_profile == "ring_power" else floored_log_profile
+        return normalize_minmax(profile(images, self.spectral_mode))
 
     def spectral_profiles(self, images, batch_size=64) -> np.ndarray:
         """Profiles of ``images`` (N, H, W, C) as the spectral term sees them, numpy (N, bins)."""
