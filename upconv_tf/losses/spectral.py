@@ -1,19 +1,24 @@
 """The spectral regularisation term of Durall et al. (CVPR 2020), eqs. (10)-(11), and the profile it compares.
 
-Two profiles feed the term (:data:`SPECTRAL_PROFILES`):
+Three profiles can feed the term (:data:`SPECTRAL_PROFILES`), all min-max normalised per image:
 
 * ``"paper"``: the published one, the ring mean of ``20 ln(|F| + 1e-8)`` (:class:`upconv_tf.layers.
-  AzimuthalIntegral`), per-sample min-max, then the BCE of eq. (11) as written. Its gradient is badly
-  conditioned where it matters most, on a freshly initialised generator: ``d 20 ln|F| / d|F| = 20 / |F|`` for
-  *each* coefficient (a Rayleigh-distributed ``|F|`` has many near 0), and the two bins that min-max maps
-  to exactly 0 and 1 get ``r / 1e-7`` from the BCE, which the min-max then cancels analytically but not in
-  float32 (a difference of ~1e5-sized terms): float32 gradients differ from float64 by ~1e-3 to 1e-2
-  relative, so summation order (1 vs 2 replicas) alone moves the weights.
-* ``"ring_power"`` (default): :func:`log_ring_power`, ``10 ln`` of the ring *mean power* plus a floor at the
-  power of 8-bit quantisation noise (eq. 2 of the paper integrates the power over the ring; ``10 ln P =
-  20 ln |F|``, so the units match), min-max with a minimum span (:func:`normalize_minmax`), and the two exact-0/1 bins of each profile held
-  constant (:func:`hold_extremes`, their true derivative is 0). The gradient is bounded (by the floor and the
-  span) and float32 stays within ~1e-4 of float64.
+  AzimuthalIntegral`), the profile the paper's readout plots. With the BCE of eq. (11) per image, as published,
+  its gradient is badly conditioned on a freshly initialised generator: the two bins that min-max maps to
+  exactly 0 and 1 get ``r / 1e-7`` from the BCE, which the min-max cancels analytically but not in float32
+  (a difference of ~1e5-sized terms), and ``d 20 ln|F| / d|F| = 20 / |F|`` for *each* coefficient. float32
+  gradients then differ from float64 by ~1e-3 to 1e-2 relative, so 1 vs 2 replicas drift apart from
+  summation order alone. :func:`hold_extremes` (the 0/1 bins held constant: their true derivative is 0) and
+  the batch-mean reduction of :mod:`upconv_tf.models.spectral_target` bring that to ~1e-4.
+* ``"floored_log"``: :func:`floored_log_profile`, the same with ``|F|^2 / (H W)`` floored at the power of 8-bit
+  rounding noise: a bounded gradient.
+* ``"ring_power"``: :func:`log_ring_power`, ``10 ln`` of the ring *mean power* plus that floor (eq. 2
+  integrates the power over the ring; ``10 ln P = 20 ln |F|``, so the units match): the best conditioned, but
+  a ring's mean power is dominated by its strongest coefficients while the readout averages logs, so a
+  generator can match it with sparse peaks and still miss the readout.
+
+:func:`normalize_minmax` divides by a minimum span, so that a flat profile (a constant image) keeps a bounded
+gradient.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from upconv_tf.layers.azimuthal import rgb_to_gray
 # Shifts the logs away from log(0): min-max profiles hold an exact 0 and 1 in every sample, and a
 # clip (as in keras' BCE) would cut the gradient at exactly those bins.
 LOG_EPSILON = 1e-7
-SPECTRAL_PROFILES = ("ring_power", "floored_log", "paper")
+SPECTRAL_PROFILES = ("paper", "floored_log", "ring_power")
 # Power (per pixel, images in [-1, 1]) of the rounding noise of 8-bit images: step 2/255, variance step^2/12.
 # Detail below it does not survive a PNG, so the profile need not resolve it.
 QUANTIZATION_POWER = (2.0 / 255.0) ** 2 / 12.0

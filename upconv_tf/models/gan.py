@@ -82,14 +82,14 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
             0 (default) turns it off.
         label_smoothing: one-sided label smoothing of the real targets (``"dcgan"`` / ``"dragan"`` only); the
             tracked ``d_loss`` stays the plain loss, so the sanity gate reads the same number either way.
-        spectral_profile: ``"ring_power"`` (default), ``"floored_log"`` or ``"paper"``
-            (:mod:`upconv_tf.losses.spectral`: the first two have a bounded gradient, the last is the published
-            ``20 ln|F|`` profile).
+        spectral_profile: ``"paper"`` (default: the published ring means of ``20 ln|F|``, what the paper's
+            readout plots), ``"floored_log"`` or ``"ring_power"`` (:mod:`upconv_tf.losses.spectral`).
         spectral_reduction: ``"batch"`` (default: the BCE of the global batch's mean profile) or ``"sample"``
             (mean of per-image BCEs, eq. 11 as published); see :mod:`upconv_tf.models.spectral_target`.
         spectral_warmup: generator updates over which the spectral weight ramps up linearly from 0 (0: none).
 
-    The published term is ``spectral_profile="paper", spectral_reduction="sample"``. For sampling, use
+    The published term is :data:`upconv_tf.models.spectral_target.PUBLISHED_TERM` (``spectral_profile="paper",
+    spectral_reduction="sample"``). For sampling, use
     :meth:`sampling_generator` (the moving average of the weights when ``g_optimizer`` has ``use_ema=True``).
 
     Example:
@@ -106,7 +106,7 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
     def __init__(self, generator, discriminator, latent_dim=None, loss="dcgan", spectral_weight=2.0,
                  real_spectrum=None, n_critic=None, penalty_weight=gan_losses.PENALTY_WEIGHT, adversarial_weight=1.0,
                  spectral_mode="reference", spectral_normalize="minmax", seed=None, r1_weight=0.0,
-                 label_smoothing=0.0, spectral_profile="ring_power", spectral_warmup=0, spectral_reduction="batch", **kwargs):
+                 label_smoothing=0.0, spectral_profile="paper", spectral_warmup=0, spectral_reduction="batch", **kwargs):
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
             raise ValueError("`generator` and `discriminator` must be keras.Model instances. "
