@@ -36,7 +36,13 @@ def test_gan_gates_pass_real_images_and_catch_each_failure(real, rng):
     noise = sanity.gan_sanity(rng.uniform(0, 1, real.shape), real, d_loss=0.6)
     assert noise["checks"]["pixel_spread"] is False  # saturated noise: far more spread than photos
     same = sanity.gan_sanity(np.repeat(real[:1], len(real), axis=0), real, d_loss=0.6)
-    assert same["checks"] == {"discriminator": True, "pixel_spread": same["checks"]["pixel_spread"], "diversity": False}
+    assert same["checks"]["diversity"] is False and same["checks"]["discriminator"] is True
+    # Stuck at tanh's limits: black, white and pure-colour squares; spread near real, diversity above it.
+    stuck = rng.choice([0.0, 1.0], size=(len(real), 1, 1, 3)) * np.ones_like(real)
+    stuck[::3] = real[::3]
+    report = sanity.gan_sanity(stuck, real, d_loss=0.6)
+    assert report["checks"]["saturation"] is False and report["checks"]["diversity"] is True
+    assert "saturated" in report["reasons"][-1] and report["saturation"] > 0.5
     assert "discriminator" not in sanity.gan_sanity(real, real, d_loss=None)["checks"]
 
 

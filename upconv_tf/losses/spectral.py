@@ -10,7 +10,7 @@ Three profiles can feed the term (:data:`SPECTRAL_PROFILES`), all min-max normal
   gradients then differ from float64 by ~1e-3 to 1e-2 relative, so 1 vs 2 replicas drift apart from
   summation order alone. :func:`hold_extremes` (the 0/1 bins held constant: their true derivative is 0) and
   the batch-mean reduction of :mod:`upconv_tf.models.spectral_target` bring that to ~1e-4.
-* ``"floored_log"``: :func:`floored_log_profile`, the same with ``|F|^2 / (H W)`` floored at the power of 8-bit
+* ``"floored_log"`` (the default of the models): :func:`floored_log_profile`, the same with ``|F|^2 / (H W)`` floored at the power of 8-bit
   rounding noise: a bounded gradient.
 * ``"ring_power"``: :func:`log_ring_power`, ``10 ln`` of the ring *mean power* plus that floor (eq. 2
   integrates the power over the ring; ``10 ln P = 20 ln |F|``, so the units match): the best conditioned, but
@@ -32,7 +32,7 @@ from upconv_tf.layers.azimuthal import rgb_to_gray
 # Shifts the logs away from log(0): min-max profiles hold an exact 0 and 1 in every sample, and a
 # clip (as in keras' BCE) would cut the gradient at exactly those bins.
 LOG_EPSILON = 1e-7
-SPECTRAL_PROFILES = ("paper", "floored_log", "ring_power")
+SPECTRAL_PROFILES = ("floored_log", "paper", "ring_power")
 # Power (per pixel, images in [-1, 1]) of the rounding noise of 8-bit images: step 2/255, variance step^2/12.
 # Detail below it does not survive a PNG, so the profile need not resolve it.
 QUANTIZATION_POWER = (2.0 / 255.0) ** 2 / 12.0

@@ -57,7 +57,7 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
 
     def __init__(self, image_size=64, upsampling="transconv", correction=None, kernel_size=5, filters=32,
                  spectral_weight=0.5, real_spectrum=None, spectral_mode="reference", spectral_normalize="minmax",
-                 spectral_profile="paper", spectral_warmup=0, spectral_reduction="batch", downsampling="average",
+                 spectral_profile="floored_log", spectral_warmup=0, spectral_reduction="batch", downsampling="average",
                  **kwargs):
         super().__init__(**kwargs)
         if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 8 or image_size % 2:

@@ -10,6 +10,10 @@ from upconv_tf.losses import gan as gan_losses
 from upconv_tf.models import distribute
 from upconv_tf.models.spectral_target import SpectralTargetMixin, check_weight
 
+# R1 weight (gamma) by default for the losses that have no gradient penalty of their own: without it, short CPU
+# runs of the DCGAN ended with the discriminator winning on some seeds (d_loss falling to 0.1 and below, the
+# generator stuck at tanh's limits); with gamma = 1 the d_loss stayed near 1 on every seed tried.
+DEFAULT_R1_WEIGHT = {"dcgan": 1.0, "lsgan": 1.0, "wgan-gp": 0.0, "dragan": 0.0}
 # loss name -> (generator loss, discriminator loss, penalty or None, default n_critic)
 LOSSES = {
     "dcgan": (gan_losses.dcgan_generator_loss, gan_losses.dcgan_discriminator_loss, None, 1),
@@ -79,11 +83,13 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         spectral_normalize: ``"minmax"``.
         seed: seed of the model's ``keras.random.SeedGenerator`` (latents and penalty draws).
         r1_weight: gamma of the R1 penalty on real images (Mescheder et al. 2018), ``gamma / 2 * E||grad D||^2``;
-            0 (default) turns it off.
+            default :data:`DEFAULT_R1_WEIGHT` (1 for dcgan/lsgan, 0 for the losses with their own penalty);
+            0 turns it off (the reference code has none).
         label_smoothing: one-sided label smoothing of the real targets (``"dcgan"`` / ``"dragan"`` only); the
             tracked ``d_loss`` stays the plain loss, so the sanity gate reads the same number either way.
-        spectral_profile: ``"paper"`` (default: the published ring means of ``20 ln|F|``, what the paper's
-            readout plots), ``"floored_log"`` or ``"ring_power"`` (:mod:`upconv_tf.losses.spectral`).
+        spectral_profile: ``"floored_log"`` (default: the published ring means of ``20 ln|F|``, what the
+            paper's readout plots, with a bounded gradient), ``"paper"`` (exactly the published profile) or
+            ``"ring_power"`` (:mod:`upconv_tf.losses.spectral`).
         spectral_reduction: ``"batch"`` (default: the BCE of the global batch's mean profile) or ``"sample"``
             (mean of per-image BCEs, eq. 11 as published); see :mod:`upconv_tf.models.spectral_target`.
         spectral_warmup: generator updates over which the spectral weight ramps up linearly from 0 (0: none).
@@ -105,8 +111,8 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim=None, loss="dcgan", spectral_weight=2.0,
                  real_spectrum=None, n_critic=None, penalty_weight=gan_losses.PENALTY_WEIGHT, adversarial_weight=1.0,
-                 spectral_mode="reference", spectral_normalize="minmax", seed=None, r1_weight=0.0,
-                 label_smoothing=0.0, spectral_profile="paper", spectral_warmup=0, spectral_reduction="batch", **kwargs):
+                 spectral_mode="reference", spectral_normalize="minmax", seed=None, r1_weight=None,
+                 label_smoothing=0.0, spectral_profile="floored_log", spectral_warmup=0, spectral_reduction="batch", **kwargs):
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
             raise ValueError("`generator` and `discriminator` must be keras.Model instances. "
@@ -139,7 +145,7 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         self.n_critic = n_critic
         self.penalty_weight = check_weight("penalty_weight", penalty_weight)
         self.adversarial_weight = check_weight("adversarial_weight", adversarial_weight)
-        self.r1_weight = check_weight("r1_weight", r1_weight)
+        self.r1_weight = check_weight("r1_weight", DEFAULT_R1_WEIGHT[loss] if r1_weight is None else r1_weight)
         self.label_smoothing = check_weight("label_smoothing", label_smoothing)
         if self.label_smoothing >= 1 or self.label_smoothing and LOSSES[loss][1] is not gan_losses.dcgan_discriminator_loss:
             raise ValueError("`label_smoothing` must be in [0, 1) and needs a BCE loss ('dcgan' or 'dragan'). "

@@ -9,13 +9,17 @@ gates, computed from arrays, say "untrained" instead:
 * **pixel spread**: the mean over images of each image's pixel standard deviation, samples over real, is
   within :data:`SPREAD_TOLERANCE` of 1 (flat patches are far below, saturated noise far above);
 * **diversity**: the mean RMS distance between random pairs of samples, over the same for real images,
-  is at least :data:`MIN_DIVERSITY` (a collapsed generator draws the same image for every latent).
+  is at least :data:`MIN_DIVERSITY` (a collapsed generator draws the same image for every latent);
+* **saturation**: the fraction of values at the ends of the range (within 1/255, i.e. 0 or 255 in 8 bits) exceeds
+  the real images' by at most :data:`MAX_SATURATION_EXCESS`. A generator stuck at tanh's limits draws black,
+  white and pure-colour squares: their mean spread can look right and their diversity high (measured: 60 % of
+  values saturated against 2.5 % for real crops, diversity 1.6 x real, d_loss falling to 0.1).
 
 For an auto-encoder the adversarial gate is replaced by: the reconstructions are closer to their inputs
 than the inputs' own 2 x 2 block means up-sampled by nearest neighbours (the trivial model that keeps the
 down-scaled image and repeats its pixels), and their pixel spread is within the tolerance.
 
-Images may be in any range as long as samples and real images share it (the ratios are scale free).
+Samples and real images must share a value range (``value_range``, [0, 1] by default).
 
 Example:
 
@@ -34,6 +38,7 @@ import numpy as np
 D_LOSS_FLOOR = 0.05
 SPREAD_TOLERANCE = 0.25
 MIN_DIVERSITY = 0.5
+MAX_SATURATION_EXCESS = 0.2
 DIVERSITY_PAIRS = 2048
 TRAINED, UNTRAINED = "trained", "untrained"
 
@@ -68,28 +73,39 @@ def diversity(images, pairs: int = DIVERSITY_PAIRS, seed: int = 0) -> float:
     return float(np.mean(np.sqrt(np.mean((flat[first] - flat[second]) ** 2, axis=1))))
 
 
+def saturation(images, value_range=(0.0, 1.0)) -> float:
+    """Fraction of values within 1/255 of the range ends (0 or 255 of an 8-bit image)."""
+    images = _images("images", images)
+    low, high = value_range
+    margin = (high - low) / 255.0
+    return float(np.mean((images <= low + margin) | (images >= high - margin)))
+
+
 def _ratio(value, reference):
     return float(value / reference) if reference > 0 else float("inf") if value > 0 else 1.0
 
 
 def gan_sanity(samples, real, d_loss, d_loss_floor: float = D_LOSS_FLOOR,
-               spread_tolerance: float = SPREAD_TOLERANCE, min_diversity: float = MIN_DIVERSITY) -> dict:
-    """The three gates of a GAN run, from its samples, real images and last-epoch discriminator loss.
+               spread_tolerance: float = SPREAD_TOLERANCE, min_diversity: float = MIN_DIVERSITY,
+               max_saturation_excess: float = MAX_SATURATION_EXCESS, value_range=(0.0, 1.0)) -> dict:
+    """The gates of a GAN run, from its samples, real images and last-epoch discriminator loss.
 
     Parameters
     ----------
     samples, real : array_like
-        (N, H, W, C) generated and real images in the same value range.
+        (N, H, W, C) generated and real images in ``value_range`` (default [0, 1]).
     d_loss : float or None
         Last-epoch discriminator loss (None: not known, the gate is not checked).
-    d_loss_floor, spread_tolerance, min_diversity : float
+    d_loss_floor, spread_tolerance, min_diversity, max_saturation_excess : float
         Thresholds (see the module docstring).
+    value_range : (float, float)
+        The images' range, for the saturation gate.
 
     Returns
     -------
     dict
         ``d_loss``, ``pixel_spread`` / ``pixel_spread_real`` / ``pixel_spread_ratio``, ``diversity`` /
-        ``diversity_real`` / ``diversity_ratio``, ``checks`` (gate -> bool), ``reasons`` (one line per failed
+        ``diversity_real`` / ``diversity_ratio``, ``saturation`` / ``saturation_real``, ``checks`` (gate -> bool), ``reasons`` (one line per failed
         gate) and ``status``: ``"trained"`` when every gate passes, else ``"untrained"``.
     """
     samples, real = _images("samples", samples), _images("real", real)
@@ -99,6 +115,7 @@ def gan_sanity(samples, real, d_loss, d_loss_floor: float = D_LOSS_FLOOR,
         "d_loss": None if d_loss is None else float(d_loss),
         "pixel_spread": spread, "pixel_spread_real": spread_real, "pixel_spread_ratio": _ratio(spread, spread_real),
         "diversity": varied, "diversity_real": varied_real, "diversity_ratio": _ratio(varied, varied_real),
+        "saturation": saturation(samples, value_range), "saturation_real": saturation(real, value_range),
     }
     checks, reasons = {}, []
     if d_loss is not None:
@@ -111,6 +128,9 @@ def gan_sanity(samples, real, d_loss, d_loss_floor: float = D_LOSS_FLOOR,
     checks["diversity"] = bool(report["diversity_ratio"] >= min_diversity)
     if not checks["diversity"]:
         reasons.append(f"diversity {report['diversity_ratio']:.2f} < {min_diversity} of real")
+    checks["saturation"] = bool(report["saturation"] - report["saturation_real"] <= max_saturation_excess)
+    if not checks["saturation"]:
+        reasons.append(f"{report['saturation']:.0%} of values saturated (real {report['saturation_real']:.0%})")
     report.update(checks=checks, reasons=reasons, status=TRAINED if all(checks.values()) else UNTRAINED)
     return report
 
