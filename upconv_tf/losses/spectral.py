@@ -10,8 +10,8 @@ Three profiles can feed the term (:data:`SPECTRAL_PROFILES`), all min-max normal
   gradients then differ from float64 by ~1e-3 to 1e-2 relative, so 1 vs 2 replicas drift apart from
   summation order alone. :func:`hold_extremes` (the 0/1 bins held constant: their true derivative is 0) and
   the batch-mean reduction of :mod:`upconv_tf.models.spectral_target` bring that to ~1e-4.
-* ``"floored_log"`` (the default of the models): :func:`floored_log_profile`, the same with ``|F|^2 / (H W)`` floored at the power of 8-bit
-  rounding noise: a bounded gradient.
+* ``"floored_log"`` (the models' default): :func:`floored_log_profile`, the same with ``|F|^2 / (H W)``
+  floored at the power of 8-bit rounding noise: a bounded gradient.
 * ``"ring_power"``: :func:`log_ring_power`, ``10 ln`` of the ring *mean power* plus that floor (eq. 2
   integrates the power over the ring; ``10 ln P = 20 ln |F|``, so the units match): the best conditioned, but
   a ring's mean power is dominated by its strongest coefficients while the readout averages logs, so a
