@@ -10,8 +10,9 @@ Candidates, per image size (``mode="reference"``, the published features; float3
 * ``layer_function_gray``: the layer (``tf.function``) on the gray batch (one channel, no gray conversion:
   the same input as the FFT floor);
 * ``onnx_matmul_dft``: the layer converted by ``tf2onnx.convert.from_function`` (float32, tf2onnx's MatMul
-  DFT) in onnxruntime; ``onnx_dft_op``: the same through :func:`upconv_tf.export.onnx.function_to_onnx`
-  (the RFFT2D node as two ONNX DFT operators);
+  DFT) in onnxruntime; ``onnx_dft_op``: the same through :func:`upconv_tf.export.onnx.function_to_onnx` with
+  ``dft_operator=True`` (the RFFT2D node as two ONNX DFT operators; the exported detector uses neither, see
+  ``bench_fft.py``);
 * ``fft``: ``tf.signal.rfft2d`` alone on the batch of gray images (the floor), and ``fft_onnx_matmul`` /
   ``fft_onnx_dft_op``: ``|rfft2d|`` alone in onnxruntime with either DFT.
 
@@ -60,7 +61,8 @@ def onnx_session(function, signature, dft_op: bool):
         from upconv_tf.export.onnx import OPSET, function_to_onnx
 
         with tempfile.TemporaryDirectory() as folder:
-            model = function_to_onnx(function, signature, os.path.join(folder, "m.onnx"), ["out"], OPSET)
+            model = function_to_onnx(function, signature, os.path.join(folder, "m.onnx"), ["out"], OPSET,
+                                     dft_operator=True)
     else:
         model, _ = tf2onnx.convert.from_function(function, input_signature=signature, opset=17)
     session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])

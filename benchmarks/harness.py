@@ -85,7 +85,7 @@ def environment() -> dict:
 
 def save(name: str, data: dict, folder: str = RESULTS) -> str:
     """Write ``data`` (plus the load average at the end) to ``folder/name.json`` atomically."""
-    from upconv_tf.cli.common import write_json
+    from upconv_tf._atomic import write_json
 
     data.setdefault("environment", {})["load_average_at_end"] = list(os.getloadavg())
     path = os.path.join(folder, f"{name}.json")

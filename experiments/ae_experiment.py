@@ -7,10 +7,13 @@ others: MSE, spectral distance to the real crops, LFD, high-frequency power gap 
 
 Run: ``python experiments/ae_experiment.py`` (default CPU budget, about 4-6 min on 2 cores),
 ``--full`` (128 px, long training, for a GPU), ``--smoke`` (seconds; meaningless numbers).
+Each model is a run of :func:`upconv_tf.models.training.train` under ``experiments/work/<budget>/``.
 Writes ``docs/results/ae.json`` and ``docs/results/ae_<upsampling>.png``.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -31,24 +34,25 @@ VARIANTS = (("plain", False, False), ("+spectral", True, False), ("+correction",
 PAPER = {"transconv": "too much HF", "nearest": "missing HF", "bilinear": "missing HF"}
 
 
-def train_one(upsampling, spectral, correction, train, budget, seed):
-    import keras
-
-    from upconv_tf.models import SpectralAutoencoder
+def train_one(upsampling, spectral, correction, train, budget, seed, work):
+    """One auto-encoder, trained by :func:`upconv_tf.models.training.train` in a folder under ``work``."""
+    from upconv_tf.models.training import TrainingConfig, train as train_run
 
     common.setup(seed)
-    layers = 3 if correction else None
-    model = SpectralAutoencoder(budget["size"], upsampling, correction=layers, kernel_size=5,
-                                filters=budget["filters"], spectral_weight=SPECTRAL_WEIGHT if spectral else 0.0)
-    model.compile(keras.optimizers.Adam(1e-3))
-    model.fit(train * 2.0 - 1.0, batch_size=budget["batch"], epochs=budget["epochs"], shuffle=True, verbose=0)
-    return model
+    config = TrainingConfig(model="autoencoder", size=budget["size"], upsampling=upsampling,
+                            correction=3 if correction else None, kernel=5, dim=budget["filters"],
+                            spectral_weight=SPECTRAL_WEIGHT if spectral else 0.0, lr=1e-3, epochs=budget["epochs"],
+                            batch_size=budget["batch"], seed=seed)
+    name = f"ae-{upsampling}{'-spectral' if spectral else ''}{'-correction' if correction else ''}"
+    return train_run(config, os.path.join(work, name), images=train * 2.0 - 1.0, verbose=0).model
 
 
 def reconstruct(model, images01, batch=64):
+    from upconv_tf.sampling import quantize, to_unit_range
+
     out = np.concatenate([np.asarray(model(images01[i:i + batch] * 2.0 - 1.0, training=False))
                           for i in range(0, len(images01), batch)])
-    return common.quantize((out + 1.0) / 2.0)
+    return quantize(to_unit_range(out))
 
 
 def main():
@@ -67,7 +71,8 @@ def main():
     for upsampling in UPSAMPLINGS:
         sets = {"real (test photos)": test}
         for label, spectral, correction in VARIANTS:
-            model = train_one(upsampling, spectral, correction, train, budget, args.seed)
+            model = train_one(upsampling, spectral, correction, train, budget, args.seed,
+                              os.path.join(args.work, args.budget))
             output = reconstruct(model, test)
             row = common.metric_row(test, output)
             row.update(upsampling=upsampling, variant=label, spectral_loss=spectral, correction=correction,

@@ -92,7 +92,7 @@ class Run:
         return os.path.join(self.args.out, filename)
 
     def save(self, data: dict) -> str:
-        from upconv_tf.cli.common import write_json
+        from upconv_tf._atomic import write_json
 
         data = dict(data)
         data.update({"experiment": self.name, "command": command_line(), "budget": self.args.budget,
@@ -126,11 +126,6 @@ def photo_split(crops, test_photos: int, seed: int):
     test = rng.choice(photos, size=test_photos, replace=False)
     is_test = np.isin(crops.groups, test)
     return crops.subset(np.flatnonzero(~is_test)), crops.subset(np.flatnonzero(is_test))
-
-
-def quantize(images01: np.ndarray) -> np.ndarray:
-    """Round [0, 1] images to 8 bits (what saving as PNG does), so real and generated share an encoding."""
-    return np.round(np.clip(images01, 0.0, 1.0) * 255.0).astype(np.float32) / 255.0
 
 
 def spectrum_curves(sets: dict, mode: str = "centered") -> dict:

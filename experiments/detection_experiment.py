@@ -43,7 +43,7 @@ def transfer(real, real_groups, base_fake, test_fakes, runs, seed, classifiers=(
 
     from upconv_tf.detection import SpectralDetector
 
-    scores = {(name, c): {"accuracy": [], "auc": []} for name in test_fakes for c in classifiers}
+    scores = {(name, c): {"accuracy": [], "roc_auc": []} for name in test_fakes for c in classifiers}
     splitter = GroupShuffleSplit(n_splits=runs, test_size=0.25, random_state=seed)
     for run, (train, test) in enumerate(splitter.split(real, groups=real_groups)):
         rng = np.random.default_rng(seed + run)
@@ -62,13 +62,13 @@ def transfer(real, real_groups, base_fake, test_fakes, runs, seed, classifiers=(
                 yt = np.r_[np.zeros(n), np.ones(n)]
                 p = detector.predict_proba(xt)[:, 1]
                 scores[(name, classifier)]["accuracy"].append(accuracy_score(yt, p >= 0.5))
-                scores[(name, classifier)]["auc"].append(roc_auc_score(yt, p))
+                scores[(name, classifier)]["roc_auc"].append(roc_auc_score(yt, p))
     rows = []
     for (name, classifier), values in scores.items():
         accuracy = float(np.mean(values["accuracy"]))
         rows.append({"generator": name, "classifier": classifier, "runs": runs,
                      "accuracy": accuracy, "accuracy_std": float(np.std(values["accuracy"], ddof=1)),
-                     "auc": float(np.mean(values["auc"])), "auc_std": float(np.std(values["auc"], ddof=1)),
+                     "roc_auc": float(np.mean(values["roc_auc"])), "roc_auc_std": float(np.std(values["roc_auc"], ddof=1)),
                      "reading": reading(accuracy),
                      "paper": PAPER_BYPASS[name]})
     return rows
@@ -104,7 +104,7 @@ def main():
                       RUNS[args.budget], args.seed)
     for row in part_b:
         common.log(f"  baseline-trained {row['classifier']:6s} on {row['generator']:16s} accuracy "
-                   f"{100 * row['accuracy']:5.1f}%  AUC {row['auc']:.3f} ({row['reading']}; paper: {row['paper']})")
+                   f"{100 * row['accuracy']:5.1f}%  AUC {row['roc_auc']:.3f} ({row['reading']}; paper: {row['paper']})")
     common.plot({"real": real, **{n: fakes[n] for n in CHANDRASEGARAN}}, run.path("chandrasegaran.png"),
                 f"Last-layer variants (DCGAN, {budget['size']} px)")
     run.save({"budget_settings": budget, "samples": SAMPLES[args.budget], "runs": RUNS[args.budget],

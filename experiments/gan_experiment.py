@@ -7,8 +7,9 @@ Each generator trains on crops of the 16 bundled photos with the reference setti
 needs Inception weights, which cannot be downloaded here.
 
 Run: ``python experiments/gan_experiment.py`` (default CPU budget, 32 px), ``--full`` (128 px, for a GPU),
-``--smoke``. Trained generators go to ``experiments/work/<name>/generator.keras`` (reused by
-``detection_experiment.py``); results to ``docs/results/gan.json`` and ``gan_*.png``.
+``--smoke``. Each generator is a run of :func:`upconv_tf.models.training.train` (what ``upconv-tf train gan``
+does: resumable, TensorBoard logs) in ``experiments/work/<budget>/<name>/``, whose ``generator.keras`` is
+reused by ``detection_experiment.py``; results go to ``docs/results/gan.json`` and ``gan_*.png``.
 """
 
 from __future__ import annotations
@@ -46,24 +47,22 @@ def generator_path(work, budget_name, name):
 
 
 def train_generator(name, budget, seed, path):
-    """Train one generator of :data:`GENERATORS`; save it (atomically) to ``path``; return (model, seconds)."""
-    from upconv_tf.models import SpectralGAN, build_discriminator, build_generator, save_model
+    """Train one generator of :data:`GENERATORS` with :func:`upconv_tf.models.training.train` in the folder
+    beside ``path`` (checkpoints, logs and ``generator.keras``); return (model, seconds)."""
+    from upconv_tf.models.training import TrainingConfig, train
 
     loss, upsampling, correction, weight = GENERATORS[name]
     common.setup(seed)
     real = common.real_crops(budget["size"], budget["train"], seed).images * 2.0 - 1.0
-    generator = build_generator(budget["size"], latent_dim=budget["latent"], upsampling=upsampling,
-                                correction=correction, kernel_size=5, dim=budget["dim"])
-    discriminator = build_discriminator(budget["size"], norm="batch", dim=budget["dim"])
-    gan = SpectralGAN(generator, discriminator, loss=loss, spectral_weight=weight, seed=seed)
-    gan.compile()
+    config = TrainingConfig(model="gan", size=budget["size"], latent_dim=budget["latent"], upsampling=upsampling,
+                            correction=correction, kernel=5, dim=budget["dim"], norm="batch", loss=loss,
+                            spectral_weight=weight, epochs=budget["epochs"], batch_size=budget["batch"], seed=seed)
     started = time.time()
-    history = gan.fit(real, batch_size=budget["batch"], epochs=budget["epochs"], shuffle=True, verbose=0)
+    result = train(config, os.path.dirname(path), images=real, verbose=0)
     seconds = time.time() - started
-    save_model(generator, path)
-    last = {key: float(values[-1]) for key, values in history.history.items()}
+    last = {key: round(values[-1], 4) for key, values in result.history.items()}
     common.log(f"  trained {name} in {seconds:.0f} s ({budget['epochs']} epochs); last losses {last}")
-    return generator, seconds
+    return result.model.generator, seconds
 
 
 def ensure_generator(name, args, budget):
@@ -77,20 +76,17 @@ def ensure_generator(name, args, budget):
 
 
 def sample(generator, count, seed, batch=64):
-    """8-bit samples in [0, 1] (the audit command's sampler)."""
-    from upconv_tf.cli.audit import sample_generator
+    """8-bit samples in [0, 1] (as the audit samples)."""
+    from upconv_tf.sampling import sample_images
 
-    return sample_generator(generator, count, seed, batch)
+    return sample_images(generator, count, seed, batch, quantize_8bit=True)
 
 
 def save_grid(images, path, columns=8):
-    from upconv_tf.datasets import save_png
+    from upconv_tf.sampling import save_grid as save
 
     rows = len(images) // columns
-    images = images[: rows * columns]
-    size = images.shape[1]
-    grid = images.reshape(rows, columns, size, size, 3).transpose(0, 2, 1, 3, 4).reshape(rows * size, columns * size, 3)
-    save_png(grid, path)
+    return save(images[: rows * columns], path, columns)
 
 
 def evaluate(names, args, budget, run, real):

@@ -126,11 +126,11 @@ def detection_section(result, disagreements):
     for entry in result["part_a"]:
         by = {(r["classifier"], r["samples"]): r for r in entry["evaluation"]["results"]}
         for samples in result["samples"]:
-            cells = [entry["generator"], samples, f"{sorted(set(by[('svm', samples)]['n_train']))[0]}"]
+            cells = [entry["generator"], samples, f"{sorted(set(by[('svm', samples)]['train_size']))[0]}"]
             for c in ("svm", "logreg", "kmeans"):
                 r = by[(c, samples)]
                 cells.append(f"{100 * r['accuracy']['mean']:.1f} ± {100 * r['accuracy']['std']:.1f} / "
-                             f"{r['auc']['mean']:.3f}")
+                             f"{r['roc_auc']['mean']:.3f}")
             paper = "-"
             if entry["generator"].endswith("transconv") and samples in PAPER_CELEBA["train"]:
                 i = PAPER_CELEBA["train"].index(samples)
@@ -161,7 +161,7 @@ def detection_section(result, disagreements):
                                  + ", ".join(f"{TITLES[c]} {100 * t[c]['accuracy']:.0f}% ({t[c]['reading']})" for c in t)
                                  + f"; paper: {paper}.")
         rows.append([name] + metric_cells(row)[:1] + [metric_cells(row)[3]]
-                    + [f"{100 * t[c]['accuracy']:.1f} ± {100 * t[c]['accuracy_std']:.1f} / {t[c]['auc']:.3f}" for c in t]
+                    + [f"{100 * t[c]['accuracy']:.1f} ± {100 * t[c]['accuracy_std']:.1f} / {t[c]['roc_auc']:.3f}" for c in t]
                     + [" / ".join(readings.values()), paper, "yes" if agree else "**no**"])
     classifiers = list(next(iter(transfer.values())))
     out.append(table(["generator", "spectral distance", "HF gap (dB)"] + [f"{TITLES[c]} acc / AUC" for c in classifiers]
@@ -213,7 +213,7 @@ def findings(results):
                     f"samples reaches {100 * own[name][('svm', 'max')]['accuracy']['mean']:.1f}%: the bypass is of "
                     "detectors trained on another generator, as in Chandrasegaran et al.")
         for name, table_ in own.items():
-            aucs = [r["auc"]["mean"] for (c, _), r in table_.items() if c == "kmeans"]
+            aucs = [r["roc_auc"]["mean"] for (c, _), r in table_.items() if c == "kmeans"]
             if aucs and max(aucs) < 0.5:
                 lines.append(
                     f"{name}: k-means ROC-AUC {max(aucs):.3f} < 0.5 at every size: the two clusters separate real "

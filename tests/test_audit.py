@@ -99,10 +99,10 @@ def test_bad_inputs_give_one_line_errors(case, message, generator_file, real_dir
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_sample_generator_is_8_bit_in_unit_range(generator_file):
-    from upconv_tf.cli.audit import sample_generator
+def test_sample_images_is_8_bit_in_unit_range(generator_file):
     from upconv_tf.models import load_generator
+    from upconv_tf.sampling import sample_images
 
-    images = sample_generator(load_generator(generator_file), 5, seed=1)
+    images = sample_images(load_generator(generator_file), 5, seed=1, quantize_8bit=True)
     assert images.shape == (5, 32, 32, 3) and images.min() >= 0 and images.max() <= 1
     np.testing.assert_allclose(images * 255, np.round(images * 255), atol=1e-4)

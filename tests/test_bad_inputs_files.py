@@ -257,7 +257,7 @@ def test_spectrum_cli_on_the_bad_folder(bad_folder, capsys, privileged):
     stats = json.loads(json_path.read_text())["folders"][0]
     assert stats["count"] == len(good)
     assert np.isfinite(stats["mean"]).all() and len(stats["mean"]) == SIZE // 2
-    check_cli_output(folder, captured.err, stats["errors"], bad)
+    check_cli_output(folder, captured.err, stats["skipped"], bad)
 
 
 def test_spectrum_cli_subprocess_exit_codes(bad_folder, tmp_path, capsys):
@@ -267,7 +267,7 @@ def test_spectrum_cli_subprocess_exit_codes(bad_folder, tmp_path, capsys):
     result = subprocess.run([sys.executable, "-m", "upconv_tf", "spectrum", str(folder), "--size", str(SIZE),
                              "--json", str(tmp_path / "all.json")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stderr
-    check_cli_output(folder, result.stderr, json.loads((tmp_path / "all.json").read_text())["folders"][0]["errors"],
+    check_cli_output(folder, result.stderr, json.loads((tmp_path / "all.json").read_text())["folders"][0]["skipped"],
                      bad)
     assert main(["spectrum", str(folder / "rgb.png"), str(folder / "cmyk.jpg"), "--size", str(SIZE)]) == 0
     with pytest.raises(SystemExit) as usage:
@@ -280,7 +280,7 @@ def test_spectrum_cli_subprocess_exit_codes(bad_folder, tmp_path, capsys):
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1] == "upconv-tf spectrum: error: no usable image in the given folders"
     errors = {relative(folder, e["path"]) for f in json.loads((tmp_path / "none.json").read_text())["folders"]
-              for e in f["errors"]}
+              for e in f["skipped"]}
     assert errors == {"text.png", "bomb.png"}  # the JSON still names them
 
 
@@ -316,8 +316,8 @@ def test_detector_train_cli_on_the_bad_folder(bad_folder, trained_detector):
     status, stderr, out = trained_detector
     assert status == 2
     training = json.loads((out / "detector.json").read_text())["metadata"]["training"]
-    assert training["real"] == len(good) and training["generated"] == 12 and training["skipped"] == len(bad)
-    check_cli_output(folder, stderr, training["skipped_files"], bad)
+    assert training["real"] == len(good) and training["generated"] == 12 and len(training["skipped"]) == len(bad)
+    check_cli_output(folder, stderr, training["skipped"], bad)
 
 
 def test_detect_cli_on_the_bad_folder(bad_folder, trained_detector, capsys):
@@ -341,7 +341,7 @@ def test_train_gan_cli_on_the_bad_folder(bad_folder, capsys):
     assert status == 2
     assert (out / "generator.keras").is_file()
     metrics = json.loads((out / "metrics.json").read_text())
-    check_cli_output(folder, capsys.readouterr().err, metrics["skipped_files"], bad)
+    check_cli_output(folder, capsys.readouterr().err, metrics["skipped"], bad)
 
 
 def test_detector_train_native_sizes_skips_images_below_the_minimum(bad_folder, fake_folder, tmp_path, capsys):

@@ -91,7 +91,7 @@ def test_evaluate_prints_the_table_and_writes_json(folders, capsys, tmp_path):
     assert data["protocol"]["group_by"] == "prefix" and data["protocol"]["groups"] <= 16
     assert {(r["classifier"], r["samples"]) for r in data["results"]} == {
         ("logreg", 20), ("logreg", "max"), ("kmeans", 20), ("kmeans", "max")}
-    assert all(len(r["auc"]["runs"]) == 3 for r in data["results"])
+    assert all(len(r["roc_auc"]["runs"]) == 3 for r in data["results"])
 
 
 def test_train_kmeans_and_mixed_sizes_with_num_bins(folders, tmp_path, capsys):

@@ -40,7 +40,7 @@ def test_spectrum_reports_bad_files_and_exits_2(tmp_path, two_folders, capsys):
     err = capsys.readouterr().err
     assert "broken.png" in err and "Traceback" not in err
     data = json.loads(stats.read_text())
-    assert data["folders"][0]["count"] == 12 and data["folders"][0]["errors"][0]["path"].endswith("broken.png")
+    assert data["folders"][0]["count"] == 12 and data["folders"][0]["skipped"][0]["path"].endswith("broken.png")
 
 
 def test_missing_folder_is_one_line_error(tmp_path):

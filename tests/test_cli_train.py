@@ -49,6 +49,10 @@ def test_train_gan_writes_a_loadable_generator_and_logs(gan_run):
     assert np.isfinite(metrics["spectral_bce_to_real_mean"]) and np.isfinite(metrics["g_loss"])
     assert len(json.loads((out / "history.json").read_text())["d_loss"]) == 2
     assert (out / "spectra" / "spectrum_epoch_002.png").is_file()
+    from upconv_tf.datasets import load_image
+
+    grid = load_image(out / "samples" / "samples_epoch_002.png")  # 64 samples of fixed latents, 8 x 8 (12.8)
+    assert grid.shape == (8 * 32, 8 * 32, 3) and grid.std() > 0
     tags = event_tags(out / "logs")
     assert {"spectrum", "spectral_bce", "epoch_d_loss", "epoch_g_loss", "epoch_spectral_loss"} <= tags
 

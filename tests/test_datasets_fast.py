@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from upconv_tf.datasets import ImageLoadError, iter_batches, list_images
-from upconv_tf.datasets.fast import fast_route, image_batches
+from upconv_tf.datasets.fast import fast_route, iter_batches_parallel
 
 SIZE = 48
 
@@ -48,11 +48,11 @@ def _collect(batches):
 
 
 @pytest.mark.parametrize("batch_size", [1, 4, 64])
-def test_image_batches_equal_iter_batches(mixed_folder, batch_size):
+def test_iter_batches_parallel_equal_iter_batches(mixed_folder, batch_size):
     paths = list_images(mixed_folder)
     expected_errors, errors = [], []
     expected = _collect(iter_batches(paths, SIZE, batch_size, errors=expected_errors))
-    got = _collect(image_batches(paths, SIZE, batch_size, errors=errors))
+    got = _collect(iter_batches_parallel(paths, SIZE, batch_size, errors=errors))
     assert got[1] == expected[1]
     for a, b in zip(got[0], expected[0]):
         assert a.dtype == np.float32 and a.shape == b.shape
@@ -71,16 +71,16 @@ def test_fast_route_takes_only_the_pngs_tensorflow_decodes_like_pil(mixed_folder
     assert not fast_route(str(mixed_folder / "a_rgb.png"), SIZE, max_pixels=100)
 
 
-def test_image_batches_raise_without_an_error_list(mixed_folder):
+def test_iter_batches_parallel_raise_without_an_error_list(mixed_folder):
     paths = [str(mixed_folder / "a_rgb.png"), str(mixed_folder / "n_text.png")]
     with pytest.raises(ImageLoadError, match="n_text.png"):
-        list(image_batches(paths, SIZE, 8))
+        list(iter_batches_parallel(paths, SIZE, 8))
 
 
-def test_image_batches_validate_batch_size_and_delegate_resize(mixed_folder):
+def test_iter_batches_parallel_validate_batch_size_and_delegate_resize(mixed_folder):
     with pytest.raises(ValueError, match="batch_size"):
-        list(image_batches([], SIZE, 0))
+        list(iter_batches_parallel([], SIZE, 0))
     paths = [str(mixed_folder / "a_rgb.png"), str(mixed_folder / "f_rgb.jpg")]
-    got = _collect(image_batches(paths, 32, 8, policy="resize"))
+    got = _collect(iter_batches_parallel(paths, 32, 8, policy="resize"))
     expected = _collect(iter_batches(paths, 32, 8, policy="resize"))
     np.testing.assert_array_equal(got[0][0], expected[0][0])

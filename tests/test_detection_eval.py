@@ -56,14 +56,14 @@ def test_evaluate_on_features_reports_accuracy_auc_mean_std(rng):
     results = {(r["classifier"], r["samples"]): r for r in evaluation["results"]}
     assert set(results) == {("logreg", 10), ("logreg", "max"), ("kmeans", 10), ("kmeans", "max")}
     for entry in results.values():
-        assert len(entry["accuracy"]["runs"]) == len(entry["auc"]["runs"]) == 5
+        assert len(entry["accuracy"]["runs"]) == len(entry["roc_auc"]["runs"]) == 5
         assert entry["accuracy"]["mean"] == pytest.approx(np.mean(entry["accuracy"]["runs"]))
         assert entry["accuracy"]["std"] == pytest.approx(np.std(entry["accuracy"]["runs"], ddof=1))
         # Balanced test sets: an even count, half of each class.
-        assert all(n % 2 == 0 for n in entry["n_test"])
-    assert results[("logreg", 10)]["n_train"] == [10] * 5
-    assert min(results[("logreg", "max")]["n_train"]) > 10
-    assert results[("logreg", "max")]["auc"]["mean"] > 0.9  # well separated Gaussians
+        assert all(n % 2 == 0 for n in entry["test_size"])
+    assert results[("logreg", 10)]["train_size"] == [10] * 5
+    assert min(results[("logreg", "max")]["train_size"]) > 10
+    assert results[("logreg", "max")]["roc_auc"]["mean"] > 0.9  # well separated Gaussians
     table = format_table(evaluation)
     assert "LR acc %" in table and "k-means AUC" in table and "±" in table and "max" in table
     assert len(table.splitlines()) == 2 + 2 + 1

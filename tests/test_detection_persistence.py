@@ -44,7 +44,7 @@ def test_round_trip_gives_identical_predictions(tmp_path, data, fitted, classifi
     np.testing.assert_array_equal(loaded.predict_proba(X), detector.predict_proba(X))
     np.testing.assert_array_equal(loaded.predict(X), detector.predict(X))
     np.testing.assert_array_equal(loaded.decision_function(X), detector.decision_function(X))
-    # The rebuilt scikit-learn parts behave like fitted ones.
+    # The rebuilt heads (scaler and classifier numbers) behave like the fitted ones.
     scaled = loaded.scaler_.transform(X)
     np.testing.assert_array_equal(loaded.classifier_.predict(scaled), detector.classifier_.predict(scaled))
     info = read_detector_info(out)

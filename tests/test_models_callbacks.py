@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from upconv_tf.callbacks import TrainingCheckpoint, read_checkpoint_state, restore_checkpoint
-from upconv_tf.cli import train as train_cli
+from upconv_tf.models import training
 
-CONFIG = {"model": "gan", "size": 32, "latent_dim": 8, "upsampling": "transconv", "correction": 0, "kernel": 5,
-          "dim": 8, "norm": "layer", "loss": "dcgan", "spectral_weight": 2.0, "n_critic": None, "lr": 1e-3, "seed": 0,
-          "save_every": 1, "batch_size": 8, "epochs": 2}
+CONFIG = training.TrainingConfig(
+    model="gan", size=32, latent_dim=8, upsampling="transconv", correction=0, kernel=5, dim=8, norm="layer",
+    loss="dcgan", spectral_weight=2.0, n_critic=None, lr=1e-3, seed=0, save_every=1, batch_size=8, epochs=2)
 STEPS_PER_EPOCH, TOTAL = 3, 6
 
 
@@ -26,7 +26,7 @@ def images():
 
 
 def new_model(images):
-    model = train_cli.build_model(CONFIG)
+    model = training.build_model(CONFIG)
     model.adapt(images)
     return model
 
@@ -37,7 +37,7 @@ def weights(model):
 
 def test_killed_run_resumes_at_the_same_step(images, tmp_path, monkeypatch):
     reference = new_model(images)
-    train_cli.fit(reference, images, CONFIG, str(tmp_path / "a"), 0, TOTAL, STEPS_PER_EPOCH)
+    training.fit(reference, images, CONFIG, str(tmp_path / "a"), 0, TOTAL, STEPS_PER_EPOCH)
 
     save = TrainingCheckpoint.save
 
@@ -48,13 +48,13 @@ def test_killed_run_resumes_at_the_same_step(images, tmp_path, monkeypatch):
 
     monkeypatch.setattr(TrainingCheckpoint, "save", save_then_die)
     with pytest.raises(Killed):
-        train_cli.fit(new_model(images), images, CONFIG, str(tmp_path / "b"), 0, TOTAL, STEPS_PER_EPOCH)
+        training.fit(new_model(images), images, CONFIG, str(tmp_path / "b"), 0, TOTAL, STEPS_PER_EPOCH)
     monkeypatch.setattr(TrainingCheckpoint, "save", save)
 
     resumed = new_model(images)
     state = restore_checkpoint(resumed, tmp_path / "b" / "checkpoints")
     assert state["step"] == 4 and resumed.g_optimizer.iterations.numpy() == 4
-    history = train_cli.fit(resumed, images, CONFIG, str(tmp_path / "b"), state["step"], TOTAL, STEPS_PER_EPOCH)
+    history = training.fit(resumed, images, CONFIG, str(tmp_path / "b"), state["step"], TOTAL, STEPS_PER_EPOCH)
     assert len(history["g_loss"]) == 1  # only the rest of the interrupted epoch was run
     assert read_checkpoint_state(tmp_path / "b" / "checkpoints")["step"] == TOTAL
     for a, b in zip(weights(resumed), weights(reference)):

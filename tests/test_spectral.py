@@ -125,3 +125,65 @@ def test_mean_spectrum_accepts_tf_data(crops64):
                                spectral.mean_spectrum(crops64.images, mode="reference"), rtol=1e-5)
     with pytest.raises(ValueError, match="no images"):
         spectral.mean_spectrum(iter([]))
+
+
+# ------------------------------------------------------------------ the spectral vocabulary in one place
+@pytest.mark.parametrize("mode", spectral.MODES)
+def test_bin_radii_match_the_bin_layout(mode):
+    """Bin k of a native profile holds the coefficients whose radius rounds (centered) or truncates
+    (reference) to ``bin_radii[k]``."""
+    size = 32
+    layout = spectral.bin_layout(size, size, mode)
+    radii = spectral.bin_radii(layout.num_bins, mode)
+    frequency = np.fft.fftfreq(size)[: size // 2 + 1] * size  # rows: all frequencies; columns: the half plane
+    rows = np.fft.fftfreq(size) * size
+    if mode == "reference":  # integer distance to the centre (N-1)/2 of the fft-shifted plane
+        offset = size // 2 - (size - 1) / 2
+        radius = np.hypot((rows + offset)[:, None], (np.fft.fftfreq(size) * size + offset)[None, : size // 2 + 1])
+        radius = radius.astype(int)
+    else:
+        radius = np.floor(np.hypot(rows[:, None], frequency[None, :]) + 0.5).astype(int)
+    half = layout.ids[: size * (size // 2 + 1)].reshape(size, size // 2 + 1)  # bin of each half-plane coefficient
+    for k in range(layout.num_bins):
+        assert set(radius[half == k].tolist()) == {int(radii[k])}
+    with pytest.raises(ValueError, match="mode.*Received"):
+        spectral.bin_radii(4, "polar")
+
+
+def test_power_to_db_and_2d_spectrum_agree_in_numpy_and_tensorflow(rng):
+    import tensorflow as tf
+
+    from upconv_tf import backends
+
+    power = rng.random((3, 5)) * 10.0 ** rng.integers(-14, 3, (3, 5))
+    np.testing.assert_allclose(spectral.power_to_db(power), 10 * np.log10(power + spectral.POWER_EPSILON),
+                               rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(spectral.power_to_db(tf.constant(power), backends.tensorflow()).numpy(),
+                               spectral.power_to_db(power), rtol=1e-13, atol=1e-12)
+    images = rng.random((2, 12, 10, 3))
+    ours = spectral.log_power_spectrum_2d(images)
+    gray = spectral.to_gray(images)
+    expected = np.fft.fftshift(10 * np.log10(np.abs(np.fft.fft2(gray)) ** 2 / 120 + 1e-12), axes=(-2, -1))
+    np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-10)
+    assert ours[0, 6, 5] == pytest.approx(10 * np.log10(gray[0].sum() ** 2 / 120))  # DC at (H // 2, W // 2)
+    in_tf = spectral.gray_log_power_spectrum_2d(tf.constant(gray), backends.tensorflow()).numpy()
+    np.testing.assert_allclose(in_tf, ours, rtol=1e-10, atol=1e-9)
+
+
+def test_array_batches_slice_in_order_and_check_the_size_at_the_call():
+    data = np.arange(7)
+    assert [b.tolist() for b in spectral.array_batches(data, 3)] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(spectral.array_batches(data[:0], 3)) == []
+    for bad in (0, -1, 2.0, True):
+        with pytest.raises(ValueError, match="batch_size.*Received"):
+            spectral.array_batches(data, bad)  # raises before iteration
+
+
+def test_image_array_batches_read_arrays_gray_batches_and_streams(rng):
+    images = rng.random((5, 8, 8, 3))
+    assert [b.shape for b in spectral.image_array_batches(images, 2)] == [(2, 8, 8, 3), (2, 8, 8, 3), (1, 8, 8, 3)]
+    assert [b.shape for b in spectral.image_array_batches(images[..., 0], 4)] == [(4, 8, 8, 1), (1, 8, 8, 1)]
+    stream = [(images[:2], np.zeros(2)), {"image": images[2]}]
+    assert [b.shape for b in spectral.image_array_batches(stream)] == [(2, 8, 8, 3), (1, 8, 8, 3)]
+    with pytest.raises(ValueError, match="shape"):
+        next(spectral.image_array_batches(images[0]))

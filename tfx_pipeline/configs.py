@@ -4,7 +4,9 @@ A :class:`PipelineConfig` holds the defaults below; the local runner overrides f
 ``--set field=value`` (or ``UPCONV_TFX_<FIELD>`` environment variables), and Kubeflow / Vertex runners build
 the same config with cloud paths (see README.md).
 
-This module must import without TFX (the tests and the host-side scripts read it).
+This module must import without TFX (the tests and the host-side scripts read it). The detector settings
+default to :class:`upconv_tf.detection.SpectralDetector`'s own defaults (read from it, not copied), except
+``random_state``: the pipeline seeds its runs so that retraining on the same data gives the same model.
 """
 
 from __future__ import annotations
@@ -14,11 +16,18 @@ import hashlib
 import os
 import typing
 
+from upconv_tf.detection import SpectralDetector
+
 PIPELINE_NAME = "upconv-detector"
 
 # Folders under ``data_root`` holding each class; any image layout below them (sub-folders name the source
 # of an image, e.g. the photo a crop came from, and keep a source in one split).
 LABEL_FOLDERS = {"real": 0, "fake": 1}
+
+# The library's detector defaults (SpectralDetector's __init__); "none" spells normalize=None in settings.
+DETECTOR_DEFAULTS = SpectralDetector().get_params()
+# Seed of the pipeline's detector (the library's default, None, would give another model on every run).
+RANDOM_STATE = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,10 +43,10 @@ class PipelineConfig:
         ``image_size`` / ``size_policy``: every image is brought to one size (``upconv_tf.datasets`` policy);
         ``eval_percent``: share of sources (sub-folders, else files) held out for evaluation, by hash, so a
         source never straddles the splits and a file keeps its split from run to run.
-    Features and trainer (``upconv_tf.detection.SpectralDetector`` parameters)
+    Features and trainer (``upconv_tf.detection.SpectralDetector`` parameters, with its defaults)
         ``mode``, ``normalize``, ``num_bins`` (spectral features; also used by the spectral component),
-        ``classifier``, ``C``, ``gamma``, ``max_iter``, ``random_state``. ``normalize="none"``: no
-        normalisation.
+        ``classifier``, ``C``, ``gamma`` (a number, ``"scale"`` or ``"auto"``), ``max_iter``, ``random_state``
+        (0: seeded). ``normalize="none"``: no normalisation.
     Gate
         The candidate is blessed only if its accuracy and ROC-AUC on the eval split are each at least the
         last blessed model's minus ``tolerance`` (0: at least as good), and at least ``min_accuracy`` /
@@ -52,14 +61,14 @@ class PipelineConfig:
     image_size: int = 64
     size_policy: str = "center-crop"
     eval_percent: int = 30
-    mode: str = "centered"
-    normalize: str = "minmax"
-    num_bins: typing.Optional[int] = None
-    classifier: str = "svm"
-    C: float = 6.37
-    gamma: float = 0.86
-    max_iter: int = 1000
-    random_state: int = 0
+    mode: str = DETECTOR_DEFAULTS["mode"]
+    normalize: str = DETECTOR_DEFAULTS["normalize"] or "none"
+    num_bins: typing.Optional[int] = DETECTOR_DEFAULTS["num_bins"]
+    classifier: str = DETECTOR_DEFAULTS["classifier"]
+    C: float = DETECTOR_DEFAULTS["C"]
+    gamma: typing.Union[float, str] = DETECTOR_DEFAULTS["gamma"]
+    max_iter: int = DETECTOR_DEFAULTS["max_iter"]
+    random_state: int = RANDOM_STATE
     tolerance: float = 0.0
     min_accuracy: float = 0.6
     min_auc: float = 0.6
@@ -127,6 +136,11 @@ def parse_value(name: str, text: str):
     kind = str(_TYPES[name])
     if "Optional" in kind and text.lower() in ("", "none", "null"):
         return None
+    if "Union" in kind and "str" in kind:  # e.g. gamma: a number, or a name such as "scale"
+        try:
+            return float(text)
+        except ValueError:
+            return text
     try:
         if "bool" in kind:
             if text.lower() not in ("1", "0", "true", "false", "yes", "no"):

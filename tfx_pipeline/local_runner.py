@@ -129,7 +129,7 @@ def main(argv=None) -> int:
     summary["pipeline_seconds"] = round(time.perf_counter() - start, 1)
     summary["config"] = config.as_dict()
     path = args.summary or os.path.join(config.output_root, "last_run.json")
-    from upconv_tf.cli.common import write_json
+    from upconv_tf._atomic import write_json
 
     write_json(summary, path)
     print(json.dumps({k: summary[k] for k in ("run_id", "blessed", "pushed", "pushed_version", "candidate",

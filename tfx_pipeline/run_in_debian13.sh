@@ -6,6 +6,7 @@
 #   sudo tfx_pipeline/run_in_debian13.sh run [ARGS...]    # setup, then `python -m tfx_pipeline.local_runner ARGS`
 #   sudo tfx_pipeline/run_in_debian13.sh exec CMD...      # setup, then run CMD inside (the venv is on PATH)
 #   sudo tfx_pipeline/run_in_debian13.sh remove           # delete the cached root
+#   tfx_pipeline/run_in_debian13.sh carry                 # print what is carried from the host's pip configuration
 #
 # The root is cached (UPCONV_TFX_ROOT, default /var/cache/upconv-tf/debian13), so only the first run pays
 # for debootstrap and `pip install tfx`; later runs check two stamps and start at once. The venv is rebuilt
@@ -19,7 +20,8 @@
 # Environment: UPCONV_TFX_ROOT, UPCONV_TFX_BIND, UPCONV_TFX_PYTHONPATH (prepended to the repository on
 # PYTHONPATH, e.g. for your own run_fn module; bind its folder too), UPCONV_TFX_MIRROR (a Debian mirror URL; default: the first
 # of deb.debian.org and the host's apt sources that answers), TFX_VERSION (default 1.21.0).
-# Passed into the root: PIP_*, UPCONV_*, TF_CPP_MIN_LOG_LEVEL, CI. Timings are printed as `[debian13] ...`.
+# Passed into the root: PIP_*, UPCONV_*, XDG_CONFIG_DIRS, TF_CPP_MIN_LOG_LEVEL, CI; the host's pip configuration
+# files and every file and folder they name (tfx_pipeline/host_pip.py: constraints, CA bundle, local indexes). Timings are printed as `[debian13] ...`.
 set -euo pipefail
 
 ROOT=${UPCONV_TFX_ROOT:-/var/cache/upconv-tf/debian13}
@@ -35,7 +37,7 @@ now() { date +%s.%N; }
 took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 [ "$(uname -s)" = Linux ] || die "needs Linux (debootstrap, chroot); use the TFX container elsewhere"
-[ "$(id -u)" = 0 ] || die "needs root (debootstrap, mount and chroot); run it with sudo"
+[ "${1:-run}" = carry ] || [ "$(id -u)" = 0 ] || die "needs root (debootstrap, mount and chroot); run it with sudo"
 case "$ROOT" in /*) ;; *) die "UPCONV_TFX_ROOT must be an absolute path, got '$ROOT'" ;; esac
 [ "$ROOT" != / ] || die "UPCONV_TFX_ROOT must not be /"
 
@@ -65,24 +67,10 @@ pick_mirror() {
     die "no Debian mirror answers for trixie; set UPCONV_TFX_MIRROR"
 }
 
-pip_local_dirs() {
-    # Local folders the host's pip configuration points at (find-links, file:// indexes): bound read-only.
-    {
-        python3 -m pip config list 2>/dev/null | sed "s/^[^=]*=//; s/'//g"
-        env | grep '^PIP_' | sed 's/^[^=]*=//'
-    } | tr ' ' '\n' | sed 's#^file://##' | grep '^/' | while read -r d; do
-        # A PEP 503 index (.../simple) links to files beside it: bind its parent.
-        case "${d%/}" in */simple) d=$(dirname "${d%/}") ;; esac
-        [ -d "$d" ] && echo "$d"
-    done | awk '!seen[$0]++'
-}
-
-pip_conf_files() {
-    local f
-    for f in /etc/pip.conf /etc/xdg/pip/pip.conf "$HOME/.pip/pip.conf" "$HOME/.config/pip/pip.conf" ${PIP_CONFIG_FILE:-}; do
-        [ -f "$f" ] && echo "$f"
-    done
-    return 0
+pip_carry() {
+    # What pip inside needs from the host's pip configuration: its pip.conf files and every file or folder
+    # they (or PIP_* variables) name, e.g. a constraints file. Tab-separated `copy SRC DEST` / `bind DIR` lines.
+    python3 "$REPO/tfx_pipeline/host_pip.py"
 }
 
 # --- The root -------------------------------------------------------------------------------------------
@@ -109,13 +97,14 @@ build_root() {
 
 copy_host_config() {
     # Cheap, done on every start so that changes on the host (DNS, proxies, pip index, CAs) are picked up.
-    local f
     cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
     cp -L /etc/hosts "$ROOT/etc/hosts" 2>/dev/null || true
-    for f in $(pip_conf_files); do
-        mkdir -p "$ROOT$(dirname "$f")"
-        cp -L "$f" "$ROOT$f"
-    done
+    local kind src dest
+    while IFS=$'\t' read -r kind src dest; do
+        [ "$kind" = copy ] || continue
+        mkdir -p "$ROOT$(dirname "$dest")"
+        cp -L "$src" "$ROOT$dest"
+    done < <(pip_carry)
     if [ -d /usr/local/share/ca-certificates ]; then
         mkdir -p "$ROOT/usr/local/share/ca-certificates"
         cp -rL /usr/local/share/ca-certificates/. "$ROOT/usr/local/share/ca-certificates/"
@@ -133,8 +122,9 @@ in_root() {
     IFS=: read -r -a extra <<<"${UPCONV_TFX_BIND:-}"
     IFS=$IFS_OLD
     for d in "${extra[@]}"; do [ -n "$d" ] && binds+=("$(realpath -m "$d")"); done
-    while read -r d; do [ -n "$d" ] && ro+=("$d"); done < <(pip_local_dirs)
-    while IFS= read -r d; do envs+=("$d"); done < <(env | grep -E '^(PIP_[A-Z_]*|UPCONV_[A-Z_0-9]*|TF_CPP_MIN_LOG_LEVEL|CI)=' || true)
+    local kind
+    while IFS=$'\t' read -r kind d; do if [ "$kind" = bind ]; then ro+=("$d"); fi; done < <(pip_carry)
+    while IFS= read -r d; do envs+=("$d"); done < <(env | grep -E '^(PIP_[A-Z_]*|UPCONV_[A-Z_0-9]*|XDG_CONFIG_DIRS|TF_CPP_MIN_LOG_LEVEL|CI)=' || true)
     local cwd=$PWD
     case "$cwd" in "$REPO" | "$REPO"/*) ;; *) cwd=$REPO ;; esac
     unshare --mount --propagation private -- bash -c '
@@ -211,6 +201,7 @@ case "$cmd" in
     setup) setup ;;
     run) setup; t=$(now); in_root python -m tfx_pipeline.local_runner "$@"; log "pipeline run: $(took "$t") s" ;;
     exec) [ $# -gt 0 ] || die "exec needs a command"; setup; in_root "$@" ;;
+    carry) pip_carry ;;
     remove) rm -rf "$ROOT" "$ROOT.partial" "$ROOT.debootstrap.log"; log "removed $ROOT" ;;
-    *) die "unknown command '$cmd' (expected setup, run, exec or remove)" ;;
+    *) die "unknown command '$cmd' (expected setup, run, exec, carry or remove)" ;;
 esac

@@ -18,7 +18,7 @@ import os
 import keras
 import numpy as np
 
-from upconv_tf.cli.common import write_json
+from upconv_tf._atomic import atomic_file, write_json
 
 STATE_FILE = "state.json"
 
@@ -62,9 +62,8 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         """Write ``ckpt-<step>.weights.h5`` and ``state.json`` atomically; drop older checkpoints."""
         os.makedirs(self.directory, exist_ok=True)
         name = f"ckpt-{self.step:09d}.weights.h5"
-        temporary = os.path.join(self.directory, f".tmp-{os.getpid()}.weights.h5")
-        self.model.save_weights(temporary, overwrite=True)
-        os.replace(temporary, os.path.join(self.directory, name))
+        with atomic_file(os.path.join(self.directory, name), suffix=".weights.h5") as temporary:
+            self.model.save_weights(temporary, overwrite=True)
         write_json({"step": self.step, "weights": name}, os.path.join(self.directory, STATE_FILE))
         for old in glob.glob(os.path.join(self.directory, "ckpt-*.weights.h5")):
             if os.path.basename(old) != name:
@@ -98,8 +97,22 @@ def restore_checkpoint(model, directory):
     path = os.path.join(os.fspath(directory), state["weights"])
     if not os.path.isfile(path):
         raise ValueError(f"{directory}: checkpoint state names {state['weights']}, which is missing")
+    build_optimizer(model)
     model.load_weights(path)
     return state
+
+
+def build_optimizer(model) -> None:
+    """Create the optimizer's slot variables (Adam's moments) before weights are loaded.
+
+    ``fit`` builds a single-optimizer model's optimizer on its first step; loaded before that, a checkpoint's
+    optimizer state is skipped ("Skipping variable loading for optimizer 'adam', because it has 2 variables
+    whereas the saved optimizer has 10") and a resumed run drifts from an uninterrupted one. Models with their
+    own optimizers (SpectralGAN) build them in ``compile``.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    if isinstance(optimizer, keras.optimizers.Optimizer) and not optimizer.built:
+        optimizer.build(model.trainable_variables)
 
 
 class SpectrumMonitor(keras.callbacks.Callback):
@@ -109,16 +122,19 @@ class SpectrumMonitor(keras.callbacks.Callback):
     :class:`SpectralAutoencoder`), computes the profiles with the model's ``spectral_mode`` /
     ``spectral_normalize`` and writes to ``log_dir`` (TensorBoard): the image ``spectrum`` (plot of the
     generated mean +- std and the real mean) and the scalar ``spectral_bce`` (mean spectral BCE of the
-    outputs to the real mean). With ``plot_dir`` the PNGs are also kept there (``spectrum_epoch_NNN.png``).
+    outputs to the real mean). With ``plot_dir`` the PNGs are also kept there (``spectrum_epoch_NNN.png``);
+    with ``grid_dir`` the outputs themselves are tiled into ``samples_epoch_NNN.png`` there
+    (:func:`upconv_tf.sampling.save_grid`), since nobody looks at 64 separate small images.
 
     Args:
         log_dir: TensorBoard folder (a ``spectrum`` sub-folder is written).
         inputs: fixed model inputs, so epochs are comparable.
         every: epochs between plots.
         plot_dir: optional folder for the PNG files.
+        grid_dir: optional folder for a grid of the outputs per plotted epoch.
     """
 
-    def __init__(self, log_dir, inputs, every=1, plot_dir=None):
+    def __init__(self, log_dir, inputs, every=1, plot_dir=None, grid_dir=None):
         super().__init__()
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"`every` must be a positive integer. Received: every={every!r}")
@@ -126,6 +142,7 @@ class SpectrumMonitor(keras.callbacks.Callback):
         self.inputs = inputs
         self.every = every
         self.plot_dir = plot_dir
+        self.grid_dir = grid_dir
         self._writer = None
         self.history = []
 
@@ -143,6 +160,10 @@ class SpectrumMonitor(keras.callbacks.Callback):
 
         model = self.model
         outputs = np.asarray(model(self.inputs, training=False), np.float32)
+        if self.grid_dir is not None:
+            from upconv_tf.sampling import save_grid, to_unit_range
+
+            save_grid(to_unit_range(outputs), os.path.join(self.grid_dir, f"samples_epoch_{epoch + 1:03d}.png"))
         profiles = spectral.azimuthal_integral(outputs, mode=model.spectral_mode, normalize=model.spectral_normalize)
         curves = {f"generated, epoch {epoch + 1}": (profiles.mean(0), profiles.std(0))}
         bce = None

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from upconv_tf.spectral import array_batches
+
 KINDS = ("transconv", "nearest", "bilinear", "zero")
 _BILINEAR_4 = np.array([0.25, 0.75, 0.75, 0.25])
 _BILINEAR_3 = np.array([0.5, 1.0, 0.5])
@@ -106,15 +108,12 @@ def make_fakes(images, kind: str = "transconv", seed: int = 0, strength: float =
                          f"Received: shape={images.shape}")
     if not np.all(np.isfinite(images)):
         raise ValueError("`images` holds NaN or infinite values.")
-    n, height, width, channels = images.shape
+    _, height, width, channels = images.shape
     padded = np.pad(images, ((0, 0), (0, height % 2), (0, width % 2), (0, 0)), mode="edge")
     block = _block(kind, channels)
     block.build((None, padded.shape[1] // 2, padded.shape[2] // 2, channels))
     kernel = _kernel(kind, channels, strength, np.random.default_rng(seed))
     (block.kernel if kind == "transconv" else block.conv.kernel).assign(kernel)
-    out = np.empty_like(images)
-    for start in range(0, n, batch_size):
-        low = downsample2(padded[start:start + batch_size])
-        up = np.asarray(block(low))
-        out[start:start + batch_size] = np.clip(up[:, :height, :width], 0.0, 1.0)
+    out = np.concatenate([np.clip(np.asarray(block(downsample2(batch)))[:, :height, :width], 0.0, 1.0)
+                          for batch in array_batches(padded, batch_size)])
     return out[0] if single else out

@@ -56,10 +56,6 @@ DEFAULT_MODE = "centered"
 # is the DC term, whose power dominates the min-max range and flattens the rest of the profile.
 DISTANCE_MODE = "reference"
 DEFAULT_FRACTION = 0.25
-# log10 of the power, per unit of the profile: "centered" is 10 log10(P), "reference" is 20 ln|F| = 10 ln(P).
-_LOG10_POWER_PER_UNIT = {"centered": 0.1, "reference": 0.1 / np.log(10.0)}
-# Radius of bin 0: "centered" bin k is ring k (bin 0 = DC), "reference" drops radius 0.
-_FIRST_RADIUS = {"centered": 0, "reference": 1}
 
 
 # ----------------------------------------------------------------------------------------- numpy
@@ -72,7 +68,7 @@ def _check_fraction(fraction):
 def _profiles(data, mode, normalize, batch_size=64):
     """Per-image profiles of an array or a stream of batches, as one (N, bins) float64 array."""
     parts = [spectral.azimuthal_integral(batch, mode=mode, normalize=normalize)
-             for batch in spectral.image_batches(data, batch_size)]
+             for batch in spectral.image_array_batches(data, batch_size)]
     if not parts:
         raise ValueError("`images` yielded no images.")
     return np.concatenate([np.reshape(p, (-1, p.shape[-1])) for p in parts])
@@ -133,23 +129,12 @@ def spectral_bce_loss(real, fake, mode: str = DISTANCE_MODE, real_profile=None, 
     return float(np.mean(spectral_bce(fake_profiles, real_profile).numpy()))
 
 
-def log_power_spectrum_2d(images) -> np.ndarray:
-    """Centred 2-D log power spectrum in dB, ``10 log10(|F|^2 / (H W) + 1e-12)``, of gray images.
-
-    ``images`` is (H, W), (..., H, W, C) as in :func:`upconv_tf.spectral.to_gray`; returns (..., H, W)
-    with the zero frequency at ``(H // 2, W // 2)``.
-    """
-    gray = spectral.to_gray(images)
-    height, width = gray.shape[-2:]
-    power = np.abs(np.fft.fft2(gray)) ** 2 / (height * width)
-    return np.fft.fftshift(10.0 * np.log10(power + spectral.POWER_EPSILON), axes=(-2, -1))
-
-
 def mean_log_power_spectrum_2d(data, batch_size: int = 64) -> np.ndarray:
-    """Mean over images of :func:`log_power_spectrum_2d`, for an array or a stream of batches."""
+    """Mean over images of :func:`upconv_tf.spectral.log_power_spectrum_2d`, for an array or a stream of
+    batches."""
     total, count = None, 0
-    for batch in spectral.image_batches(data, batch_size):
-        spectra = log_power_spectrum_2d(batch)
+    for batch in spectral.image_array_batches(data, batch_size):
+        spectra = spectral.log_power_spectrum_2d(batch)
         spectra = spectra.reshape((-1,) + spectra.shape[-2:])
         if total is not None and spectra.shape[1:] != total.shape:
             raise ValueError(f"All images must be {total.shape[0]} x {total.shape[1]} px. "
@@ -190,17 +175,15 @@ def decay_fit_weights(num_bins: int, mode: str = DEFAULT_MODE, fraction: float =
     upper ``fraction`` of the profile; both weight vectors have ``num_bins`` entries (zeros outside the
     fitted range), so the fit is one dot product in numpy and in TensorFlow.
     """
-    if mode not in _LOG10_POWER_PER_UNIT:
-        raise ValueError(f"`mode` must be one of {spectral.MODES}. Received: mode={mode!r}")
     fraction = _check_fraction(fraction)
-    radius = np.arange(num_bins, dtype=np.float64) + _FIRST_RADIUS[mode]
+    radius = spectral.bin_radii(num_bins, mode)
     start = max(int(np.floor(num_bins * (1.0 - fraction))), int(radius[0] == 0))
     fitted = np.arange(num_bins) >= start
     if fitted.sum() < 2:
         raise ValueError(f"The fit needs at least 2 bins: raise `fraction` or use larger images. "
                          f"Received: num_bins={num_bins}, fraction={fraction}")
     design = np.stack([np.ones(int(fitted.sum())), np.log10(radius[fitted])], axis=1)
-    pseudo_inverse = np.linalg.pinv(design) * _LOG10_POWER_PER_UNIT[mode]  # (2, fitted) profile units -> log10 P
+    pseudo_inverse = np.linalg.pinv(design) * spectral.LOG10_POWER_PER_UNIT[mode]  # (2, fitted) profile units -> log10 P
     weights = np.zeros((2, num_bins))
     weights[:, fitted] = pseudo_inverse
     w_alpha, w_offset = -weights[1], weights[0]
@@ -427,7 +410,7 @@ class SpectralDistance(_PairedSumMetric):
 class LogFrequencyDistance(_PairedSumMetric):
     """Log frequency distance between the mean 2-D spectra of ``y_true`` and ``y_pred`` (STIG's LFD).
 
-    Streams the mean of :func:`log_power_spectrum_2d` of real (``y_true``) and generated (``y_pred``)
+    Streams the mean of :func:`upconv_tf.spectral.log_power_spectrum_2d` of real (``y_true``) and generated (``y_pred``)
     images; the result is ``ln(1 + mean_uv (S_true - S_pred)^2)``, as :func:`log_frequency_distance`.
     ``y_true`` and ``y_pred`` need not be paired or of equal batch size, but must share a size and
     value range.
@@ -457,11 +440,9 @@ class LogFrequencyDistance(_PairedSumMetric):
 
         from upconv_tf.layers.azimuthal import rgb_to_gray
 
-        gray = tf.cast(rgb_to_gray(images), tf.float32)
-        height, width = gray.shape[-2], gray.shape[-1]
-        power = tf.square(tf.abs(tf.signal.fft2d(tf.complex(gray, tf.zeros_like(gray))))) / float(height * width)
-        decibels = (10.0 / np.log(10.0)) * tf.math.log(power + spectral.POWER_EPSILON)
-        return tf.signal.fftshift(decibels, axes=(-2, -1))
+        from upconv_tf import backends
+
+        return spectral.gray_log_power_spectrum_2d(tf.cast(rgb_to_gray(images), tf.float32), backends.tensorflow())
 
     def _result(self, mean_true, mean_pred):
         import tensorflow as tf
@@ -521,6 +502,6 @@ class SpectralDecayGap(_PairedSumMetric):
 
 __all__ = [
     "LogFrequencyDistance", "SpectralDecayGap", "SpectralDistance", "decay_exponent", "decay_exponent_gap",
-    "decay_fit_weights", "high_frequency_gap", "log_frequency_distance", "log_power_spectrum_2d", "mean_log_power_spectrum_2d",
+    "decay_fit_weights", "high_frequency_gap", "log_frequency_distance", "mean_log_power_spectrum_2d",
     "power_law_fit", "spectral_bce_loss", "spectral_distance", "spectral_report",
 ]

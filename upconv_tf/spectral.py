@@ -16,6 +16,11 @@ Two modes, one definition of the bins (:func:`bin_layout`) used by this module a
 Images are (..., H, W, C) with C in {1, 3, 4} (alpha dropped) or (H, W) gray; grayscale uses the ITU-R
 BT.601 weights of the reference (0.2989, 0.5870, 0.1140). Only the real FFT half plane is computed:
 each half-plane coefficient also stands for its Hermitian mirror.
+
+This module is the one definition of the spectral vocabulary the rest of the package uses: the bins
+(:func:`bin_layout`), the radius each bin stands for (:func:`bin_radii`), the unit of each mode's profile
+(:data:`LOG10_POWER_PER_UNIT`), the conversion to decibels (:func:`power_to_db`) and the 2-D log power
+spectrum (:func:`log_power_spectrum_2d`); it also holds the one array batcher (:func:`array_batches`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from typing import Iterable
 
 import numpy as np
 
+from upconv_tf.backends import NUMPY
+
 MODES = ("centered", "reference")
 NORMALIZATIONS = (None, "minmax", "first")
 GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)
@@ -33,6 +40,12 @@ REFERENCE_EPSILON = 1e-8
 POWER_EPSILON = 1e-12
 # Smallest side for which each mode yields at least two bins (reference: 4 x 4 and 5 x 5 give one).
 MIN_SIZE = {"centered": 4, "reference": 6}
+# Radius of bin 0: "centered" bin k is ring k (bin 0 = DC), "reference" drops radius 0 (bin k = radius k + 1).
+FIRST_RADIUS = {"centered": 0, "reference": 1}
+# log10 of the power per unit of a profile: "centered" is 10 log10(P) (dB), "reference" 20 ln|F| = 10 ln(P).
+LOG10_POWER_PER_UNIT = {"centered": 0.1, "reference": 0.1 / np.log(10.0)}
+# 10 log10(P) = DB_PER_LN * ln(P): one formula for every array library (numpy has log10, TensorFlow not).
+DB_PER_LN = 10.0 / np.log(10.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +124,39 @@ def _full_plane_bins(height, width, mode):
     bins = rank - 1
     bins[(rank == 0) | (rank == len(unique) - 1)] = count
     return bins, count
+
+
+def bin_radii(num_bins: int, mode: str = "centered") -> np.ndarray:
+    """Radius of each bin of a native-length profile, in cycles per image side (``"centered"``: per shorter side).
+
+    ``"centered"``: bin ``k`` is the ring of radius ``k`` (bin 0 the DC term). ``"reference"``: bin ``k`` is
+    the integer radius ``k + 1`` (the published pipeline drops radius 0). A profile resampled to another length
+    (``num_bins=`` of :func:`azimuthal_integral`) spans the same radii, linearly.
+
+    >>> bin_radii(4, "reference")
+    array([1., 2., 3., 4.])
+    """
+    _check_mode(mode)
+    return np.arange(int(num_bins), dtype=np.float64) + FIRST_RADIUS[mode]
+
+
+def power_to_db(power, ops=NUMPY):
+    """``10 log10(power + POWER_EPSILON)``: power to decibels, in numpy or (``ops=backends.tensorflow()``)
+    TensorFlow."""
+    return DB_PER_LN * ops.log(power + POWER_EPSILON)
+
+
+def gray_log_power_spectrum_2d(gray, ops=NUMPY):
+    """Centred 2-D log power spectrum in dB, ``10 log10(|F|^2 / (H W) + 1e-12)``, of (..., H, W) gray images
+    in numpy or (``ops=backends.tensorflow()``) TensorFlow; the zero frequency lands at ``(H // 2, W // 2)``."""
+    height, width = gray.shape[-2], gray.shape[-1]
+    return ops.fftshift(power_to_db(ops.fft2_power(gray) / float(height * width), ops), axes=(-2, -1))
+
+
+def log_power_spectrum_2d(images) -> np.ndarray:
+    """:func:`gray_log_power_spectrum_2d` of images as :func:`to_gray` takes them: (H, W) or (..., H, W, C)
+    -> (..., H, W) float64."""
+    return gray_log_power_spectrum_2d(to_gray(images))
 
 
 @functools.lru_cache(maxsize=64)
@@ -253,7 +299,7 @@ def profile_from_gray(gray: np.ndarray, mode: str = "centered") -> np.ndarray:
     values = values.reshape(len(values), -1)[:, plan.sources]
     means = np.add.reduceat(values, plan.starts, axis=1) / layout.counts
     if mode == "centered":
-        means = 10.0 * np.log10(means + POWER_EPSILON)
+        means = power_to_db(means)
     return means.reshape(lead + (layout.num_bins,))
 
 
@@ -353,20 +399,37 @@ class SpectrumAccumulator:
         return np.sqrt(self._m2 / self.count)
 
 
-def image_batches(data, batch_size: int = 64):
+def check_batch_size(batch_size) -> int:
+    """``batch_size`` as an int, or ``ValueError`` unless it is an integer >= 1."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
+    return int(batch_size)
+
+
+def array_batches(array, batch_size: int):
+    """Consecutive slices ``array[i:i + batch_size]`` along the first axis (the last may be shorter).
+
+    The one array batcher of the package; ``batch_size`` is checked at the call, not at the first batch.
+
+    >>> [len(b) for b in array_batches(np.zeros((5, 2)), 2)]
+    [2, 2, 1]
+    """
+    batch_size = check_batch_size(batch_size)
+    return (array[start:start + batch_size] for start in range(0, len(array), batch_size))
+
+
+def image_array_batches(data, batch_size: int = 64):
     """Yield numpy (b, H, W, C) image batches from an array, an iterable of arrays, or a tf.data.Dataset.
 
-    The one reader of "images or a stream of batches" inputs (:func:`mean_spectrum`, ``upconv_tf.metrics``).
+    The one reader of "images in memory or a stream of batches" inputs (:func:`mean_spectrum`,
+    ``upconv_tf.metrics``); image *files* are read by ``upconv_tf.datasets.iter_batches``.
     """
     if isinstance(data, np.ndarray):
         if data.ndim not in (3, 4) or data.ndim == 3 and data.shape[-1] in (1, 3, 4):
             raise ValueError(
                 f"`data` must be a batch (N, H, W, C) or (N, H, W) of gray images. Received: shape={data.shape}"
             )
-        if data.ndim == 3:
-            data = data[..., None]
-        for start in range(0, len(data), batch_size):
-            yield data[start:start + batch_size]
+        yield from array_batches(data[..., None] if data.ndim == 3 else data, batch_size)
         return
     for item in data:
         if isinstance(item, (tuple, list)):  # (images, labels) datasets: take the images
@@ -398,10 +461,9 @@ def mean_spectrum(data, mode: str = "centered", normalize="minmax", num_bins: in
     numpy.ndarray or tuple of numpy.ndarray
         float32 mean profile (and standard deviation).
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
+    check_batch_size(batch_size)
     accumulator = SpectrumAccumulator()
-    for batch in image_batches(data, batch_size):
+    for batch in image_array_batches(data, batch_size):
         if len(batch) == 0:  # e.g. an empty last batch of a stream
             continue
         accumulator.update(azimuthal_integral(batch, mode=mode, normalize=normalize, num_bins=num_bins))

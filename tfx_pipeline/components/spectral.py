@@ -28,20 +28,20 @@ def SpectralFeatures(
     normalize: tfx.dsl.components.Parameter[str],
     num_bins: tfx.dsl.components.Parameter[int] = 0,
 ):
-    """Add the ``profile`` feature (``SpectralDetector(mode, normalize, num_bins).features``, i.e. the exact
+    """Add the ``profile`` feature (``upconv_tf.detection.SpectralFeatures(mode, normalize, num_bins)``, the
     feature step of the detector the Trainer fits) to every example, and write the mean and standard
     deviation of the real (and generated) training profiles to ``spectrum``. ``num_bins=0``: native length.
     """
-    from upconv_tf.detection import SpectralDetector
+    from upconv_tf import detection
     from upconv_tf.plotting import plot_spectra
 
-    extractor = SpectralDetector(mode=mode, normalize=None if normalize == "none" else normalize,
-                                 num_bins=num_bins or None)
+    extractor = detection.SpectralFeatures(mode=mode, normalize=None if normalize == "none" else normalize,
+                                           num_bins=num_bins or None)
     summary = {"mode": mode, "normalize": normalize, "num_bins": num_bins or None, "splits": {}}
     for split in artifact_utils.decode_split_names(examples.split_names):
         records = rec.read_records(rec.split_files(examples.uri, split))
         images, labels = rec.images_and_labels(records)
-        profiles = extractor.features(images)
+        profiles = extractor.transform(images)
         for record, profile in zip(records, profiles):
             record["profile"] = profile
         rec.write_split(features.uri, split, records)

@@ -1,16 +1,19 @@
-"""The ``upconv-tf`` command. Each sub-command lives in its own module with a ``register`` function."""
+"""The ``upconv-tf`` command. Each sub-command lives in its own module with a ``register`` function; the
+work itself is done by library functions, the command modules parse options and print."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 
-from upconv_tf.cli.common import EXIT_USAGE, CommandError
+from upconv_tf.cli.common import EXIT_USAGE, CommandError, check_json_target
 
 # Modules under upconv_tf.cli that add a sub-command.
 COMMANDS = ["spectrum", "corpus", "demo", "audit", "detector", "detect", "export", "train", "generate"]
+EPILOG = ("Exit status: 0 success, 1 usage error or failure (nothing usable), 2 finished but some input files "
+          "were skipped (listed on stderr and in the JSON output).")
+VERBOSE_HELP = "also show TensorFlow's own log lines and library warnings (hidden by default)"
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -21,33 +24,55 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _leaf_parsers(parser):
+    """Every parser under ``parser`` that runs a command (has no sub-commands of its own)."""
+    children = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    if not children:
+        yield parser
+    for action in children:
+        for child in dict.fromkeys(action.choices.values()):
+            yield from _leaf_parsers(child)
+
+
 def build_parser():
     from upconv_tf import __version__
 
     parser = ArgumentParser(
         prog="upconv-tf",
         description="See, fix and detect what up-convolutions do to the spectrum of generated images.",
-        epilog="Exit status: 0 success, 1 usage error or failure, 2 finished but some input files were skipped.",
+        epilog=EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"upconv-tf {__version__}")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                       parser_class=ArgumentParser)
     for name in COMMANDS:
         importlib.import_module(f"upconv_tf.cli.{name}").register(subparsers)
+    for leaf in _leaf_parsers(parser):
+        if leaf is not parser:  # also accepted after the command; SUPPRESS keeps the top-level value
+            leaf.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser
 
 
 def main(argv=None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from upconv_tf.cli.quiet import quiet_stderr
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return args.run(args) or 0
-    except (CommandError, ValueError, OSError) as error:
-        print(f"upconv-tf {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"upconv-tf {args.command}: interrupted", file=sys.stderr)
-        return 130
+    with quiet_stderr(enabled=not args.verbose):
+        try:
+            check_json_target(args)
+            return args.run(args) or 0
+        except (CommandError, ValueError, OSError) as error:
+            print(f"upconv-tf {args.command}: error: {one_line(error)}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print(f"upconv-tf {args.command}: interrupted", file=sys.stderr)
+            return 130
+
+
+def one_line(error) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 if __name__ == "__main__":

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
+import re
 import sys
-import tempfile
+
+from upconv_tf._atomic import write_json  # noqa: F401  (the commands write their JSON with it)
 
 # Documented exit status of every command.
 EXIT_OK = 0
@@ -24,19 +24,44 @@ def progress(iterable, total=None, desc=None, unit="img"):
     return tqdm(iterable, total=total, desc=desc, unit=unit, disable=None, leave=False, file=sys.stderr)
 
 
+# More files than this skipped for one kind of reason are summarised in one line (the JSON lists each).
+SUMMARY_AFTER = 5
+_SMALLER = re.compile(r"(\d+) x (\d+) px is smaller than the (\d+) px crop")
+
+
+def _reason_kind(reason: str) -> str:
+    """A skip reason with its numbers blanked: "64 x 64 px is smaller than the 128 px crop" and "60 x 64 px ..."
+    are one kind."""
+    return re.sub(r"\d+", "#", reason)
+
+
 def report_errors(errors, stream=None) -> None:
-    """Print each skipped file as ``skipped PATH: reason`` (to stderr by default)."""
+    """Print skipped files on stderr: ``skipped PATH: reason`` each, except that a kind of reason shared by more
+    than :data:`SUMMARY_AFTER` files becomes one line (``skipped N files like PATH: reason``)."""
+    stream = stream or sys.stderr
+    kinds = {}
     for path, reason in errors:
-        print(f"skipped {path}: {reason}", file=stream or sys.stderr)
+        kinds.setdefault(_reason_kind(reason), []).append((path, reason))
+    for items in kinds.values():
+        if len(items) > SUMMARY_AFTER:
+            path, reason = items[0]
+            print(f"skipped {len(items)} files like {path}: {reason} (--json lists each)", file=stream)
+        else:
+            for path, reason in items:
+                print(f"skipped {path}: {reason}", file=stream)
 
 
-def write_json(data, path) -> None:
-    """Write JSON atomically (temporary file in the same folder, then rename)."""
-    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
-    os.makedirs(folder, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False) as handle:
-        json.dump(data, handle, indent=1)
-    os.replace(handle.name, path)
+def no_usable_image(message: str, errors, size_option: str = "--size") -> str:
+    """The one-line error ``message`` for "nothing usable", plus a smaller ``size_option`` to try when every
+    image was skipped for being smaller than the crop."""
+    sizes = [_SMALLER.search(reason) for _, reason in errors]
+    if errors and all(sizes):
+        side = max(min(int(m.group(1)), int(m.group(2))) for m in sizes)
+        crop = int(sizes[0].group(3))
+        fit = 1 << (side.bit_length() - 1) if side > 0 else side
+        message += (f": every image is smaller than the {crop} px crop (the largest fits {side} px); "
+                    f"pass {size_option} {fit} or less")
+    return message
 
 
 def int_at_least(minimum):
@@ -59,3 +84,90 @@ def int_at_least(minimum):
 
 positive_int = int_at_least(1)
 non_negative_int = int_at_least(0)
+
+
+# ----------------------------------------------------------------------------------------- shared options
+def add_json_option(parser, what: str = "the results") -> None:
+    """``--json [FILE]``, the same in every command: FILE, or stdout when FILE is omitted (or ``-``); then the
+    human-readable lines go to stderr so that stdout is pure JSON."""
+    parser.add_argument("--json", dest="json_path", nargs="?", const="-", metavar="FILE",
+                        help=f"write {what} as JSON to FILE, or to stdout when FILE is omitted")
+
+
+def check_json_target(args) -> None:
+    """Refuse a ``--json`` target that is a folder before any work is done (nothing is written)."""
+    import os
+
+    path = getattr(args, "json_path", None)
+    if path and path != "-" and os.path.isdir(path):
+        raise CommandError(f"--json {path}: is a folder; give a file name, e.g. "
+                           f"{os.path.join(path, args.command + '.json')}")
+
+
+def text_stream(args):
+    """Where the human-readable lines go: stdout, or stderr when the JSON goes to stdout."""
+    return sys.stderr if getattr(args, "json_path", None) == "-" else sys.stdout
+
+
+def write_json_output(data, args) -> None:
+    """Write ``data`` where ``--json`` says (nowhere when it was not given)."""
+    import json
+
+    if not args.json_path:
+        return
+    if args.json_path == "-":
+        json.dump(data, sys.stdout, indent=1)
+        print()
+    else:
+        write_json(data, args.json_path)
+        print(f"wrote {args.json_path}", file=text_stream(args))
+
+
+def option_names(message: str, names) -> str:
+    """The library names an argument as `name`; the user typed --name."""
+    return re.sub(r"`(\w+)`", lambda m: "--" + m.group(1).replace("_", "-") if m.group(1) in names else m.group(0),
+                  message)
+
+
+def policy_choices(native: bool = True) -> tuple:
+    """Size policies (:data:`upconv_tf.datasets.folder.POLICIES`); without ``native`` only those that give one
+    image size."""
+    from upconv_tf.datasets.folder import POLICIES
+
+    return POLICIES if native else tuple(p for p in POLICIES if p != "none")
+
+
+def mode_choices() -> tuple:
+    from upconv_tf.spectral import MODES
+
+    return MODES
+
+
+def normalize_choices() -> tuple:
+    """:data:`upconv_tf.spectral.NORMALIZATIONS` with ``None`` spelled ``none``."""
+    from upconv_tf.spectral import NORMALIZATIONS
+
+    return tuple("none" if n is None else n for n in NORMALIZATIONS)
+
+
+def normalize_value(text):
+    """The library value of a ``--normalize`` choice (``none`` -> None)."""
+    return None if text == "none" else text
+
+
+def _group_by(text):
+    return {"parent": "folder"}.get(text, text)  # audit's former --groups parent
+
+
+def group_by_option(parser, what: str) -> None:
+    """``--group-by file|prefix|folder`` (:data:`upconv_tf.options.GROUP_BY`), the same in every command."""
+    from upconv_tf.options import GROUP_BY
+
+    parser.add_argument("--group-by", "--groups", dest="group_by", type=_group_by, choices=GROUP_BY, default="file",
+                        help=f"{what}: the file itself (default), its file-name prefix before the last '_' (crops "
+                             "NAME_0001.png of photo NAME, shared by real and generated folders), or its folder")
+
+
+def progress_factory(unit: str = "img"):
+    """``progress(total, desc)`` for the library's ``progress`` arguments: a :func:`progress` bar."""
+    return lambda total, desc: progress(None, total=total, desc=desc, unit=unit)

@@ -1,10 +1,24 @@
-"""``upconv-tf spectrum DIR [DIR ...]``: mean and spread of the azimuthal integral of each folder."""
+"""``upconv-tf spectrum DIR [DIR ...]``: mean and spread of the azimuthal integral of each folder
+(:func:`upconv_tf.folders.spectrum_statistics`), as a plot and JSON."""
 
 from __future__ import annotations
 
-import os
-
-from upconv_tf.cli.common import EXIT_OK, EXIT_PARTIAL, CommandError, positive_int, progress, report_errors, write_json
+from upconv_tf.cli.common import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    CommandError,
+    add_json_option,
+    mode_choices,
+    no_usable_image,
+    normalize_choices,
+    normalize_value,
+    policy_choices,
+    positive_int,
+    progress_factory,
+    report_errors,
+    text_stream,
+    write_json_output,
+)
 
 
 def register(subparsers):
@@ -14,68 +28,44 @@ def register(subparsers):
     )
     parser.add_argument("folders", nargs="+", metavar="DIR", help="image folders (or files)")
     parser.add_argument("--size", type=positive_int, default=128, help="crop side in px (default 128)")
-    parser.add_argument("--policy", choices=("center-crop", "resize"), default="center-crop",
+    parser.add_argument("--policy", choices=policy_choices(native=False), default="center-crop",
                         help="how images are brought to --size (default: centre crop at native resolution)")
-    parser.add_argument("--mode", choices=("centered", "reference"), default="centered")
-    parser.add_argument("--normalize", choices=("none", "minmax", "first"), default="none")
+    parser.add_argument("--mode", choices=mode_choices(), default="centered")
+    parser.add_argument("--normalize", choices=normalize_choices(), default="none")
     parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument("--out", help="PNG plot path")
-    parser.add_argument("--json", dest="json_path", help="JSON statistics path")
+    add_json_option(parser, "the statistics")
     parser.set_defaults(run=run)
 
 
-def folder_statistics(folder, size, policy, mode, normalize, batch_size):
-    """Mean/std profile of one folder, with its skipped files."""
-    from upconv_tf import spectral
-    from upconv_tf.datasets import iter_batches, list_images
-
-    errors = []
-    paths = list_images(folder, errors=errors)
-    accumulator = spectral.SpectrumAccumulator()
-    bar = progress(None, total=len(paths), desc=os.path.basename(os.path.normpath(folder)))
-    for images, names in iter_batches(paths, size, batch_size, policy, errors):
-        accumulator.update(spectral.azimuthal_integral(images, mode=mode, normalize=normalize))
-        bar.update(len(names))
-    bar.close()
-    result = {"path": folder, "count": accumulator.count, "errors": [{"path": p, "reason": r} for p, r in errors]}
-    if accumulator.count:
-        result.update({"mean": accumulator.mean.tolist(), "std": accumulator.std.tolist()})
-    return result, errors
-
-
 def run(args):
-    from upconv_tf import spectral
+    import os
 
-    normalize = None if args.normalize == "none" else args.normalize
-    spectral.check_size(args.size, args.size, args.mode)
-    results, failed = [], False
+    from upconv_tf.folders import plot_spectrum_statistics, spectrum_statistics
+
     for folder in args.folders:
         if not os.path.exists(folder):
             raise CommandError(f"{folder}: no such file or folder")
-        result, errors = folder_statistics(folder, args.size, args.policy, args.mode, normalize, args.batch_size)
+    normalize = normalize_value(args.normalize)
+    stats = spectrum_statistics(args.folders, size=args.size, policy=args.policy, mode=args.mode,
+                                normalize=normalize, batch_size=args.batch_size, progress=progress_factory())
+    out = text_stream(args)
+    skipped = []
+    for result in stats["folders"]:
+        errors = [(s["path"], s["reason"]) for s in result["skipped"]]
         report_errors(errors)
-        failed |= bool(errors)
-        results.append(result)
-        summary = f"{folder}: {result['count']} images"
+        skipped += errors
+        summary = f"{result['path']}: {result['count']} images"
         if result["count"]:
             summary += f", mean of the last 25% of bins {_tail_mean(result['mean']):.2f}"
-        print(summary + (f", {len(errors)} skipped" if errors else ""))
-    stats = {"size": args.size, "mode": args.mode, "normalize": normalize, "policy": args.policy,
-             "bins": spectral.num_bins(args.size, args.size, args.mode), "folders": results}
-    if args.json_path:  # written even when nothing was usable: it names every skipped file
-        write_json(stats, args.json_path)
-        print(f"wrote {args.json_path}")
-    if not any(r["count"] for r in results):
-        raise CommandError("no usable image in the given folders")
+        print(summary + (f", {len(errors)} skipped" if errors else ""), file=out)
+    write_json_output(stats, args)  # written even when nothing was usable: it names every skipped file
+    if not any(r["count"] for r in stats["folders"]):
+        raise CommandError(no_usable_image("no usable image in the given folders", skipped))
     if args.out:
-        from upconv_tf.plotting import plot_spectra
-
-        curves = {f"{r['path']} (n={r['count']})": (r["mean"], r["std"]) for r in results if r["count"]}
-        ylabel = "power (dB)" if args.mode == "centered" else "20 ln|F|"
-        plot_spectra(curves, args.out, title=f"Azimuthal integral, {args.size} px, mode={args.mode}",
-                     ylabel=ylabel + (f", {normalize}" if normalize else ""))
-        print(f"wrote {args.out}")
-    return EXIT_PARTIAL if failed else EXIT_OK
+        plot_spectrum_statistics(stats, args.out)
+        print(f"wrote {args.out}", file=out)
+    return EXIT_PARTIAL if skipped else EXIT_OK
 
 
 def _tail_mean(mean):

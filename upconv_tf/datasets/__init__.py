@@ -4,7 +4,7 @@ Debian benchmark corpus."""
 from upconv_tf.datasets.bundled import BUNDLED_NAMES, bundled_photos
 from upconv_tf.datasets.corpus import CORPUS_PACKAGES, build_corpus, corpus_files
 from upconv_tf.datasets.crops import CropSet, sample_crops
-from upconv_tf.datasets.fast import image_batches
+from upconv_tf.datasets.fast import iter_batches_parallel
 from upconv_tf.datasets.folder import (
     IMAGE_EXTENSIONS,
     FolderImages,
@@ -28,6 +28,6 @@ def bundled_crops(size: int = 64, count: int = 256, seed: int = 0, max_scale: fl
 __all__ = [
     "BUNDLED_NAMES", "CORPUS_PACKAGES", "IMAGE_EXTENSIONS", "CropSet", "FolderImages", "ImageLoadError",
     "build_corpus", "bundled_crops", "bundled_photos", "celeba_files", "corpus_files", "fit_to_size",
-    "image_batches", "iter_batches", "iter_images", "list_images", "load_folder", "load_image", "sample_crops", "save_png",
+    "iter_batches", "iter_batches_parallel", "iter_images", "list_images", "load_folder", "load_image", "sample_crops", "save_png",
     "tfrecord_dataset",
 ]

@@ -1,7 +1,7 @@
 """Fast folder-to-batches reading: files decoded on parallel threads, same images and errors as the
 foundation loader.
 
-:func:`image_batches` yields what :func:`upconv_tf.datasets.iter_batches` yields (``(images, paths)``,
+:func:`iter_batches_parallel` yields what :func:`upconv_tf.datasets.iter_batches` yields (``(images, paths)``,
 (b, size, size, 3) float32 in [0, 1], center-cropped at native resolution, bad files appended to
 ``errors`` as ``(path, reason)``), with files decoded on a thread pool (both decoders release the GIL):
 
@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from upconv_tf.datasets.folder import MAX_PIXELS, ImageLoadError, batch_pairs, iter_batches, iter_images
+from upconv_tf.spectral import check_batch_size
 
 # PIL modes of the PNG files whose TensorFlow decoding equals the PIL loader's, bit for bit.
 FAST_PNG_MODES = ("RGB", "RGBA", "L")
@@ -80,7 +81,7 @@ def _load(path, size, max_pixels):
         return None, error
 
 
-def image_batches(paths, size: int, batch_size: int = 64, policy: str = "center-crop", errors: list | None = None,
+def iter_batches_parallel(paths, size: int, batch_size: int = 64, policy: str = "center-crop", errors: list | None = None,
                   parallel: int | None = None, max_pixels: int = MAX_PIXELS):
     """Yield ``(images, paths)`` batches of (b, size, size, 3) float32 from ``paths``, decoded in parallel.
 
@@ -98,11 +99,10 @@ def image_batches(paths, size: int, batch_size: int = 64, policy: str = "center-
 
     Example:
 
-    >>> for images, names in image_batches(list_images("photos/"), 128, errors=problems):  # doctest: +SKIP
+    >>> for images, names in iter_batches_parallel(list_images("photos/"), 128, errors=problems):  # doctest: +SKIP
     ...     scores = detector.predict_proba(images)[:, 1]
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
+    check_batch_size(batch_size)
     if policy != "center-crop" or size is None:
         yield from iter_batches(paths, size, batch_size, policy, errors)
         return

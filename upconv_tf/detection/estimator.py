@@ -9,10 +9,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from upconv_tf import spectral
-
-CLASSIFIERS = ("svm", "logreg", "kmeans")
-# Images per FFT call are capped so one call touches about this many pixels (memory stays ~100 MB).
-_PIXELS_PER_CALL = 1 << 22
+from upconv_tf.detection.features import SpectralFeatures, as_images, check_feature_params
+from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SVMHead
+from upconv_tf.options import CLASSIFIERS  # the one definition, importable without scikit-learn
 
 
 def _logit(p):
@@ -25,19 +24,24 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
 
     The pipeline is fixed, so that it can be exported as one graph (``upconv_tf.export``):
 
-    1. features: :func:`upconv_tf.spectral.azimuthal_integral` ``(images, mode, normalize, num_bins)``,
-       the numpy twin of :class:`upconv_tf.layers.AzimuthalIntegral`;
-    2. ``scaler_``: a :class:`sklearn.preprocessing.StandardScaler`;
+    1. features: :class:`~upconv_tf.detection.SpectralFeatures` ``(mode, normalize, num_bins)``, i.e.
+       :func:`upconv_tf.spectral.azimuthal_integral`, the numpy twin of :class:`upconv_tf.layers.AzimuthalIntegral`
+       (:meth:`feature_transformer`);
+    2. ``scaler_``: a :class:`sklearn.preprocessing.StandardScaler` fitted on the features, kept as its numbers
+       (:class:`~upconv_tf.detection.heads.Standardizer`);
     3. ``classifier_``: an RBF :class:`~sklearn.svm.SVC` (``"svm"``), a liblinear
        :class:`~sklearn.linear_model.LogisticRegression` (``"logreg"``) or a 2-cluster
-       :class:`~sklearn.cluster.KMeans` (``"kmeans"``, unsupervised);
-    4. the probability of "generated" (``predict_proba(X)[:, 1]``):
+       :class:`~sklearn.cluster.KMeans` (``"kmeans"``, unsupervised), fitted with scikit-learn and kept as
+       its numbers (a head of :mod:`upconv_tf.detection.heads`);
+    4. the probability of "generated" (``predict_proba(X)[:, 1]``), the head's closed form, which the exported
+       graph computes too:
 
-       * ``"logreg"``: ``classifier_.predict_proba``;
-       * ``"svm"``: Platt scaling, ``1 / (1 + exp(-(a * d + b)))`` with ``d = classifier_.decision_function``
+       * ``"logreg"``: ``sigmoid(coef_ . x + intercept_)``;
+       * ``"svm"``: Platt scaling, ``1 / (1 + exp(-(a * d + b)))`` with ``d`` the SVM's decision value
          and ``(a, b) = calibration_``, fitted on 5-fold cross-validated decision values (as libsvm's
-         ``probability=True`` does; that option is deprecated from scikit-learn 1.9). When fewer than 2
-         samples per class exist, or the fitted slope is not positive, ``(a, b) = (1, 0)``;
+         ``probability=True`` does; that option is deprecated from scikit-learn 1.9, so the detector does it
+         itself, seeded by ``random_state``). When fewer than 2 samples per class exist, or the fitted slope is
+         not positive, ``(a, b) = (1, 0)``;
        * ``"kmeans"``: ``d_real / (d_real + d_fake)``, the Euclidean distances of the scaled features
          to the "real" and the "fake" centre (``fake_cluster_`` is the index of the "fake" one).
 
@@ -104,8 +108,11 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     num_bins_ : int
         Profile length the detector works on (also ``n_features_in_``).
     n_features_in_ : int
-    scaler_ : sklearn.preprocessing.StandardScaler
-    classifier_ : sklearn.svm.SVC, sklearn.linear_model.LogisticRegression or sklearn.cluster.KMeans
+    scaler_ : upconv_tf.detection.heads.Standardizer
+        ``mean_`` and ``scale_`` of the fitted ``StandardScaler``.
+    classifier_ : upconv_tf.detection.heads.SVMHead, LogisticHead or KMeansHead
+        The fitted classifier's numbers under its scikit-learn attribute names (``support_vectors_``,
+        ``dual_coef_``, ``intercept_``, ``coef_``, ``cluster_centers_``), with ``probability`` and ``predict``.
     classes_ : numpy.ndarray of shape (2,)
     calibration_ : numpy.ndarray of shape (2,)
         ``(a, b)`` of the SVM's Platt scaling (``"svm"`` only).
@@ -143,70 +150,20 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     def _check_params(self):
         if self.classifier not in CLASSIFIERS:
             raise ValueError(f"`classifier` must be one of {CLASSIFIERS}. Received: classifier={self.classifier!r}")
-        if self.mode not in spectral.MODES:
-            raise ValueError(f"`mode` must be one of {spectral.MODES}. Received: mode={self.mode!r}")
-        if self.normalize not in spectral.NORMALIZATIONS:
-            raise ValueError(
-                f"`normalize` must be one of {spectral.NORMALIZATIONS}. Received: normalize={self.normalize!r}"
-            )
-        if self.num_bins is not None and (not isinstance(self.num_bins, numbers.Integral) or self.num_bins < 2):
-            raise ValueError(f"`num_bins` must be None or an integer >= 2. Received: num_bins={self.num_bins!r}")
+        check_feature_params(mode=self.mode, normalize=self.normalize, num_bins=self.num_bins)
         if self.fake_cluster not in ("auto", 0, 1):
             raise ValueError(f"`fake_cluster` must be 'auto', 0 or 1. Received: fake_cluster={self.fake_cluster!r}")
 
     # ------------------------------------------------------------------------------------- features
-    @staticmethod
-    def _split_input(X):
-        """Return ("features", 2-D float array) or ("images", list of image arrays / one 4-D array)."""
-        if isinstance(X, (list, tuple)):
-            if len(X) and np.ndim(X[0]) >= 2:
-                return "images", [np.asarray(image) for image in X]
-            return "features", X
-        if hasattr(X, "numpy") and not hasattr(X, "__array_namespace__"):
-            X = X.numpy()
-        if hasattr(X, "ndim") and not hasattr(X, "tocsr") and X.ndim in (3, 4):
-            X = np.asarray(X)
-            return "images", X[..., None] if X.ndim == 3 else X
-        return "features", X
-
-    def _native_lengths(self, images):
-        return [spectral.num_bins(*np.shape(image)[:2], self.mode) for image in images]
-
-    def _profiles(self, images, length):
-        """AI profiles of a 4-D array or a list of images, resampled to ``length`` where needed."""
-        if isinstance(images, np.ndarray):
-            groups = {images.shape[1:]: np.arange(len(images))}
-        else:
-            groups = {}
-            for index, image in enumerate(images):
-                if image.ndim == 2:
-                    image = images[index] = image[..., None]
-                groups.setdefault(image.shape, []).append(index)
-        out = np.empty((len(images), length), np.float64)
-        for shape, index in groups.items():
-            height, width = shape[:2]
-            spectral.check_size(height, width, self.mode)
-            native = spectral.num_bins(height, width, self.mode)
-            bins = self.num_bins if native == length and self.num_bins is None else length
-            step = max(1, _PIXELS_PER_CALL // (height * width))
-            index = np.asarray(index)
-            for start in range(0, len(index), step):
-                chunk = index[start:start + step]
-                batch = images[chunk] if isinstance(images, np.ndarray) else np.stack([images[i] for i in chunk])
-                out[chunk] = spectral.azimuthal_integral(batch, self.mode, self.normalize, bins)
-        return out
-
-    def _target_length(self, images):
-        if hasattr(self, "num_bins_"):
-            return self.num_bins_
-        if self.num_bins is not None:
-            return int(self.num_bins)
-        if isinstance(images, np.ndarray):
-            return spectral.num_bins(images.shape[1], images.shape[2], self.mode)
-        return min(self._native_lengths(images))
+    def feature_transformer(self) -> SpectralFeatures:
+        """The :class:`SpectralFeatures` this detector computes its features with: ``num_bins=num_bins_`` once
+        fitted (so images of any size give the fitted length), ``num_bins`` before."""
+        num_bins = getattr(self, "num_bins_", self.num_bins)
+        return SpectralFeatures(mode=self.mode, normalize=self.normalize, num_bins=num_bins)
 
     def features(self, X):
-        """Azimuthal-integral features of ``X``.
+        """Features of ``X``: :meth:`feature_transformer` ``.transform`` of images, or ``X`` itself (validated)
+        when it is already a 2-D array of features.
 
         Parameters
         ----------
@@ -219,12 +176,9 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         numpy.ndarray of shape (N, num_bins_)
         """
         self._check_params()
-        kind, data = self._split_input(X)
-        if kind == "features":
-            return check_array(data, dtype=np.float64)
-        if len(data) == 0:
-            raise ValueError("`X` holds no images.")
-        return self._profiles(data, self._target_length(data))
+        if as_images(X) is None:
+            return check_array(X, dtype=np.float64)
+        return self.feature_transformer().transform(X)
 
     # ------------------------------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -241,8 +195,6 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from sklearn.preprocessing import StandardScaler
-
         self._check_params()
         for name in ("num_bins_", "n_features_in_"):
             self.__dict__.pop(name, None)
@@ -268,7 +220,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             classes = np.array([0, 1])
         self.classes_ = classes
         self.num_bins_ = self.n_features_in_ = features.shape[1]
-        self.scaler_ = StandardScaler().fit(features)
+        self.scaler_ = Standardizer.fit(features)
         scaled = self.scaler_.transform(features)
         target = None if y is None else (y == classes[1]).astype(np.int64)
         getattr(self, f"_fit_{self.classifier}")(scaled, target)
@@ -277,7 +229,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     def _fit_svm(self, scaled, target):
         from sklearn.svm import SVC
 
-        # Resolve "scale"/"auto" here so that classifier_.gamma is the number the kernel uses.
+        # Resolve "scale"/"auto" here so that the head keeps the number the kernel uses.
         if self.gamma == "scale":
             variance = scaled.var()
             gamma = 1.0 / (scaled.shape[1] * variance) if variance > 0 else 1.0
@@ -287,10 +239,11 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             gamma = self.gamma
         if not isinstance(gamma, numbers.Real) or not gamma > 0:
             raise ValueError(f"`gamma` must be 'scale', 'auto' or a number > 0. Received: gamma={self.gamma!r}")
-        self.classifier_ = SVC(C=self.C, kernel="rbf", gamma=float(gamma)).fit(scaled, target)
-        self.calibration_ = self._platt(scaled, target)
+        model = SVC(C=self.C, kernel="rbf", gamma=float(gamma)).fit(scaled, target)
+        self.calibration_ = self._platt(scaled, target, float(gamma))
+        self.classifier_ = SVMHead.from_estimator(model, gamma, self.calibration_)
 
-    def _platt(self, scaled, target):
+    def _platt(self, scaled, target, gamma):
         """Platt's sigmoid on out-of-fold SVM decision values, with his smoothed targets."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -300,7 +253,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         if folds < 2:
             return np.array([1.0, 0.0])
         cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
-        decision = cross_val_predict(SVC(C=self.C, kernel="rbf", gamma=self.classifier_.gamma), scaled, target, cv=cv,
+        decision = cross_val_predict(SVC(C=self.C, kernel="rbf", gamma=gamma), scaled, target, cv=cv,
                                      method="decision_function")
         positives, negatives = target.sum(), len(target) - target.sum()
         soft = np.where(target == 1, (positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0))
@@ -315,19 +268,21 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     def _fit_logreg(self, scaled, target):
         from sklearn.linear_model import LogisticRegression
 
-        self.classifier_ = LogisticRegression(solver="liblinear", max_iter=self.max_iter,
-                                              random_state=self.random_state).fit(scaled, target)
+        model = LogisticRegression(solver="liblinear", max_iter=self.max_iter,
+                                   random_state=self.random_state).fit(scaled, target)
+        self.classifier_ = LogisticHead.from_estimator(model)
 
     def _fit_kmeans(self, scaled, target):
         from sklearn.cluster import KMeans
 
-        self.classifier_ = KMeans(n_clusters=2, n_init=self.n_init, random_state=self.random_state).fit(scaled)
-        profiles = self.scaler_.inverse_transform(self.classifier_.cluster_centers_)
+        centers = KMeans(n_clusters=2, n_init=self.n_init, random_state=self.random_state).fit(scaled).cluster_centers_
+        profiles = self.scaler_.inverse_transform(centers)
         self.cluster_departure_ = np.array([power_law_departure(p, self.mode) for p in profiles])
         if self.fake_cluster == "auto":
             self.fake_cluster_ = int(np.argmax(self.cluster_departure_))
         else:
             self.fake_cluster_ = int(self.fake_cluster)
+        self.classifier_ = KMeansHead(np.asarray(centers, np.float64), self.fake_cluster_)
 
     # -------------------------------------------------------------------------------------- predict
     def _scaled(self, X):
@@ -340,15 +295,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
 
     def _probability(self, scaled):
         """Probability of "generated" for scaled features (class docstring, step 4)."""
-        if self.classifier == "logreg":
-            return self.classifier_.predict_proba(scaled)[:, 1]
-        if self.classifier == "svm":
-            a, b = self.calibration_
-            return 1.0 / (1.0 + np.exp(-(a * self.classifier_.decision_function(scaled) + b)))
-        distances = self.classifier_.transform(scaled)
-        fake, real = distances[:, self.fake_cluster_], distances[:, 1 - self.fake_cluster_]
-        total = fake + real
-        return np.divide(real, total, out=np.full_like(total, 0.5), where=total > 0)
+        return self.classifier_.probability(scaled)
 
     def predict_proba(self, X):
         """Probabilities ``(P(classes_[0]), P(classes_[1]))``; column 1 is "generated".
@@ -409,14 +356,14 @@ def power_law_departure(profile, mode="centered") -> float:
     """Mean absolute departure of a profile's top quarter from a power law fitted to its lower half.
 
     The profile is modelled as ``c + s * log(f)`` (a straight line in log-log axes; dB and log-magnitude
-    profiles are already logarithmic) with ``f`` the frequency of each bin (bin ``k`` is radius ``k`` in
-    ``"centered"`` mode, whose bin 0 is the DC term and is skipped, and radius ``k + 1`` in ``"reference"``
-    mode). Used to tell which k-means cluster is "generated" (:class:`SpectralDetector`).
+    profiles are already logarithmic) with ``f`` the radius of each bin (:func:`upconv_tf.spectral.bin_radii`;
+    a DC bin, radius 0, is skipped). Used to tell which k-means cluster is "generated"
+    (:class:`SpectralDetector`).
     """
     profile = np.asarray(profile, dtype=np.float64)
     length = len(profile)
-    frequency = np.arange(length, dtype=np.float64) + (0.0 if mode == "centered" else 1.0)
-    first = 1 if mode == "centered" else 0
+    frequency = spectral.bin_radii(length, mode)
+    first = int(frequency[0] == 0)
     fit = slice(first, max(first + 2, length // 2))
     slope, intercept = np.polyfit(np.log(frequency[fit]), profile[fit], 1)
     top = slice(min(length - 1, (3 * length) // 4), length)

@@ -19,8 +19,10 @@ Protocol (what users of the published code asked for):
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.validation import check_array
 
 from upconv_tf.detection.estimator import CLASSIFIERS, SpectralDetector
+from upconv_tf.detection.features import as_images
 
 CLASSIFIER_TITLES = {"svm": "SVM", "logreg": "LR", "kmeans": "k-means"}
 MAX_SAMPLES = "max"
@@ -117,8 +119,8 @@ def evaluate_detector(real, fake, real_groups=None, fake_groups=None, samples=(2
     Returns
     -------
     dict
-        ``{"protocol": {...}, "results": [{"classifier", "samples", "n_train", "n_test", "accuracy", "auc"}]}``
-        where ``accuracy`` / ``auc`` hold ``mean``, ``std`` and the per-run values. Format it with
+        ``{"protocol": {...}, "results": [{"classifier", "samples", "train_size", "test_size", "accuracy",
+        "roc_auc"}]}`` (sizes per run) where ``accuracy`` / ``roc_auc`` hold ``mean``, ``std`` and the per-run values. Format it with
         :func:`format_table`.
     """
     from sklearn.metrics import accuracy_score, roc_auc_score
@@ -132,7 +134,7 @@ def evaluate_detector(real, fake, real_groups=None, fake_groups=None, samples=(2
         raise ValueError(f"`runs` must be >= 1. Received: runs={runs}")
     features, labels, groups = _stack(real, fake, real_groups, fake_groups, detector_params)
     splits = grouped_splits(groups, labels, runs, test_size, seed)
-    results = {(name, count): {"n_train": [], "n_test": [], "accuracy": [], "auc": []}
+    results = {(name, count): {"train_size": [], "test_size": [], "accuracy": [], "roc_auc": []}
                for count in samples for name in classifiers}
     for run, (train_side, test_side) in enumerate(splits):
         rng = np.random.default_rng(seed + run)
@@ -144,17 +146,17 @@ def evaluate_detector(real, fake, real_groups=None, fake_groups=None, samples=(2
                 detector.fit(features[train], None if name == "kmeans" else labels[train])
                 score = detector.predict_proba(features[test])[:, 1]
                 entry = results[(name, count)]
-                entry["n_train"].append(int(len(train)))
-                entry["n_test"].append(int(len(test)))
+                entry["train_size"].append(int(len(train)))
+                entry["test_size"].append(int(len(test)))
                 entry["accuracy"].append(accuracy_score(labels[test], (score >= 0.5).astype(int)))
-                entry["auc"].append(roc_auc_score(labels[test], score))
+                entry["roc_auc"].append(roc_auc_score(labels[test], score))
     protocol = {"runs": runs, "test_size": test_size, "seed": seed, "classifiers": classifiers,
                 "samples": samples, "groups": int(len(np.unique(groups))), "real": int((labels == 0).sum()),
                 "generated": int((labels == 1).sum()), "num_bins": int(features.shape[1]),
                 "detector_params": {k: v for k, v in detector_params.items()}}
     return {"protocol": protocol, "results": [
-        {"classifier": name, "samples": count, "n_train": entry["n_train"], "n_test": entry["n_test"],
-         "accuracy": _summary(entry["accuracy"]), "auc": _summary(entry["auc"])}
+        {"classifier": name, "samples": count, "train_size": entry["train_size"], "test_size": entry["test_size"],
+         "accuracy": _summary(entry["accuracy"]), "roc_auc": _summary(entry["roc_auc"])}
         for (name, count), entry in results.items()]}
 
 
@@ -168,14 +170,13 @@ def _check_samples(count):
 
 def _stack(real, fake, real_groups, fake_groups, detector_params):
     """Features, labels (0 real, 1 generated) and groups of both sets, with one profile length."""
-    extractor = SpectralDetector(**detector_params)
-    kind_real, _ = extractor._split_input(real)
-    kind_fake, _ = extractor._split_input(fake)
-    if kind_real == "images" and kind_fake == "images" and detector_params.get("num_bins") is None:
+    transformer = SpectralDetector(**detector_params).feature_transformer()
+    real_images, fake_images = as_images(real), as_images(fake)
+    if real_images is not None and fake_images is not None and transformer.num_bins is None:
         # One profile length for both sets: the shortest native one (SpectralDetector's mixed-size rule).
-        everything = list(real) + list(fake)
-        extractor.set_params(num_bins=min(extractor._native_lengths(everything)))
-    features = [extractor.features(data) for data in (real, fake)]
+        transformer.set_params(num_bins=transformer.num_features(list(real_images) + list(fake_images)))
+    features = [check_array(data, dtype=np.float64) if images is None else transformer.transform(images)
+                for data, images in ((real, real_images), (fake, fake_images))]
     if features[0].shape[1] != features[1].shape[1]:
         raise ValueError(f"Real and generated features differ in length: {features[0].shape[1]} vs "
                          f"{features[1].shape[1]}.")
@@ -204,18 +205,18 @@ def format_table(evaluation: dict) -> str:
     rows = []
     for count in samples:
         first = lookup[(classifiers[0], count)]
-        n_train = sorted(set(first["n_train"]))
+        n_train = sorted(set(first["train_size"]))
         train = str(n_train[0]) if len(n_train) == 1 else f"{n_train[0]}-{n_train[-1]}"
         if count == MAX_SAMPLES:
             train = f"max {train}"
         elif n_train != [count]:
             train = f"{count}->{train}"
-        n_test = sorted(set(first["n_test"]))
+        n_test = sorted(set(first["test_size"]))
         row = [train, str(n_test[0]) if len(n_test) == 1 else f"{n_test[0]}-{n_test[-1]}"]
         for name in classifiers:
             entry = lookup[(name, count)]
             row.append(f"{100 * entry['accuracy']['mean']:5.1f} ± {100 * entry['accuracy']['std']:4.1f}")
-            row.append(f"{entry['auc']['mean']:.3f} ± {entry['auc']['std']:.3f}")
+            row.append(f"{entry['roc_auc']['mean']:.3f} ± {entry['roc_auc']['std']:.3f}")
         rows.append(row)
     widths = [max(len(line[i]) for line in [header] + rows) for i in range(len(header))]
     lines = [" | ".join(cell.rjust(width) for cell, width in zip(line, widths)) for line in [header] + rows]

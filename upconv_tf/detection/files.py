@@ -10,7 +10,8 @@ import os
 
 import numpy as np
 
-GROUP_BY = ("file", "prefix", "folder")
+from upconv_tf.options import GROUP_BY  # the one definition, importable without scikit-learn
+
 GENERATED, REAL = "generated", "real"
 
 
@@ -34,19 +35,19 @@ def group_ids(paths, group_by: str = "file") -> list:
 def iter_file_batches(paths, size=None, policy: str = "center-crop", batch_size: int = 32, errors=None):
     """Yield ``(images, paths)``: a (b, size, size, 3) array, or with ``size=None`` / ``policy="none"`` a
     list holding one native-size image."""
-    from upconv_tf.datasets import image_batches, iter_images
+    from upconv_tf.datasets import iter_batches_parallel, iter_images
 
     if size is None or policy == "none":
         for path, image in iter_images(paths, None, "none", errors):
             yield [image], [path]
     else:
         # Parallel decoding; same images, order and per-file errors as iter_batches.
-        yield from image_batches(paths, size, batch_size, policy, errors)
+        yield from iter_batches_parallel(paths, size, batch_size, policy, errors)
 
 
-def file_features(extractor, paths, size=None, policy: str = "center-crop", batch_size: int = 32, errors=None,
+def file_features(transformer, paths, size=None, policy: str = "center-crop", batch_size: int = 32, errors=None,
                   bar=None):
-    """Features of image files with ``extractor.features`` (e.g. a :class:`SpectralDetector`).
+    """Features of image files with ``transformer.transform`` (e.g. a :class:`SpectralFeatures`).
 
     Returns
     -------
@@ -56,7 +57,7 @@ def file_features(extractor, paths, size=None, policy: str = "center-crop", batc
     features, used = [], []
     for images, names in iter_file_batches(paths, size, policy, batch_size, errors):
         try:
-            features.append(extractor.features(images))
+            features.append(transformer.transform(images))
         except ValueError as error:  # e.g. a native-size image below the spectrum's minimum (policy "none")
             if errors is None:
                 raise

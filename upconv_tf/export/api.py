@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from upconv_tf.cli.common import write_json
+from upconv_tf._atomic import write_json
 from upconv_tf.export import layout
 from upconv_tf.export.metadata import FILENAME, base_metadata
 from upconv_tf.export.onnx import OPSET, function_to_onnx
@@ -149,12 +149,14 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
                             "num_bins": int(detector.num_bins_),
                             "native_bins": spectral.num_bins(height, width, detector.mode),
                             "reduction": REDUCTION, "compute_dtype": compute_dtype},
-               "classifier": classifier, "onnx": {"opset": int(opset)}},
+               "classifier": classifier, "onnx": {"opset": int(opset), "fft": "matmul"}},
     )
     data.update(metadata or {})
 
     def save_onnx(path):
-        function_to_onnx(function, function.input_signature, path, ["probability"], opset)
+        # The ONNX graph computes the spectrum with MatMuls (no DFT operator, which has no CUDA kernel).
+        matmul = detector_function(detector, height, width, channels, compute_dtype, fft="matmul")
+        function_to_onnx(matmul, matmul.input_signature, path, ["probability"], opset)
 
     return _write(lambda path: _save_function(function, path), save_onnx, data, out_dir, name, version, root,
                   formats)
@@ -186,7 +188,7 @@ def _generator_model(model):
     return model
 
 
-def _input_shape(model, input_shape):
+def model_input_shape(model, input_shape=None) -> list:
     """(None, ...) input shape: given, or the functional model's, or an auto-encoder's image size."""
     try:
         inputs = model.inputs  # functional models; subclassed ones have none
@@ -205,9 +207,12 @@ def _input_shape(model, input_shape):
     return [None] + [int(d) for d in shape]
 
 
-def export_generator(model, out_dir=None, *, name="generator", version=None, metadata=None, root=".",
+def export_generator(model, out_dir=None, *, name=None, version=None, metadata=None, root=".",
                      formats=FORMATS, opset=OPSET, output_range=(-1, 1), input_shape=None) -> ExportResult:
     """Export a generator (latent -> image) or an auto-encoder (image -> image) as SavedModel and ONNX.
+
+    Name and kind follow the model: a generator is ``kind="generator"`` and named ``generator`` by default,
+    an auto-encoder ``kind="autoencoder"`` and ``autoencoder``, so the two never share version numbers.
 
     The SavedModel comes from ``keras.export.ExportArchive`` with a ``serving_default`` signature: input
     ``latent`` (N, latent_dim) for a generator or ``images`` (N, H, W, C) for an auto-encoder, output
@@ -216,7 +221,8 @@ def export_generator(model, out_dir=None, *, name="generator", version=None, met
 
     Args:
         model: a built Keras model, or an object with a ``generator`` Keras model (SpectralGAN).
-        out_dir, name, version, metadata, root, formats, opset: as :func:`export_detector`.
+        out_dir, version, metadata, root, formats, opset: as :func:`export_detector`.
+        name: model name in the repository layout (default ``"generator"`` or ``"autoencoder"``, by kind).
         output_range: value range of the output, recorded in metadata.json.
         input_shape: input shape without the batch; by default the functional model's, or
             ``(image_size, image_size, 3)`` for a SpectralAutoencoder.
@@ -232,7 +238,7 @@ def export_generator(model, out_dir=None, *, name="generator", version=None, met
     import tensorflow as tf
 
     model = _generator_model(model)
-    in_shape = _input_shape(model, input_shape)
+    in_shape = model_input_shape(model, input_shape)
     probe = model(np.zeros([1] + in_shape[1:], np.float32), training=False)
     out_shape = [None] + [int(d) for d in probe.shape[1:]]
     # An auto-encoder's output cannot share the name of its input ("images") in ONNX.
@@ -253,14 +259,82 @@ def export_generator(model, out_dir=None, *, name="generator", version=None, met
     def save_onnx(path):
         function_to_onnx(function, signature, path, [output_name], opset)
 
+    kind = "generator" if len(in_shape) == 2 else "autoencoder"
+    name = kind if name is None else name
     config = {"class": type(model).__name__, "name": model.name, "parameters": int(model.count_params())}
     data = base_metadata(
-        "generator", name, version,
+        kind, name, version,
         inputs={"name": input_name, "shape": in_shape, "dtype": "float32",
                 "description": "latent vectors" if input_name == "latent" else "image batch"},
         outputs={"name": output_name, "shape": out_shape, "dtype": "float32", "range": list(output_range),
-                 "description": "generated images"},
+                 "description": "generated images" if kind == "generator" else "reconstructed images"},
         extra={"model": config, "onnx": {"opset": int(opset)}},
     )
     data.update(metadata or {})
     return _write(save_saved_model, save_onnx, data, out_dir, name, version, root, formats)
+
+
+DETECTOR_NAME = "spectral-detector"
+
+
+def export_trained_detector(detector, training: dict, metrics: dict, size: int, policy: str, out_dir=None,
+                            name=None, root=".", version=None) -> ExportResult:
+    """Export a detector with its training summary and the file preprocessing it expects.
+
+    ``policy="none"`` (native sizes) is recorded as ``"center-crop"``: the exported graph takes one size.
+    """
+    if policy == "none":
+        policy = "center-crop"
+    metadata = {"training_data": training, "metrics": metrics,
+                "preprocessing": {"size": size, "policy": policy, "color": "RGB"}}
+    return export_detector(detector, out_dir, image_size=size, name=name or DETECTOR_NAME, version=version,
+                           metadata=metadata, root=root)
+
+
+def export_path(path, out_dir=None, *, name=None, version=None, root=".", size=None) -> ExportResult:
+    """Export what ``path`` holds, named after what it is.
+
+    Args:
+        path: a detector folder (``upconv-tf detector train --out``); an ``upconv-tf train`` folder (its
+            ``generator.keras`` or ``autoencoder.keras``); or a ``.keras`` file of a generator, a SpectralGAN
+            or a SpectralAutoencoder.
+        out_dir, version, root: as :func:`export_detector` (``version`` applies to the repository layout).
+        name: default ``"spectral-detector"``, ``"generator"`` or ``"autoencoder"``: the model's kind.
+        size: detectors only: image side of the exported graph (default: the training size).
+
+    Raises:
+        ValueError: one line naming the argument (`path`, `size`, `version`) in backquotes.
+    """
+    from upconv_tf.detection import load_detector, read_detector_info
+    from upconv_tf.detection.persistence import JSON_NAME
+    from upconv_tf.models.io import AUTOENCODER_FILE, GENERATOR_FILE, load_keras_model
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise ValueError(f"{path}: no such file or folder")
+    if out_dir is not None and version is not None:
+        raise ValueError("`version` applies to the repository layout; it cannot be combined with `out`")
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, JSON_NAME)):
+        saved = read_detector_info(path)["metadata"]
+        size = size or saved.get("input", {}).get("size")
+        if size is None:
+            raise ValueError(f"{path}: the detector was trained on native sizes; give `size` for the export")
+        training = dict(saved.get("training", {}))
+        metrics = {key: training.pop(key) for key in list(training) if key.endswith("accuracy")}
+        return export_trained_detector(load_detector(path), training, metrics, size,
+                                       saved.get("input", {}).get("policy", "center-crop"), out_dir, name, root,
+                                       version)
+    if size is not None:
+        raise ValueError("`size` applies to detectors; a generator's size is fixed by the model")
+    model_file = path
+    if os.path.isdir(path):
+        found = [os.path.join(path, f) for f in (GENERATOR_FILE, AUTOENCODER_FILE) if os.path.isfile(os.path.join(path, f))]
+        if not found:
+            raise ValueError(f"{path}: nothing to export (no detector.json, {GENERATOR_FILE} or {AUTOENCODER_FILE})")
+        model_file = found[0]
+    try:
+        model = load_keras_model(model_file)
+    except OSError as error:
+        raise ValueError(str(error)) from None
+    return export_generator(model, out_dir, name=name, version=version, root=root,
+                            metadata={"source": os.path.abspath(model_file)})

@@ -1,9 +1,12 @@
 """A fitted :class:`upconv_tf.detection.SpectralDetector` as one TensorFlow function: images in,
 probability of "generated" out, every step inside the graph.
 
-Steps (the same as ``SpectralDetector.predict_proba(X)[:, 1]``): grayscale, ``rfft2d``, azimuthal
+Steps (the same as ``SpectralDetector.predict_proba(X)[:, 1]``): grayscale, ``rfft2d`` (the SavedModel) or
+the four-step MatMul DFT of :mod:`upconv_tf.export.fft` (the ONNX model: ``fft="matmul"``), azimuthal
 integral (:func:`upconv_tf.layers.azimuthal.azimuthal_integral` with the ONNX-friendly ``"gather"``
-reduction), resampling to ``num_bins_`` when the native length differs, normalisation, ``scaler_``, then
+reduction, or :func:`~upconv_tf.layers.azimuthal.profile_from_columns` on the four-step's output), resampling to ``num_bins_`` when the native length differs, normalisation, then the detector's
+``scaler_`` and ``classifier_`` heads (:mod:`upconv_tf.detection.heads`: the same closed forms the numpy
+path evaluates, here in TensorFlow):
 
 * ``"logreg"``: ``sigmoid(coef_ . x + intercept_)``;
 * ``"svm"``: RBF decision ``sum_i dual_coef_i exp(-gamma |x - sv_i|^2) + intercept_``, then the detector's
@@ -21,21 +24,18 @@ kernel takes exact differences ``x - sv`` (no ``|x|^2 - 2 x.sv + |sv|^2`` cancel
 
 from __future__ import annotations
 
-import numpy as np
 import tensorflow as tf
 
-from upconv_tf import spectral
+from upconv_tf import backends, spectral
+from upconv_tf.detection.heads import HEADS
 
 REDUCTION = "gather"
 
 
 COMPUTE_DTYPES = ("float64", "float32")
-
-
-def _const(array, dtype):
-    # numpy, not tf.constant: captured eager tensors would become extra inputs of the ONNX graph, while
-    # numpy arrays used inside the traced function are embedded as graph constants.
-    return np.asarray(array, dtype=dtype)
+# How the graph computes the spectrum: "rfft2d" (TensorFlow's FFT: the SavedModel) or "matmul" (the
+# four-step DFT of :mod:`upconv_tf.export.fft`: the ONNX model, no DFT operator).
+FFTS = ("rfft2d", "matmul")
 
 
 def check_fitted(detector):
@@ -45,56 +45,12 @@ def check_fitted(detector):
     if missing:
         raise ValueError(f"`detector` must be a fitted SpectralDetector; it has no {', '.join(missing)}. "
                          f"Received: {type(detector).__name__}")
-    if getattr(detector, "classifier", None) not in ("svm", "logreg", "kmeans"):
-        raise ValueError(f"`detector.classifier` must be 'svm', 'logreg' or 'kmeans'. "
+    if getattr(detector, "classifier", None) not in HEADS:
+        raise ValueError(f"`detector.classifier` must be one of {tuple(HEADS)}. "
                          f"Received: classifier={getattr(detector, 'classifier', None)!r}")
-
-
-def _scaler(scaler, dtype):
-    mean = scaler.mean_ if getattr(scaler, "mean_", None) is not None else 0.0
-    scale = scaler.scale_ if getattr(scaler, "scale_", None) is not None else 1.0
-    mean, scale = _const(mean, dtype), _const(scale, dtype)
-    return lambda features: (features - mean) / scale
-
-
-def _logreg_head(detector, dtype):
-    model = detector.classifier_
-    coef, intercept = _const(model.coef_.reshape(-1, 1), dtype), _const(model.intercept_.reshape(()), dtype)
-    return lambda x: tf.sigmoid(tf.matmul(x, coef)[:, 0] + intercept)
-
-
-def _svm_head(detector, dtype):
-    model = detector.classifier_
-    if model.kernel != "rbf":
-        raise ValueError(f"Only the RBF kernel can be exported. Received: kernel={model.kernel!r}")
-    gamma = float(model._gamma)  # the resolved value of gamma ("scale"/"auto" included)
-    vectors = _const(model.support_vectors_, dtype)
-    dual = _const(model.dual_coef_.reshape(-1, 1), dtype)
-    intercept = _const(model.intercept_.reshape(()), dtype)
-    a, b = (float(v) for v in detector.calibration_)
-
-    def head(x):
-        squared = tf.reduce_sum(tf.square(x[:, None, :] - vectors[None, :, :]), axis=-1)
-        decision = tf.matmul(tf.exp(-gamma * squared), dual)[:, 0] + intercept
-        return tf.sigmoid(a * decision + b)
-
-    return head
-
-
-def _kmeans_head(detector, dtype):
-    centers = _const(detector.classifier_.cluster_centers_, dtype)
-    fake = int(detector.fake_cluster_)
-
-    def head(x):
-        distances = tf.sqrt(tf.reduce_sum(tf.square(x[:, None, :] - centers[None, :, :]), axis=-1))
-        d_fake, d_real = distances[:, fake], distances[:, 1 - fake]
-        total = d_fake + d_real
-        return tf.where(total > 0, d_real / tf.maximum(total, 1e-30), tf.constant(0.5, dtype))
-
-    return head
-
-
-HEADS = {"logreg": _logreg_head, "svm": _svm_head, "kmeans": _kmeans_head}
+    if not isinstance(detector.classifier_, HEADS[detector.classifier]):
+        raise ValueError(f"`detector.classifier_` must be a {HEADS[detector.classifier].__name__} "
+                         f"(upconv_tf.detection.heads). Received: {type(detector.classifier_).__name__}")
 
 
 def feature_bins(detector, height: int, width: int):
@@ -103,35 +59,62 @@ def feature_bins(detector, height: int, width: int):
     return None if native == int(detector.num_bins_) and detector.num_bins is None else int(detector.num_bins_)
 
 
-def detector_function(detector, height: int, width: int, channels: int = 3, compute_dtype: str = "float64"):
+def spectral_features(images, detector, bins, compute_dtype: str = "float64", fft: str = "rfft2d"):
+    """(N, H, W, C) float32 images -> (N, features) the detector's normalised profiles, in ``compute_dtype``.
+
+    Both cast the images to ``compute_dtype`` first (in float32, rounding the gray values alone moves the
+    weakest coefficients, e.g. the near-zero Nyquist row of a bilinear up-sampling, by more than the
+    reference mode's 1e-8 floor). ``fft="rfft2d"`` then runs the layer's integral
+    (:func:`upconv_tf.layers.azimuthal.azimuthal_integral`); ``fft="matmul"`` computes the power spectrum
+    with :func:`upconv_tf.export.fft.power_columns` and sums it into the same bins
+    (:func:`upconv_tf.layers.azimuthal.profile_from_columns`).
+    """
+    from upconv_tf.export import fft as four_step
+    from upconv_tf.layers import azimuthal
+
+    if fft not in FFTS:
+        raise ValueError(f"`fft` must be one of {FFTS}. Received: fft={fft!r}")
+    mode, normalize = detector.mode, detector.normalize
+    images = tf.cast(images, compute_dtype)
+    if fft == "rfft2d":
+        return azimuthal.azimuthal_integral(images, mode, normalize, bins, reduction=REDUCTION)
+    height, width = int(images.shape[1]), int(images.shape[2])
+    power = four_step.power_columns(azimuthal.rgb_to_gray(images), compute_dtype)
+    profile = azimuthal.profile_from_columns(power, height, width, four_step.half_plane_positions(height, width),
+                                             mode)
+    if bins is not None:
+        profile = azimuthal.resample(profile, bins)
+    return azimuthal.normalize(profile, normalize)
+
+
+def detector_function(detector, height: int, width: int, channels: int = 3, compute_dtype: str = "float64",
+                      fft: str = "rfft2d"):
     """``tf.function`` images ``(N, height, width, channels)`` float32 -> ``{"probability": (N,)}`` float32.
 
     ``compute_dtype`` is the precision inside the graph (module docstring): ``"float64"`` (parity with the
-    scikit-learn path to ~1e-7) or ``"float32"`` (faster, ~1e-3 off).
+    scikit-learn path to ~1e-7) or ``"float32"`` (faster, ~1e-3 off). ``fft`` picks how the spectrum is
+    computed (:data:`FFTS`, :func:`spectral_features`).
 
     Example:
 
     >>> serve = detector_function(detector, 64, 64)  # doctest: +SKIP
     >>> serve(images)["probability"]  # doctest: +SKIP
     """
-    from upconv_tf.layers.azimuthal import azimuthal_integral
-
     check_fitted(detector)
     if compute_dtype not in COMPUTE_DTYPES:
         raise ValueError(f"`compute_dtype` must be one of {COMPUTE_DTYPES}. Received: compute_dtype={compute_dtype!r}")
     if channels not in (1, 3, 4):
         raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={channels!r}")
+    if fft not in FFTS:
+        raise ValueError(f"`fft` must be one of {FFTS}. Received: fft={fft!r}")
     spectral.check_size(height, width, detector.mode)
     height, width = int(height), int(width)
     bins = feature_bins(detector, height, width)
-    mode, normalize = detector.mode, detector.normalize
-    scale = _scaler(detector.scaler_, compute_dtype)
-    head = HEADS[detector.classifier](detector, compute_dtype)
+    scaler, head, ops = detector.scaler_, detector.classifier_, backends.tensorflow()
 
     @tf.function(input_signature=[tf.TensorSpec([None, height, width, channels], tf.float32, name="images")])
     def serve(images):
-        images = tf.cast(images, compute_dtype)  # float64 in: the integral computes in float64
-        features = azimuthal_integral(images, mode, normalize, bins, reduction=REDUCTION)
-        return {"probability": tf.cast(head(scale(features)), tf.float32)}
+        features = spectral_features(images, detector, bins, compute_dtype, fft)  # float64 by default
+        return {"probability": tf.cast(head.probability(scaler.transform(features, ops), ops), tf.float32)}
 
     return serve

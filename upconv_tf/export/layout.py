@@ -11,15 +11,15 @@ A bundle folder (``--out DIR`` of the CLI)::
     DIR/model.onnx, DIR/metadata.json
 
 Everything is written into temporary folders next to its destination and moved into place only when the
-whole export succeeded: a failed export leaves what was there before untouched and removes its temporary
-files.
+whole export succeeded (:class:`upconv_tf._atomic.Staging`): a failed export leaves what was there before
+untouched and removes its temporary files; what lands follows the umask.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+
+from upconv_tf import _atomic
 
 SAVED_MODELS = "saved_models"
 ONNX_ROOT = "export"
@@ -51,90 +51,5 @@ def check_name(name: str) -> str:
     return name
 
 
-def _remove(path) -> None:
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, ignore_errors=True)
-    elif os.path.lexists(path):
-        os.remove(path)
-
-
-def _unused_name(destination, tag) -> str:
-    handle, name = tempfile.mkstemp(prefix=f".{os.path.basename(destination)}.{tag}-",
-                                    dir=os.path.dirname(destination))
-    os.close(handle)
-    os.remove(name)
-    return name
-
-
-class Staging:
-    """Temporary folders for several destinations, moved into place together by :meth:`commit`.
-
-    Use as a context manager: on an exception nothing is moved and the temporary folders are removed.
-
-    Example:
-
-    >>> with Staging() as staging:  # doctest: +SKIP
-    ...     folder = staging.folder("saved_models/detector/3")
-    ...     write_files(folder)
-    ...     staging.commit()
-    """
-
-    def __init__(self):
-        self._entries = []  # (temporary path, destination)
-
-    def folder(self, destination) -> str:
-        """A new empty temporary folder that :meth:`commit` will move to ``destination``."""
-        destination = os.path.abspath(os.fspath(destination))
-        parent = os.path.dirname(destination)
-        os.makedirs(parent, exist_ok=True)
-        temporary = tempfile.mkdtemp(prefix=f".{os.path.basename(destination)}.tmp-", dir=parent)
-        self._entries.append((temporary, destination))
-        return temporary
-
-    def file(self, destination) -> str:
-        """A temporary file path that :meth:`commit` will move to ``destination``."""
-        destination = os.path.abspath(os.fspath(destination))
-        os.makedirs(os.path.dirname(destination), exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(destination)}.tmp-",
-                                             dir=os.path.dirname(destination))
-        os.close(handle)
-        self._entries.append((temporary, destination))
-        return temporary
-
-    def commit(self) -> None:
-        """Move every staged item into place, replacing what is there; all or nothing.
-
-        An existing destination is first renamed aside, and put back if a later move fails.
-        """
-        moved = []  # (destination, backup or None)
-        try:
-            for temporary, destination in self._entries:
-                backup = None
-                if os.path.lexists(destination):
-                    backup = _unused_name(destination, "old")
-                    os.rename(destination, backup)
-                moved.append((destination, backup))
-                os.rename(temporary, destination)
-        except BaseException:
-            for destination, backup in reversed(moved):
-                _remove(destination)
-                if backup is not None:
-                    os.rename(backup, destination)
-            raise
-        for _, backup in moved:
-            if backup is not None:
-                _remove(backup)
-        self._entries = []
-
-    def cleanup(self) -> None:
-        """Remove whatever temporary items are left (all of them when :meth:`commit` did not run)."""
-        for temporary, _ in self._entries:
-            _remove(temporary)
-        self._entries = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.cleanup()
-        return False
+# The one atomic writer (umask-respecting): re-exported here for the export code and its tests.
+Staging = _atomic.Staging

@@ -3,13 +3,14 @@
 Written next to every SavedModel and ONNX file by :mod:`upconv_tf.export` and checked by
 :mod:`upconv_tf.inference` before a model is used. Keys:
 
-* ``format`` (``"upconv-tf-export"``), ``format_version`` (1), ``kind`` (``"detector"``/``"generator"``),
+* ``format`` (``"upconv-tf-export"``), ``format_version`` (1), ``kind`` (``"detector"``, ``"generator"`` or
+  ``"autoencoder"``),
   ``name``, ``version`` (int or null), ``package_version``, ``created`` (UTC, ISO 8601);
 * ``input`` / ``output``: ``name``, ``shape`` (list, ``null`` for the batch), ``dtype``, ``range``
   ([low, high]) and ``description``;
 * detectors: ``spectral`` (``mode``, ``normalize``, ``num_bins``, ``native_bins``, ``reduction``) and
   ``classifier`` (``kind``, parameters, how the probability is made);
-* generators: ``model`` (class, name, config summary);
+* generators and auto-encoders: ``model`` (class, name, config summary);
 * ``training_data`` and ``metrics`` (free-form dicts given by the caller), ``onnx`` (``opset``).
 """
 
@@ -21,7 +22,9 @@ import os
 
 FORMAT = "upconv-tf-export"
 FORMAT_VERSION = 1
-KINDS = ("detector", "generator")
+KINDS = ("detector", "generator", "autoencoder")
+# What a runner of each kind reads: the generator runners also run auto-encoders (images in, images out).
+READABLE_AS = {"detector": ("detector",), "generator": ("generator", "autoencoder")}
 FILENAME = "metadata.json"
 
 
@@ -79,7 +82,7 @@ def validate_metadata(data, source="metadata.json", kind=None) -> dict:
                       f"{FORMAT_VERSION})")
     if data.get("kind") not in KINDS:
         _fail(source, f"`kind` must be one of {KINDS}. Received: {data.get('kind')!r}")
-    if kind is not None and data["kind"] != kind:
+    if kind is not None and data["kind"] not in READABLE_AS.get(kind, (kind,)):
         _fail(source, f"is a {data['kind']}, not a {kind}")
     _check_tensor(data, "input", source)
     _check_tensor(data, "output", source)

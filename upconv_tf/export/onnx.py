@@ -1,10 +1,17 @@
 """TensorFlow function -> one ONNX file, with tf2onnx (SPEC s. 6).
 
-tf2onnx writes ``tf.abs(tf.signal.rfft2d(x))`` as a DFT made of MatMul/Cos/Sin (O(N^3) per image). Here
-the RFFT2D node becomes two ONNX ``DFT`` operators instead (opset 17-19; a one-sided DFT over the width,
-then a full one over the height), which onnxruntime computes as an FFT for power-of-two sizes. The result
-keeps tf2onnx's complex layout (real and imaginary parts stacked on a leading axis of 2), so its own
-ComplexAbs conversion still applies.
+The detector's graph has no FFT op when it is built for ONNX: its spectrum is the four-step MatMul DFT of
+:mod:`upconv_tf.export.fft` (``detector_function(..., fft="matmul")``), so the file holds only operators
+that onnxruntime's CUDA provider implements (no ``DFT``, which has no CUDA kernel: onnxruntime issue 21164).
+A function that still calls ``tf.signal.rfft2d`` converts to tf2onnx's full-size MatMul DFT, or, with
+``dft_operator=True`` (for comparisons), to two ONNX ``DFT`` operators. tf2onnx computes ``Log`` of a
+float64 tensor in float32 (Cast, Log, Cast back); that is kept: on onnxruntime's CPU provider the round trip
+is about twice as fast as its float64 Log, and the probabilities stay within 1e-6 of the float64 path.
+
+Opset: 17 by default, 17 or 18 accepted (tf2onnx 1.17 converts up to 18). Opset 19 changes the schema of
+operators the CUDA provider registers only up to 18 (``Pad``, ``Equal``; ``ConvTranspose`` changes at 22,
+onnxruntime issue 26393): those nodes would run on the CPU; :mod:`upconv_tf.export.cuda_coverage` checks a
+file against the provider's kernel table.
 """
 
 from __future__ import annotations
@@ -13,8 +20,8 @@ import os
 
 import numpy as np
 
-# DFT exists from opset 17; from opset 20 its axis is an input instead of an attribute.
 OPSET = 17
+OPSETS = (17, 18)
 
 
 def _rfft2d_as_dft(ctx, node, name, args):
@@ -24,7 +31,7 @@ def _rfft2d_as_dft(ctx, node, name, args):
     axes = ctx.make_const(utils.make_name("dft_axes"), np.array([-1], np.int64))
     real = ctx.make_node("Unsqueeze", [node.input[0], axes.output[0]])  # (B, H, W, 1): a real signal
 
-    # Opsets 17-19 (tf2onnx 1.17 converts up to 18): the axis is an attribute (an input from opset 20).
+    # Opsets 17-19: the axis is an attribute (an input from opset 20).
     width = ctx.make_node("DFT", [real.output[0]], attr={"axis": 2, "onesided": 1})
     both = ctx.make_node("DFT", [width.output[0]], attr={"axis": 1})  # (B, H, W//2+1, 2)
     stacked = ctx.make_node("Transpose", [both.output[0]], attr={"perm": [3, 0, 1, 2]})
@@ -33,7 +40,7 @@ def _rfft2d_as_dft(ctx, node, name, args):
     return stacked
 
 
-def function_to_onnx(function, input_signature, path, output_names, opset: int = OPSET):
+def function_to_onnx(function, input_signature, path, output_names, opset: int = OPSET, dft_operator: bool = False):
     """Convert a ``tf.function`` to an ONNX file at ``path``; returns the ``onnx.ModelProto``.
 
     Args:
@@ -41,7 +48,9 @@ def function_to_onnx(function, input_signature, path, output_names, opset: int =
         input_signature: list of ``tf.TensorSpec`` with names (they become the ONNX input names).
         path: the ``.onnx`` file to write.
         output_names: ONNX output names, in the order of the function's sorted output keys.
-        opset: ONNX opset, 17 to 19 (the DFT operator with its axis as an attribute).
+        opset: ONNX opset, one of :data:`OPSETS`.
+        dft_operator: write ``tf.signal.rfft2d`` as ONNX ``DFT`` operators (no CUDA kernel; for
+            comparisons) instead of tf2onnx's MatMul DFT.
 
     Example:
 
@@ -51,12 +60,12 @@ def function_to_onnx(function, input_signature, path, output_names, opset: int =
     import onnx
     import tf2onnx
 
-    if not 17 <= opset <= 19:
-        raise ValueError(f"`opset` must be 17, 18 or 19 (the ONNX DFT operator with an axis attribute). "
-                         f"Received: opset={opset}")
+    if isinstance(opset, bool) or opset not in OPSETS:
+        raise ValueError(f"`opset` must be one of {OPSETS} (tf2onnx converts up to 18; from 19 some operators "
+                         f"have no CUDA kernel). Received: opset={opset}")
     model, _ = tf2onnx.convert.from_function(
         function, input_signature=input_signature, opset=opset,
-        custom_op_handlers={"RFFT2D": (_rfft2d_as_dft, [])},
+        custom_op_handlers={"RFFT2D": (_rfft2d_as_dft, [])} if dft_operator else None,
     )
     graph_outputs = [output.name for output in model.graph.output]
     if len(graph_outputs) != len(output_names):

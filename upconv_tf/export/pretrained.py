@@ -10,7 +10,8 @@ scikit-image / scikit-learn / matplotlib only (no download):
   test photos, so no test crop shares a photo with a training crop; metadata.json holds the test accuracy,
   ROC-AUC and per-up-sampler accuracy.
 * ``generator``: a 32 x 32 px DCGAN :class:`~upconv_tf.models.SpectralGAN` generator (nearest x2 + three
-  5 x 5 convolutions, the paper's fix, the paper's spectral weight 2), trained by ``upconv-tf train gan`` on
+  5 x 5 convolutions, the paper's fix, the paper's spectral weight 2), trained by
+  :func:`upconv_tf.models.training.train` (what ``upconv-tf train gan`` runs) on
   2048 crops for 100 epochs (3200 steps); latent (N, 32) in, images in [-1, 1] out; metadata.json holds the
   spectral distance and LFD of its samples to held-out crops.
 
@@ -86,27 +87,23 @@ def train_detector(size=64, count=320, seed=0):
 
 def train_generator(size=32, count=2048, epochs=100, batch_size=64, seed=0, latent_dim=32, loss="dcgan", dim=16,
                     work_dir=None):
-    """(generator, training summary, metrics) of the shipped generator, trained by ``upconv-tf train gan``."""
+    """(generator, training summary, metrics) of the shipped generator, trained by
+    :func:`upconv_tf.models.training.train` (what ``upconv-tf train gan`` runs)."""
     import tempfile
 
-    from upconv_tf.cli import main as cli
     from upconv_tf.datasets import bundled_crops
     from upconv_tf.metrics import log_frequency_distance, spectral_distance
-    from upconv_tf.models import load_generator
+    from upconv_tf.models.training import TrainingConfig, train
+    from upconv_tf.sampling import sample_images
 
+    config = TrainingConfig(model="gan", data="bundled", size=size, count=count, loss=loss, upsampling="nearest",
+                            correction=3, kernel=5, dim=dim, latent_dim=latent_dim, epochs=epochs,
+                            batch_size=batch_size, seed=seed)
     with tempfile.TemporaryDirectory() as temporary:
-        out = work_dir or temporary
-        command = ["train", "gan", "--data", "bundled", "--size", str(size), "--count", str(count), "--loss", loss,
-                   "--upsampling", "nearest", "--correction", "3", "--kernel", "5", "--dim", str(dim),
-                   "--latent-dim", str(latent_dim), "--epochs", str(epochs), "--batch-size", str(batch_size),
-                   "--seed", str(seed), "--out", out]
-        if cli(command) != 0:
-            raise RuntimeError("upconv-tf " + " ".join(command) + " failed")
-        generator = load_generator(out)
+        generator = train(config, work_dir or temporary).model.generator
     # Held-out crops: other random crops of the same photos (seed differs from the training crops').
     held_out = bundled_crops(size, 256, seed=seed + 1000).images
-    latent = np.random.default_rng(seed).standard_normal((256, latent_dim)).astype(np.float32)
-    samples = (generator.predict(latent, batch_size=64, verbose=0) + 1.0) / 2.0
+    samples = sample_images(generator, 256, seed=seed)
     metrics = {
         "spectral_distance_to_held_out": float(spectral_distance(held_out, samples)),
         "log_frequency_distance_to_held_out": float(log_frequency_distance(held_out, samples)),
@@ -114,10 +111,19 @@ def train_generator(size=32, count=2048, epochs=100, batch_size=64, seed=0, late
     }
     training = {
         "source": "upconv_tf.datasets.bundled_crops (16 bundled photos)", "crops": count, "image_size": size,
-        "trained_with": "upconv-tf " + " ".join(c for c in command if c != out).replace("--out", "--out DIR"),
+        "trained_with": "upconv-tf " + " ".join(training_command(config)),
         "epochs": epochs, "batch_size": batch_size, "seed": seed, "loss": loss,
     }
     return generator, training, metrics
+
+
+def training_command(config) -> list:
+    """The ``upconv-tf train`` arguments that run ``config`` (for the record in metadata.json)."""
+    return ["train", config.model, "--data", config.data, "--size", str(config.size), "--count", str(config.count),
+            "--loss", config.loss, "--upsampling", config.upsampling, "--correction", str(config.correction),
+            "--kernel", str(config.kernel), "--dim", str(config.dim), "--latent-dim", str(config.latent_dim),
+            "--epochs", str(config.epochs), "--batch-size", str(config.batch_size), "--seed", str(config.seed),
+            "--out", "DIR"]
 
 
 COMMAND = "python -m upconv_tf.export.pretrained"

@@ -3,47 +3,63 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import zipfile
 
 import keras
+
+from upconv_tf._atomic import atomic_file
 
 GENERATOR_FILE = "generator.keras"
 AUTOENCODER_FILE = "autoencoder.keras"
 
 
 def save_model(model, path) -> str:
-    """``model.save(path)`` through a temporary file in the same folder, then an atomic rename."""
+    """``model.save(path)`` atomically (:mod:`upconv_tf._atomic`: hidden temporary, umask mode, rename)."""
     path = os.fspath(path)
     if not path.endswith(".keras"):
         raise ValueError(f"`path` must end in .keras. Received: path={path!r}")
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".keras", dir=folder)
-    os.close(handle)
-    try:
+    with atomic_file(path, suffix=".keras") as temporary:
         model.save(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
     return path
 
 
-def _load(path):
+def is_keras_file(path) -> bool:
+    """True when ``path`` is a zip archive (what a ``.keras`` file is)."""
+    return zipfile.is_zipfile(os.fspath(path))
+
+
+def load_keras_model(path):
+    """A saved Keras model: a generator, a SpectralGAN (its generator is returned) or a SpectralAutoencoder.
+
+    Loaded with ``safe_mode=True`` (no arbitrary code). Raises ``OSError`` when ``path`` is missing and a
+    one-line ``ValueError`` saying what is wrong otherwise (not a zip archive, refused by safe_mode, damaged).
+    """
     import upconv_tf.layers  # noqa: F401  (registers the custom layers)
     import upconv_tf.models  # noqa: F401
+    from upconv_tf.models.gan import SpectralGAN
 
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise OSError(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a file")
+    if not is_keras_file(path):
+        raise ValueError(f"{path}: not a .keras model (a .keras file is a zip archive; this one is not)")
     try:
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except OSError:
         raise
     except Exception as error:  # damaged zip/h5, or refused by safe_mode (e.g. a Lambda layer): one line
         text = " ".join(str(error).split())
         raise ValueError(f"{path}: not a loadable .keras model ({type(error).__name__}: {text})") from None
+    if isinstance(model, SpectralGAN):
+        model = model.generator
+    return model
 
 
 def load_generator(path):
-    """Load a generator: latent (N, latent_dim) -> images (N, H, W, 3) in [-1, 1].
+    """Load a Keras generator: latent (N, latent_dim) -> images (N, H, W, 3) in [-1, 1].
+
+    For exported generators (SavedModel, ONNX, ``saved_models/NAME[/V]``) as well, use
+    :func:`upconv_tf.inference.load_generator`, which gives a runner of any of them.
 
     Args:
         path: a folder written by ``upconv-tf train gan`` (its ``generator.keras``), a generator
@@ -70,11 +86,7 @@ def load_generator(path):
         path = candidate
     elif not os.path.isfile(path):
         raise OSError(f"{path}: no such file or folder")
-    model = _load(path)
-    from upconv_tf.models.gan import SpectralGAN
-
-    if isinstance(model, SpectralGAN):
-        model = model.generator
+    model = load_keras_model(path)
     in_shape, out_shape = model.input_shape, model.output_shape
     if not isinstance(in_shape, tuple) or len(in_shape) != 2 or len(out_shape) != 4:
         raise ValueError(f"{path}: not a generator (expected (N, latent) -> (N, H, W, C); "

@@ -163,9 +163,8 @@ class SpectralTargetMixin:
 
     def spectral_profiles(self, images, batch_size=64) -> np.ndarray:
         """Profiles of ``images`` (N, H, W, C) as the spectral term sees them, numpy (N, bins)."""
-        images = np.asarray(images)
-        return np.concatenate([np.asarray(self.profile_tensor(images[start:start + batch_size]))
-                               for start in range(0, len(images), batch_size)])
+        return np.concatenate([np.asarray(self.profile_tensor(batch))
+                               for batch in spectral.array_batches(np.asarray(images), batch_size)])
 
     def _loss_profiles(self, images):
         """Profiles of ``images`` for the loss, and the real mean in their dtype."""

@@ -1,0 +1,250 @@
+"""The detector's features as a stateless scikit-learn transformer: images in, one spectral profile per image out.
+
+:class:`SpectralFeatures` is the one feature step of the package: :class:`~upconv_tf.detection.SpectralDetector`
+fits and predicts on it, and ``upconv-tf detector``, :func:`~upconv_tf.detection.file_features` and the TFX
+``SpectralFeatures`` component use it directly. Feature kinds are looked up in :data:`FEATURE_KINDS`; a new kind
+adds its entry there (and its graph in :mod:`upconv_tf.export.graph`), and callers pick it with ``kind=``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from upconv_tf import spectral
+
+# Images per FFT call are capped so one call touches about this many pixels (memory stays ~100 MB).
+_PIXELS_PER_CALL = 1 << 22
+
+
+def _azimuthal_length(height, width, mode):
+    return spectral.num_bins(height, width, mode)
+
+
+def _azimuthal_features(images, mode, normalize, num_bins):
+    return spectral.azimuthal_integral(images, mode, normalize, num_bins)
+
+
+# kind -> (features per image at a native size (height, width, mode),
+#          features of a batch of same-size images (images, mode, normalize, num_bins or None for native)).
+FEATURE_KINDS = {
+    "azimuthal": (_azimuthal_length, _azimuthal_features),
+}
+
+
+def check_feature_params(kind="azimuthal", mode="reference", normalize="minmax", num_bins=None, size=None):
+    """Raise ``ValueError`` naming the first bad feature parameter (see :class:`SpectralFeatures`).
+
+    Returns the ``size`` as ``(height, width)`` or None.
+    """
+    if kind not in FEATURE_KINDS:
+        raise ValueError(f"`kind` must be one of {tuple(FEATURE_KINDS)}. Received: kind={kind!r}")
+    if mode not in spectral.MODES:
+        raise ValueError(f"`mode` must be one of {spectral.MODES}. Received: mode={mode!r}")
+    if normalize not in spectral.NORMALIZATIONS:
+        raise ValueError(f"`normalize` must be one of {spectral.NORMALIZATIONS}. Received: normalize={normalize!r}")
+    if num_bins is not None and (isinstance(num_bins, bool) or not isinstance(num_bins, numbers.Integral)
+                                 or num_bins < 2):
+        raise ValueError(f"`num_bins` must be None or an integer >= 2. Received: num_bins={num_bins!r}")
+    if size is None:
+        return None
+    def integer(value):
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+    if integer(size):
+        height = width = int(size)
+    elif isinstance(size, (tuple, list)) and len(size) == 2 and all(integer(side) for side in size):
+        height, width = (int(side) for side in size)
+    else:
+        raise ValueError(f"`size` must be None, an integer or (height, width). Received: size={size!r}")
+    try:
+        spectral.check_size(height, width, mode)
+    except ValueError as error:
+        raise ValueError(f"`size` is too small: {error}") from None
+    return height, width
+
+
+def as_images(X):
+    """``X`` as images (a (N, H, W, C) array or a list of (H, W[, C]) arrays), or None when ``X`` looks like
+    precomputed features (a 2-D array, a sparse matrix or a list of 1-D rows).
+
+    (N, H, W) arrays are gray batches (a channel axis is added); TensorFlow tensors are converted to numpy.
+    """
+    if isinstance(X, (list, tuple)):
+        if len(X) and np.ndim(X[0]) >= 2:
+            return [np.asarray(image) for image in X]
+        return None
+    if hasattr(X, "numpy") and not hasattr(X, "__array_namespace__"):
+        X = X.numpy()
+    if hasattr(X, "ndim") and not hasattr(X, "tocsr") and X.ndim in (3, 4):
+        X = np.asarray(X)
+        return X[..., None] if X.ndim == 3 else X
+    return None
+
+
+class SpectralFeatures(TransformerMixin, BaseEstimator):
+    """Spectral features of images: the azimuthal integral (1-D power spectrum) of each image.
+
+    A stateless transformer: :meth:`fit` only validates, and :meth:`transform` maps each image on its own
+    (``kind="azimuthal"``: :func:`upconv_tf.spectral.azimuthal_integral` ``(image, mode, normalize, bins)``,
+    the numpy twin of :class:`upconv_tf.layers.AzimuthalIntegral`). Images may be of any size; the profile
+    length is, in this order of precedence:
+
+    1. ``num_bins`` when given (every profile is resampled to it);
+    2. the native length of ``size`` x ``size`` images when ``size`` is given (images of other sizes are
+       resampled to it);
+    3. otherwise the native length when all images of ``X`` share a size, else the shortest native length among
+       them (as the published notebooks did for mixed sizes). This depends on ``X``: give ``num_bins`` or
+       ``size`` when separate calls must agree (e.g. a pipeline fitted on one size and applied to another).
+
+    Parameters
+    ----------
+    mode : {"centered", "reference"}, default="reference"
+        Azimuthal-integral definition (:mod:`upconv_tf.spectral`).
+    normalize : {None, "minmax", "first"}, default="minmax"
+        Per-profile normalisation.
+    num_bins : int or None, default=None
+        Resample every profile to this length.
+    size : int, (int, int) or None, default=None
+        Image size (side or ``(height, width)``) whose native profile length is used when ``num_bins`` is None.
+    kind : {"azimuthal"}, default="azimuthal"
+        Feature kind (a key of :data:`FEATURE_KINDS`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> features = SpectralFeatures(mode="reference")
+    >>> features.fit_transform(np.random.rand(4, 64, 64, 3)).shape
+    (4, 43)
+    >>> features.transform([np.random.rand(64, 64, 3), np.random.rand(80, 96, 3)]).shape
+    (2, 43)
+    >>> SpectralFeatures(num_bins=3).get_feature_names_out().tolist()
+    ['azimuthal_0', 'azimuthal_1', 'azimuthal_2']
+    """
+
+    def __init__(self, mode="reference", normalize="minmax", num_bins=None, size=None, kind="azimuthal"):
+        self.mode = mode
+        self.normalize = normalize
+        self.num_bins = num_bins
+        self.size = size
+        self.kind = kind
+
+    def _check_params(self):
+        return check_feature_params(self.kind, self.mode, self.normalize, self.num_bins, self.size)
+
+    @staticmethod
+    def _images(X):
+        images = as_images(X)
+        if images is None:
+            raise ValueError(f"`X` must be images: (N, H, W, C) or (N, H, W) arrays or a list of (H, W[, C]) "
+                             f"arrays. Received: {type(X).__name__} of shape {np.shape(X)}")
+        if len(images) == 0:
+            raise ValueError("`X` holds no images.")
+        return images
+
+    def _native_lengths(self, images):
+        native = FEATURE_KINDS[self.kind][0]
+        shapes = {images.shape[1:3]} if isinstance(images, np.ndarray) else {np.shape(i)[:2] for i in images}
+        return [native(height, width, self.mode) for height, width in shapes]
+
+    def num_features(self, X=None) -> int:
+        """Length of the profiles :meth:`transform` gives for ``X`` (``X`` is needed only when both ``num_bins``
+        and ``size`` are None).
+
+        Parameters
+        ----------
+        X : array_like or list, optional
+            Images, as for :meth:`transform`.
+
+        Returns
+        -------
+        int
+        """
+        size = self._check_params()
+        if self.num_bins is not None:
+            return int(self.num_bins)
+        if size is not None:
+            return FEATURE_KINDS[self.kind][0](*size, self.mode)
+        if X is None:
+            raise ValueError("The number of features depends on the image size: give `X`, `num_bins` or `size`.")
+        return min(self._native_lengths(self._images(X)))
+
+    def fit(self, X=None, y=None):
+        """Validate the parameters (and ``X`` when given); nothing is learned.
+
+        Parameters
+        ----------
+        X : array_like or list, optional
+            Images, as for :meth:`transform`.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        if X is not None:
+            self._images(X)
+        return self
+
+    def transform(self, X):
+        """One profile per image.
+
+        Parameters
+        ----------
+        X : array_like or list
+            (N, H, W, C) with C in {1, 3, 4}, (N, H, W) gray, or a list of (H, W[, C]) images of any sizes
+            (a TensorFlow tensor is converted to numpy).
+
+        Returns
+        -------
+        numpy.ndarray of shape (N, n_features)
+            float64 profiles; ``n_features`` is :meth:`num_features` of ``X``.
+        """
+        images = self._images(X)
+        length = self.num_features(images)
+        native_length, compute = FEATURE_KINDS[self.kind]
+        if isinstance(images, np.ndarray):
+            groups = {images.shape[1:]: np.arange(len(images))}
+        else:
+            groups = {}
+            for index, image in enumerate(images):
+                if image.ndim == 2:
+                    image = images[index] = image[..., None]
+                groups.setdefault(image.shape, []).append(index)
+        out = np.empty((len(images), length), np.float64)
+        for shape, index in groups.items():
+            height, width = shape[:2]
+            spectral.check_size(height, width, self.mode)
+            bins = None if native_length(height, width, self.mode) == length else length
+            for chunk in spectral.array_batches(np.asarray(index), max(1, _PIXELS_PER_CALL // (height * width))):
+                batch = images[chunk] if isinstance(images, np.ndarray) else np.stack([images[i] for i in chunk])
+                out[chunk] = compute(batch, self.mode, self.normalize, bins)
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """``"<kind>_<k>"`` for each output feature (needs ``num_bins`` or ``size``).
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (the input is images, which have no feature names).
+
+        Returns
+        -------
+        numpy.ndarray of str
+        """
+        return np.asarray([f"{self.kind}_{k}" for k in range(self.num_features())], dtype=object)
+
+    def _more_tags(self):  # scikit-learn < 1.6
+        return {"stateless": True, "requires_fit": False, "X_types": ["3darray"]}
+
+    def __sklearn_tags__(self):  # scikit-learn >= 1.6
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        return tags
