@@ -46,12 +46,16 @@ def test_gan_gates_pass_real_images_and_catch_each_failure(real, rng):
     assert "discriminator" not in sanity.gan_sanity(real, real, d_loss=None)["checks"]
 
 
-def test_autoencoder_gates(real):
+def test_autoencoder_gates(real, rng):
     baseline = sanity.block_mean_baseline(real)
     assert baseline.shape == real.shape
     assert sanity.autoencoder_sanity(real, real)["status"] == "trained"  # perfect reconstruction
     report = sanity.autoencoder_sanity(baseline, real)
-    assert report["checks"]["beats_baseline"] is False and report["status"] == "untrained"
+    assert report["mse"] == pytest.approx(report["baseline_mse"]) and report["checks"]["reconstruction"]
+    noisy = np.clip(baseline + rng.normal(0, 0.1, real.shape), 0, 1)  # what an untrained unit does, and worse
+    report = sanity.autoencoder_sanity(noisy, real)
+    assert report["checks"]["reconstruction"] is False and report["status"] == "untrained"
+    assert "block-mean baseline" in report["reasons"][0]
     assert sanity.autoencoder_sanity(np.zeros_like(real), real)["checks"]["pixel_spread"] is False
 
 

@@ -15,9 +15,10 @@ gates, computed from arrays, say "untrained" instead:
   white and pure-colour squares: their mean spread can look right and their diversity high (measured: 60 % of
   values saturated against 2.5 % for real crops, diversity 1.6 x real, d_loss falling to 0.1).
 
-For an auto-encoder the adversarial gate is replaced by: the reconstructions are closer to their inputs
-than the inputs' own 2 x 2 block means up-sampled by nearest neighbours (the trivial model that keeps the
-down-scaled image and repeats its pixels), and their pixel spread is within the tolerance.
+For an auto-encoder the adversarial gate is replaced by: the reconstruction MSE is at most
+``1 + MSE_TOLERANCE`` times that of the inputs' own 2 x 2 block means repeated (the trivial model that keeps the
+down-scaled image and repeats its pixels; an untrained unit is ~10x worse, and a spectral term may trade a little
+MSE for the spectrum: measured +8 to +13 %), and their pixel spread is within the tolerance.
 
 Samples and real images must share a value range (``value_range``, [0, 1] by default).
 
@@ -39,6 +40,7 @@ D_LOSS_FLOOR = 0.05
 SPREAD_TOLERANCE = 0.25
 MIN_DIVERSITY = 0.5
 MAX_SATURATION_EXCESS = 0.2
+MSE_TOLERANCE = 0.25
 DIVERSITY_PAIRS = 2048
 TRAINED, UNTRAINED = "trained", "untrained"
 
@@ -145,8 +147,10 @@ def block_mean_baseline(images) -> np.ndarray:
     return np.repeat(np.repeat(blocks, 2, axis=1), 2, axis=2)
 
 
-def autoencoder_sanity(reconstructions, inputs, spread_tolerance: float = SPREAD_TOLERANCE) -> dict:
-    """Gates of an auto-encoder run: it beats the trivial x2 model and keeps the inputs' pixel spread.
+def autoencoder_sanity(reconstructions, inputs, spread_tolerance: float = SPREAD_TOLERANCE,
+                       mse_tolerance: float = MSE_TOLERANCE) -> dict:
+    """Gates of an auto-encoder run: it reconstructs about as well as the trivial x2 model or better, and keeps
+    the inputs' pixel spread.
 
     Returns a dict with ``mse``, ``baseline_mse`` (:func:`block_mean_baseline`), ``pixel_spread_ratio``,
     ``checks``, ``reasons`` and ``status`` like :func:`gan_sanity`.
@@ -158,10 +162,12 @@ def autoencoder_sanity(reconstructions, inputs, spread_tolerance: float = SPREAD
     mse = float(np.mean((reconstructions - inputs) ** 2))
     baseline = float(np.mean((block_mean_baseline(inputs) - inputs) ** 2))
     ratio = _ratio(pixel_spread(reconstructions), pixel_spread(inputs))
-    checks = {"beats_baseline": mse < baseline, "pixel_spread": abs(ratio - 1.0) <= spread_tolerance}
+    checks = {"reconstruction": mse <= (1.0 + mse_tolerance) * baseline,
+              "pixel_spread": abs(ratio - 1.0) <= spread_tolerance}
     reasons = []
-    if not checks["beats_baseline"]:
-        reasons.append(f"reconstruction MSE {mse:.3g} >= {baseline:.3g} of the 2 x 2 block-mean baseline")
+    if not checks["reconstruction"]:
+        reasons.append(f"reconstruction MSE {mse:.3g} > {1 + mse_tolerance:g} x {baseline:.3g} of the 2 x 2 "
+                       "block-mean baseline")
     if not checks["pixel_spread"]:
         reasons.append(f"pixel spread {ratio:.2f} x inputs, outside 1 +- {spread_tolerance}")
     return {"mse": mse, "baseline_mse": baseline, "pixel_spread_ratio": ratio, "checks": checks,
