@@ -1,154 +1,122 @@
-"""Issue 13 research: the "wild" spectral features, in numpy and as one TensorFlow graph exported to ONNX.
+"""Issue 13: parity of the ``"rings-cells-colour"`` features and of detectors on them, numpy vs SavedModel vs ONNX.
 
-Research script (not a package module): it fixes the feature definition recommended in the issue-13
-research notes precisely enough to port it, and checks that it is one graph: numpy and TensorFlow agree,
-and the TensorFlow function converts to ONNX (``upconv_tf.export.onnx.function_to_onnx``) and runs in
-onnxruntime with the same values.
+The features are defined once in the package (:mod:`upconv_tf.detection.rings_cells_colour`; in a graph by
+:func:`upconv_tf.export.graph.colour_features`); this script only measures that every path computes the same:
 
-Features of an S x S RGB crop in [0, 1] (S even), per channel ``c`` in Y (BT.601 gray), Cb' = B - Y,
-Cr' = R - Y, each minus its own mean; ``P = |rfft2(c)|^2 / S^2`` (power), ``L = 10 log10(P + 1e-10)`` (dB):
+* features: ``SpectralFeatures(kind="rings-cells-colour")`` (numpy) against the TensorFlow graph with ``rfft2d``
+  (the SavedModel's) and against the ONNX file of the four-step MatMul graph (the exported ONNX model's), on
+  real crops (``bundled_crops``) and on synthetic fakes of every up-sampler (``make_fakes``: bilinear ones have an
+  exactly cancelled Nyquist row), RGB, gray (1 channel) and RGBA;
+* probabilities: ``SpectralDetector(classifier, feature_kind="rings-cells-colour")`` trained on real crops against
+  transposed-conv and nearest fakes, exported with :func:`upconv_tf.export.export_detector`, on held-out
+  bilinear and zero-insertion fakes and real crops: scikit-learn vs SavedModel vs onnxruntime.
 
-* rings ``k = 1 .. S/2 - 1`` (``floor(hypot(fy, fx) + 0.5)``, the package's "centered" bins, DC dropped), means
-  over the full plane, then averaged in runs of ``RING_POOL`` rings (the last incomplete run dropped):
-  ``ai`` = ring mean of L_Y minus its mean over rings; ``gap`` = 10 log10(ring mean of P_Y) - ring mean of
-  L_Y (peakiness: ~2.5 dB for a noise-like ring, more where periodic peaks sit); ``std`` = ring standard
-  deviation of L_Y; ``cb``, ``cr`` = ring mean of L_C minus that of L_Y (colour spectra relative to luma);
-  ``cb_gap``, ``cr_gap`` = the gap of each chroma channel;
-* cells: the plane folded over the signs of fy and fx (|fy|, |fx| < S/2) cut into ``CELLS`` x ``CELLS`` cells
-  (``floor(CELLS * |f| / (S/2))``): ``blk`` = cell mean of L_Y minus its mean over cells; ``blk_gap`` = the gap
-  per cell (where the 2-D peaks of up-sampling grids sit, along axes and diagonals).
-
-Only ``tf.abs(tf.signal.rfft2d(.))``, elementwise maths and constant matrix products: the FFT converts to
-ONNX (SPEC s. 6). The ring and cell sums use dense constant matrices here (fine at 192 px: 18,624 x 332
-floats); the package should use the gather plan of ``upconv_tf.spectral.reduction_plan`` generalised to
-any bin map, which stays O(H * W) at 1024 px.
-
-Run: ``python experiments/wild_features.py`` (a few seconds; prints the largest numpy/TF/ONNX differences).
+Run: ``python experiments/wild_features.py [--sizes 64 192 256 96x128]`` (about a minute per size on 2 cores);
+prints one line per size and path. The research version of the definition (dense ring/cell matrices) is in git
+history (commit 9894e5b); it put |f| = 56 of 192 px images in the wrong cell row (a float ``fftfreq`` rounded
+below 7.0), which the package's integer cell map does not.
 """
 
 from __future__ import annotations
 
-import functools
+import argparse
 import os
 import tempfile
 
 import numpy as np
 
-GRAY = (0.2989, 0.5870, 0.1140)
-RING_POOL = 3
-CELLS = 12
-EPS = 1e-10
+KIND = "rings-cells-colour"
+CLASSIFIERS = ("svm", "logreg", "kmeans")
 
 
-@functools.lru_cache(maxsize=8)
-def reduction_matrices(size: int):
-    """(S * (S//2 + 1), n) matrices summing half-plane values into ring / cell *means* over the full plane,
-    and the number of rings and cells. Hermitian mirrors are counted by weights (2 for 0 < fx < S/2)."""
-    half = size // 2
-    fy = np.fft.fftfreq(size) * size
-    fx = np.arange(half + 1, dtype=np.float64)
-    weight = np.where((fx > 0) & (fx < half), 2.0, 1.0)[None, :].repeat(size, 0)
-    ring = np.floor(np.hypot(fy[:, None], fx[None, :]) + 0.5).astype(np.int64)
-    rings = half - 1  # k = 1 .. S/2 - 1
-    ring_matrix = np.zeros((size * (half + 1), rings))
-    for k in range(1, half):
-        member = (ring == k) * weight
-        ring_matrix[:, k - 1] = member.ravel() / member.sum()
-    afy, afx = np.abs(fy)[:, None].repeat(half + 1, 1), fx[None, :].repeat(size, 0)
-    inside = (afy < half) & (afx < half)
-    cy = np.minimum((CELLS * afy / half).astype(np.int64), CELLS - 1)
-    cx = np.minimum((CELLS * afx / half).astype(np.int64), CELLS - 1)
-    cell = cy * CELLS + cx
-    cell_matrix = np.zeros((size * (half + 1), CELLS * CELLS))
-    for c in range(CELLS * CELLS):
-        member = ((cell == c) & inside) * weight
-        cell_matrix[:, c] = member.ravel() / member.sum()
-    pools = (rings // RING_POOL)
-    pool_matrix = np.zeros((rings, pools))
-    for j in range(pools):
-        pool_matrix[j * RING_POOL:(j + 1) * RING_POOL, j] = 1.0 / RING_POOL
-    return ring_matrix @ pool_matrix, cell_matrix
+def _size(text):
+    height, _, width = text.partition("x")
+    return int(height), int(width or height)
 
 
-def numpy_features(images: np.ndarray) -> np.ndarray:
-    """(N, S, S, 3) float in [0, 1] -> (N, 7 * pools + 2 * CELLS^2) float64 features (module docstring)."""
-    images = np.asarray(images, np.float64)
-    n, size = images.shape[0], images.shape[1]
-    ring_m, cell_m = reduction_matrices(size)
-    y = images @ np.array(GRAY)
-    chans = {"y": y, "cb": images[..., 2] - y, "cr": images[..., 0] - y}
-    stats = {}
-    for name, c in chans.items():
-        c = c - c.mean(axis=(1, 2), keepdims=True)
-        power = np.abs(np.fft.rfft2(c)) ** 2 / size**2
-        log = 10 * np.log10(power + EPS)
-        flat_p, flat_l = power.reshape(n, -1), log.reshape(n, -1)
-        stats[name] = {"ml": flat_l @ ring_m, "lm": 10 * np.log10(flat_p @ ring_m + EPS),
-                       "ml2": (flat_l**2) @ ring_m, "cml": flat_l @ cell_m, "clm": 10 * np.log10(flat_p @ cell_m + EPS)}
-    s = stats["y"]
-    blocks = [s["ml"] - s["ml"].mean(1, keepdims=True), s["lm"] - s["ml"],
-              np.sqrt(np.maximum(s["ml2"] - s["ml"] ** 2, 0.0)),
-              stats["cb"]["ml"] - s["ml"], stats["cr"]["ml"] - s["ml"],
-              stats["cb"]["lm"] - stats["cb"]["ml"], stats["cr"]["lm"] - stats["cr"]["ml"],
-              s["cml"] - s["cml"].mean(1, keepdims=True), s["clm"] - s["cml"]]
-    return np.concatenate(blocks, axis=1)
+def _crops(height, width, count, seed):
+    from upconv_tf.datasets import bundled_crops
+
+    return bundled_crops(max(height, width), count, seed=seed).images[:, :height, :width].astype(np.float32)
 
 
-def tf_features(size: int):
-    """``tf.function`` (N, S, S, 3) float32 -> (N, features) float32, the graph twin of :func:`numpy_features`."""
-    import tensorflow as tf
+def _fakes(images, kind, seed):
+    from upconv_tf.fakes import make_fakes
 
-    ring_np, cell_np = (m.astype(np.float32) for m in reduction_matrices(size))
-    ln10 = float(np.log(10.0))
-
-    @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32, name="images")])
-    def features(images):
-        # Constants made inside the function are embedded in the graph (captured ones become inputs).
-        ring_m, cell_m = tf.constant(ring_np), tf.constant(cell_np)
-        y = tf.tensordot(images, tf.constant(GRAY, tf.float32), axes=[[3], [0]])
-        chans = {"y": y, "cb": images[..., 2] - y, "cr": images[..., 0] - y}
-        stats = {}
-        for name, c in chans.items():
-            c = c - tf.reduce_mean(c, axis=[1, 2], keepdims=True)
-            magnitude = tf.abs(tf.signal.rfft2d(c))  # ComplexAbs is the FFT's only consumer (ONNX)
-            power = tf.square(magnitude) / float(size * size)
-            log = (10.0 / ln10) * tf.math.log(power + EPS)
-            flat_p = tf.reshape(power, [-1, size * (size // 2 + 1)])
-            flat_l = tf.reshape(log, [-1, size * (size // 2 + 1)])
-            stats[name] = {"ml": flat_l @ ring_m, "lm": (10.0 / ln10) * tf.math.log(flat_p @ ring_m + EPS),
-                           "ml2": tf.square(flat_l) @ ring_m, "cml": flat_l @ cell_m,
-                           "clm": (10.0 / ln10) * tf.math.log(flat_p @ cell_m + EPS)}
-        s = stats["y"]
-        blocks = [s["ml"] - tf.reduce_mean(s["ml"], 1, keepdims=True), s["lm"] - s["ml"],
-                  tf.sqrt(tf.maximum(s["ml2"] - tf.square(s["ml"]), 0.0)),
-                  stats["cb"]["ml"] - s["ml"], stats["cr"]["ml"] - s["ml"],
-                  stats["cb"]["lm"] - stats["cb"]["ml"], stats["cr"]["lm"] - stats["cr"]["ml"],
-                  s["cml"] - tf.reduce_mean(s["cml"], 1, keepdims=True), s["clm"] - s["cml"]]
-        return {"features": tf.concat(blocks, axis=1)}
-
-    return features
+    return make_fakes(images, kind, seed=seed)
 
 
-def main():
+def feature_parity(height, width, count=6):
+    """Largest |TF rfft2d - numpy| and |ONNX (MatMul DFT) - numpy| of the features, per input family."""
     import onnxruntime as ort
     import tensorflow as tf
 
-    from upconv_tf.datasets import bundled_crops
+    from upconv_tf.detection import SpectralFeatures
+    from upconv_tf.export.graph import colour_features
     from upconv_tf.export.onnx import function_to_onnx
 
-    size = 192
-    crops = bundled_crops(size, 8, seed=0).images
-    reference = numpy_features(crops)
-    function = tf_features(size)
-    graph = function(tf.constant(crops))["features"].numpy()
+    real = _crops(height, width, count, 0)
+    families = {"real": real}
+    for kind in ("transconv", "nearest", "bilinear", "zero"):
+        families[kind] = _fakes(_crops(height, width, count, 1), kind, seed=0)
+    families["gray"] = real[..., :1]
+    families["rgba"] = np.concatenate([real, np.random.default_rng(0).random(real.shape[:3] + (1,), np.float32)], -1)
+    numpy_features = SpectralFeatures(kind=KIND, size=(height, width))
+    rows = []
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "features.onnx")
-        function_to_onnx(function, [tf.TensorSpec([None, size, size, 3], tf.float32, "images")], path, ["features"])
-        session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-        onnx_out = session.run(None, {"images": crops.astype(np.float32)})[0]
-    scale = np.abs(reference).max()
-    print(f"{reference.shape[1]} features at {size} px; max |TF - numpy| = {np.abs(graph - reference).max():.2e}, "
-          f"max |ONNX - TF| = {np.abs(onnx_out - graph).max():.2e} (largest feature {scale:.1f} dB)")
+        for name, images in families.items():
+            reference = numpy_features.transform(images)
+            spec = [tf.TensorSpec([None, height, width, images.shape[-1]], tf.float32, name="images")]
+            graphs = {fft: tf.function(lambda x, fft=fft: {"features": colour_features(x, "float64", fft)},
+                                       input_signature=spec) for fft in ("rfft2d", "matmul")}
+            saved = graphs["rfft2d"](tf.constant(images))["features"].numpy()
+            path = os.path.join(folder, f"{name}.onnx")
+            function_to_onnx(graphs["matmul"], spec, path, ["features"], float64_log=True)
+            session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+            onnx_out = session.run(None, {"images": images})[0]
+            rows.append((name, np.abs(saved - reference).max(), np.abs(onnx_out - reference).max(),
+                         np.abs(reference).max()))
+    return rows
+
+
+def probability_parity(height, width):
+    """Largest |SavedModel - scikit-learn| and |ONNX - scikit-learn| of P(generated) per classifier."""
+    import tensorflow as tf
+
+    from upconv_tf.detection import SpectralDetector
+    from upconv_tf.export import export_detector
+    from upconv_tf.inference import OnnxDetector
+
+    real, source = _crops(height, width, 24, 0), _crops(height, width, 24, 1)
+    X = np.concatenate([real, _fakes(source[:12], "transconv", 0), _fakes(source[12:], "nearest", 0)])
+    y = np.r_[np.zeros(24), np.ones(24)]
+    held = _crops(height, width, 12, 10)
+    test = np.concatenate([held[:4], _fakes(held[4:8], "bilinear", 1), _fakes(held[8:], "zero", 1)])
+    rows = []
+    for classifier in CLASSIFIERS:
+        detector = SpectralDetector(classifier, feature_kind=KIND, random_state=0).fit(X, y)
+        expected = detector.predict_proba(test)[:, 1]
+        with tempfile.TemporaryDirectory() as folder:
+            result = export_detector(detector, folder, image_size=(height, width))
+            serve = tf.saved_model.load(result.saved_model).signatures["serving_default"]
+            saved = serve(images=tf.constant(test))["probability"].numpy()
+            onnx_out = OnnxDetector(result.onnx).probability(test)
+        rows.append((classifier, np.ptp(expected), np.abs(saved - expected).max(), np.abs(onnx_out - expected).max()))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", type=_size, default=[(64, 64), (192, 192), (256, 256), (96, 128)],
+                        help="image sizes, N or HxW (default 64 192 256 96x128)")
+    args = parser.parse_args(argv)
+    for height, width in args.sizes:
+        for name, saved, onnx_diff, scale in feature_parity(height, width):
+            print(f"{height}x{width} features {name:9s}: max |SavedModel - numpy| {saved:.1e} dB, "
+                  f"|ONNX - numpy| {onnx_diff:.1e} dB (largest |feature| {scale:.0f} dB)", flush=True)
+        for classifier, spread, saved, onnx_diff in probability_parity(height, width):
+            print(f"{height}x{width} probability {classifier:6s}: max |SavedModel - sklearn| {saved:.1e}, "
+                  f"|ONNX - sklearn| {onnx_diff:.1e} (spread of P {spread:.2f})", flush=True)
 
 
 if __name__ == "__main__":

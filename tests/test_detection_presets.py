@@ -111,7 +111,7 @@ def test_threshold_and_preset_fields_survive_save_and_load(tmp_path, rng):
     # A format-2 folder (no threshold, no new params) loads with the old behaviour.
     for key in ("threshold_", "threshold_calibration_", "fake_cluster_rule_", "cluster_agreement_"):
         info.pop(key)
-    for key in ("kind", "scaler", "target_fpr"):
+    for key in ("feature_kind", "scaler", "target_fpr"):
         info["params"].pop(key)
     info["format_version"] = 2
     (tmp_path / "d" / "detector.json").write_text(json.dumps(info))
@@ -178,7 +178,7 @@ def small_features():
         fakes = make_fakes(other.images, kind, seed=0)
         # Sources of generated images are their own (as in the wild corpus: one workflow each).
         items += [(f"{kind}{i}", image, 1, f"{kind}:{other.groups[i]}", kind) for i, image in enumerate(fakes)]
-    preset = detector_preset("default", kind="azimuthal", size=32, augmentation=Augmentation(crops=2, twins=1))
+    preset = detector_preset("default", feature_kind="azimuthal", size=32, augmentation=Augmentation(crops=2, twins=1))
     return preset_features(items, preset, ("none", "jpeg75"), seed=0)
 
 

@@ -66,7 +66,7 @@ def test_detector_with_resampled_profile_on_non_square_images(tmp_path, rng):
     from upconv_tf import spectral
 
     assert result.metadata["spectral"] == {
-        "mode": detector.mode, "normalize": detector.normalize, "num_bins": 40, "compute_dtype": "float64",
+        "feature_kind": "azimuthal", "mode": detector.mode, "normalize": detector.normalize, "num_bins": 40, "compute_dtype": "float64",
         "native_bins": spectral.num_bins(48, 56, detector.mode), "reduction": "gather"}
 
 

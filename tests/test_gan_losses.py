@@ -109,3 +109,19 @@ def test_option_names_match_the_models():
 
     assert tuple(LOSSES) == options.GAN_LOSSES
     assert models.UPSAMPLINGS == options.UPSAMPLINGS and models.NORMS == options.NORMS
+
+
+def test_one_sided_label_smoothing_matches_keras_bce_with_soft_real_targets(logits):
+    real, fake = logits
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    expected = bce(np.full_like(real, 0.9), real) + bce(np.zeros_like(fake), fake)
+    np.testing.assert_allclose(losses.dcgan_discriminator_loss(real, fake, label_smoothing=0.1), expected, rtol=1e-5)
+
+
+def test_r1_penalty_is_the_squared_input_gradient_norm(rng):
+    """D(x) = sum(w * x^2): grad = 2 w x, so R1 = mean_i sum (2 w x_i)^2."""
+    weights = tf.constant(rng.normal(size=(4, 4, 3)), tf.float32)
+    x = tf.constant(rng.normal(size=(5, 4, 4, 3)), tf.float32)
+    d = lambda images, training=None: tf.reduce_sum(weights * images ** 2, axis=[1, 2, 3])[:, None]  # noqa: E731
+    expected = np.mean(np.sum((2 * weights.numpy() * x.numpy()) ** 2, axis=(1, 2, 3)))
+    np.testing.assert_allclose(losses.r1_penalty(d, x), expected, rtol=1e-5)

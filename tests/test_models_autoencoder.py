@@ -21,8 +21,19 @@ def test_structure_and_output(upsampling):
     ae = SpectralAutoencoder(32, upsampling, correction=3, filters=4)
     x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
     assert ae(x).shape == (2, 32, 32, 3)
-    assert ae.downsample.strides == (2, 2)
     assert ae.correction == 3 and len(ae.decoder_layers) == 2
+
+
+def test_the_model_halves_the_image_itself(rng):
+    """The paper's AE: the up-unit gets the half-resolution RGB image (2 x 2 block means), not a learned
+    many-channel code, so it has to interpolate."""
+    x = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    ae = SpectralAutoencoder(32, "nearest", correction=1, kernel_size=3)
+    blocks = x.reshape(2, 16, 2, 16, 2, 3).mean(axis=(2, 4))
+    np.testing.assert_allclose(ae.downscale(x), blocks, atol=1e-6)
+    assert ae.decoder_layers[0].conv.kernel.shape == (3, 3, 3, 3)  # 3 channels in, 3 out
+    weights = sum(int(np.prod(w.shape)) for w in ae.trainable_weights)
+    assert weights == 3 * 3 * 3 * 3 + 3
 
 
 def test_training_reduces_the_loss_and_estimates_the_spectrum(real32):
@@ -34,7 +45,11 @@ def test_training_reduces_the_loss_and_estimates_the_spectrum(real32):
     assert set(history) == {"loss", "mse", "spectral_loss"}
     assert history["mse"][-1] < history["mse"][0]
     np.testing.assert_allclose(history["loss"][-1], history["mse"][-1] + 0.5 * history["spectral_loss"][-1], rtol=1e-4)
-    np.testing.assert_allclose(ae.real_spectrum.numpy(),
+    expected = np.mean(ae.spectral_profiles(real32.astype("float64")), axis=0)  # the default ring_power profile
+    np.testing.assert_allclose(ae.real_spectrum.numpy(), expected, rtol=1e-6)
+    paper = SpectralAutoencoder(32, "nearest", correction=1, kernel_size=3, spectral_profile="paper")
+    paper.adapt(real32)
+    np.testing.assert_allclose(paper.real_spectrum.numpy(),
                                spectral.mean_spectrum(real32, mode="reference", normalize="minmax"), rtol=1e-6)
 
 
@@ -72,3 +87,18 @@ def test_fixed_loss_and_validation():
         ae.compile("adam", loss="mae")
     with pytest.raises(ValueError, match=r"\(N, 32, 32, C\)"):
         ae.adapt(np.zeros((2, 16, 16, 3), "float32"))
+
+
+def test_a_trained_unit_beats_repeating_the_half_resolution_pixels():
+    """The sanity gate of the AE: a trained interpolation unit reconstructs better than the 2 x 2 block means
+    repeated. With a tanh output it could not (tanh(x) != x even for the identity kernel): a regression test."""
+    from upconv_tf.datasets import bundled_crops
+    from upconv_tf.models import sanity, step_batches
+
+    images = bundled_crops(16, 512, seed=2).images
+    keras.utils.set_random_seed(0)
+    ae = SpectralAutoencoder(16, "nearest", correction=1, kernel_size=3, spectral_weight=0.0)
+    ae.compile(keras.optimizers.Adam(1e-2))
+    ae.fit(step_batches(images * 2 - 1, 32, 0), epochs=1, steps_per_epoch=600, verbose=0)
+    report = sanity.autoencoder_sanity(np.clip(ae.predict(images * 2 - 1, verbose=0) * 0.5 + 0.5, 0, 1), images)
+    assert report["mse"] < report["baseline_mse"], report

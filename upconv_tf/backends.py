@@ -28,8 +28,8 @@ def _numpy_fft2_power(gray):
 NUMPY = types.SimpleNamespace(
     name="numpy",
     abs=np.abs, exp=np.exp, log=np.log, sqrt=np.sqrt, square=np.square, maximum=np.maximum, where=np.where,
-    sum=np.sum, matmul=np.matmul, sigmoid=expit, full_like=np.full_like,
-    fft2_power=_numpy_fft2_power, fftshift=np.fft.fftshift,
+    sum=np.sum, mean=np.mean, matmul=np.matmul, sigmoid=expit, full_like=np.full_like,
+    reshape=np.reshape, concat=np.concatenate, fft2_power=_numpy_fft2_power, fftshift=np.fft.fftshift,
 )
 
 
@@ -47,6 +47,6 @@ def tensorflow() -> types.SimpleNamespace:
     return types.SimpleNamespace(
         name="tensorflow",
         abs=tf.abs, exp=tf.exp, log=tf.math.log, sqrt=tf.sqrt, square=tf.square, maximum=tf.maximum,
-        where=tf.where, sum=tf.reduce_sum, matmul=tf.matmul, sigmoid=tf.sigmoid, full_like=full_like,
-        fft2_power=fft2_power, fftshift=tf.signal.fftshift,
+        where=tf.where, sum=tf.reduce_sum, mean=tf.reduce_mean, matmul=tf.matmul, sigmoid=tf.sigmoid,
+        full_like=full_like, reshape=tf.reshape, concat=tf.concat, fft2_power=fft2_power, fftshift=tf.signal.fftshift,
     )

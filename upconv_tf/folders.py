@@ -318,7 +318,7 @@ def evaluate_detector_on_folders(real, fake, *, samples=(20, 100, 1000), runs=5,
         raise ValueError(f"`test_size` must be between 0 and 1, got {test_size}")
     recipe = _recipe(preset, settings)
     data = folder_features(real, fake, size=recipe.size, policy=recipe.policy, mode=recipe.mode,
-                           normalize=recipe.normalize, num_bins=recipe.num_bins, kind=recipe.kind,
+                           normalize=recipe.normalize, num_bins=recipe.num_bins, kind=recipe.feature_kind,
                            batch_size=batch_size, progress=progress)
     params = {k: v for k, v in recipe.detector_params().items() if k not in ("classifier", "target_fpr")}
     evaluation = evaluate_detector(data.real, data.fake, group_ids(data.real_paths, group_by),

@@ -18,9 +18,12 @@ BT.601 weights of the reference (0.2989, 0.5870, 0.1140). Only the real FFT half
 each half-plane coefficient also stands for its Hermitian mirror.
 
 This module is the one definition of the spectral vocabulary the rest of the package uses: the bins
-(:func:`bin_layout`), the radius each bin stands for (:func:`bin_radii`), the unit of each mode's profile
-(:data:`LOG10_POWER_PER_UNIT`), the conversion to decibels (:func:`power_to_db`) and the 2-D log power
-spectrum (:func:`log_power_spectrum_2d`); it also holds the one array batcher (:func:`array_batches`).
+(:func:`bin_layout`, for every bin map of :data:`BIN_MAPS`: the two azimuthal modes and the folded
+``"cells"`` grid of the 2-D features), how to sum coefficients into them without a dense matrix
+(:func:`reduction_plan`, :func:`bin_sums`), the radius each bin stands for (:func:`bin_radii`), the unit of each
+mode's profile (:data:`LOG10_POWER_PER_UNIT`), the conversion to decibels (:func:`power_to_db`,
+:func:`db_above_floor`) and the 2-D log power spectrum (:func:`log_power_spectrum_2d`); it also holds the one
+array batcher (:func:`array_batches`).
 """
 
 from __future__ import annotations
@@ -34,12 +37,18 @@ import numpy as np
 from upconv_tf.backends import NUMPY
 
 MODES = ("centered", "reference")
+# Side of the folded cell grid: the half-plane frequencies |fy| < H/2, |fx| < W/2 cut into CELL_GRID x CELL_GRID
+# cells of equal normalised frequency (the 2-D features of ``upconv_tf.detection``).
+CELL_GRID = 12
+# Every bin map :func:`bin_layout` knows: the azimuthal-integral modes (rings) and the folded cell grid.
+BIN_MAPS = MODES + ("cells",)
 NORMALIZATIONS = (None, "minmax", "first")
 GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)
 REFERENCE_EPSILON = 1e-8
 POWER_EPSILON = 1e-12
-# Smallest side for which each mode yields at least two bins (reference: 4 x 4 and 5 x 5 give one).
-MIN_SIZE = {"centered": 4, "reference": 6}
+# Smallest side for which each mode yields at least two bins (reference: 4 x 4 and 5 x 5 give one), and for
+# which every cell of the cell grid holds a coefficient.
+MIN_SIZE = {"centered": 4, "reference": 6, "cells": 2 * CELL_GRID}
 # Radius of bin 0: "centered" bin k is ring k (bin 0 = DC), "reference" drops radius 0 (bin k = radius k + 1).
 FIRST_RADIUS = {"centered": 0, "reference": 1}
 # log10 of the power per unit of a profile: "centered" is 10 log10(P) (dB), "reference" 20 ln|F| = 10 ln(P).
@@ -50,11 +59,11 @@ DB_PER_LN = 10.0 / np.log(10.0)
 
 @dataclasses.dataclass(frozen=True)
 class BinLayout:
-    """Which azimuthal bin every real-FFT coefficient falls into.
+    """Which bin (azimuthal ring, or cell of the cell grid) every real-FFT coefficient falls into.
 
     Attributes:
         height, width: image size.
-        mode: ``"centered"`` or ``"reference"``.
+        mode: the bin map, one of :data:`BIN_MAPS` (``"centered"``, ``"reference"`` or ``"cells"``).
         num_bins: length of the profile.
         ids: int32 array of length ``H * (W//2 + 1) + M``: the bin of each half-plane coefficient
             (row-major), followed by the bins of the ``M`` mirrored coefficients; ``num_bins`` marks a
@@ -83,8 +92,12 @@ def _check_normalize(normalize):
 
 
 def check_size(height, width, mode):
-    """Raise ``ValueError`` when ``height`` x ``width`` is too small for ``mode``."""
+    """Raise ``ValueError`` when ``height`` x ``width`` is too small for ``mode`` (an azimuthal mode)."""
     _check_mode(mode)
+    _check_layout_size(height, width, mode)
+
+
+def _check_layout_size(height, width, mode):
     minimum = MIN_SIZE[mode]
     if height is None or width is None:
         raise ValueError(
@@ -103,9 +116,18 @@ def num_bins(height: int, width: int, mode: str = "centered") -> int:
 
 
 def _full_plane_bins(height, width, mode):
-    """Bin index of every coefficient of the unshifted full FFT plane, and the bin count."""
+    """Bin index of every coefficient of the unshifted full FFT plane, and the bin count (bin maps of
+    :data:`BIN_MAPS`; a coefficient in no bin gets the bin count)."""
     fy = np.fft.fftfreq(height) * height
     fx = np.fft.fftfreq(width) * width
+    if mode == "cells":
+        # Folded over the signs of fy and fx; cell (i, j) holds i <= CELL_GRID |fy| / (H/2) < i + 1 (and j for fx),
+        # in integers. The Nyquist row and column (|f| = N/2, even sides) belong to no cell.
+        ay, ax = (np.abs(np.rint(f)).astype(np.int64) for f in (fy[:, None], fx[None, :]))
+        count = CELL_GRID * CELL_GRID
+        bins = (2 * CELL_GRID * ay) // height * CELL_GRID + (2 * CELL_GRID * ax) // width
+        bins[(2 * ay >= height) | (2 * ax >= width)] = count
+        return bins, count
     if mode == "centered":
         short = min(height, width)
         rho = short * np.hypot((fy / height)[:, None], (fx / width)[None, :])
@@ -146,6 +168,15 @@ def power_to_db(power, ops=NUMPY):
     return DB_PER_LN * ops.log(power + POWER_EPSILON)
 
 
+def db_above_floor(power, floor: float, ops=NUMPY):
+    """``10 log10(power / floor + 1)``: decibels above the floor, ``10 log10(power + floor) - 10 log10(floor)``.
+
+    Exactly 0 at zero power (a constant image, an exactly cancelled Nyquist row), so that differences and
+    variances of such values stay exact; written against ``ops`` like :func:`power_to_db`.
+    """
+    return DB_PER_LN * ops.log(power * (1.0 / floor) + 1.0)
+
+
 def gray_log_power_spectrum_2d(gray, ops=NUMPY):
     """Centred 2-D log power spectrum in dB, ``10 log10(|F|^2 / (H W) + 1e-12)``, of (..., H, W) gray images
     in numpy or (``ops=backends.tensorflow()``) TensorFlow; the zero frequency lands at ``(H // 2, W // 2)``."""
@@ -159,10 +190,26 @@ def log_power_spectrum_2d(images) -> np.ndarray:
     return gray_log_power_spectrum_2d(to_gray(images))
 
 
+def _check_bin_map(mode):
+    if mode not in BIN_MAPS:
+        raise ValueError(f"`mode` must be one of {BIN_MAPS}. Received: mode={mode!r}")
+
+
 @functools.lru_cache(maxsize=64)
 def bin_layout(height: int, width: int, mode: str = "centered") -> BinLayout:
-    """Compute (and cache) the :class:`BinLayout` for one image size and mode."""
-    check_size(height, width, mode)
+    """Compute (and cache) the :class:`BinLayout` for one image size and bin map.
+
+    ``mode`` is an azimuthal mode (``"centered"``: rings of rounded normalised radius, bin 0 the DC term;
+    ``"reference"``: the published integer radii) or ``"cells"``: the half plane folded over the signs of
+    ``fy`` and ``fx`` and cut into ``CELL_GRID x CELL_GRID`` cells of equal normalised frequency, cell
+    ``i * CELL_GRID + j`` holding ``i <= CELL_GRID |fy| / (H/2) < i + 1`` and ``j <= CELL_GRID |fx| / (W/2) < j + 1``
+    (Nyquist row and column excluded; sides of at least ``2 * CELL_GRID``).
+
+    >>> bin_layout(32, 32, "cells").num_bins, bin_layout(32, 32, "cells").counts[:3].tolist()
+    (144, [1.0, 2.0, 2.0])
+    """
+    _check_bin_map(mode)
+    _check_layout_size(height, width, mode)
     height, width = int(height), int(width)
     full, count = _full_plane_bins(height, width, mode)
     half_width = width // 2 + 1
@@ -183,11 +230,12 @@ def bin_layout(height: int, width: int, mode: str = "centered") -> BinLayout:
 @dataclasses.dataclass(frozen=True)
 class ReductionPlan:
     """How to sum the half-plane coefficients into bins with gathers and sums only (no scatter, no
-    dense bin matrix); built from :func:`bin_layout` by :func:`reduction_plan`.
+    dense bin matrix); built from :func:`bin_layout` (any bin map) by :func:`reduction_plan`. Memory is
+    O(H * W): about one index per half-plane coefficient.
 
     Each half-plane coefficient enters each bin it belongs to once, weighted by how many full-plane
     coefficients it stands for there (2 when its Hermitian mirror falls in the same bin, as always in the
-    centered mode). The entries of a bin are cut into ``chunk``-long runs; the last, shorter run of each
+    centered mode and the cell grid). The entries of a bin are cut into ``chunk``-long runs; the last, shorter run of each
     bin is kept as single entries. Summing is then two gathers and two sums: ``chunk_sources`` -> run sums,
     then ``bin_grid`` over ``[run sums, rest entries, 0]`` -> bin sums.
 
@@ -211,7 +259,9 @@ class ReductionPlan:
 
 @functools.lru_cache(maxsize=64)
 def reduction_plan(height: int, width: int, mode: str = "centered", chunk: int = 16) -> ReductionPlan:
-    """Compute (and cache) the :class:`ReductionPlan` of :func:`bin_layout` ``(height, width, mode)``."""
+    """Compute (and cache) the :class:`ReductionPlan` of :func:`bin_layout` ``(height, width, mode)``, ``mode``
+    any bin map of :data:`BIN_MAPS`. Every bin must hold a coefficient (true at the sizes :func:`bin_layout`
+    accepts)."""
     layout = bin_layout(height, width, mode)
     half = layout.height * (layout.width // 2 + 1)
     keep = layout.ids < layout.num_bins
@@ -236,6 +286,14 @@ def reduction_plan(height: int, width: int, mode: str = "centered", chunk: int =
     for array in dataclasses.astuple(plan):
         array.setflags(write=False)
     return plan
+
+
+def bin_sums(weighted: np.ndarray, plan: ReductionPlan) -> np.ndarray:
+    """(..., H * (W//2 + 1)) half-plane values already multiplied by ``plan.weights`` -> (..., bins) bin sums.
+
+    The numpy twin of the TensorFlow gathers in :mod:`upconv_tf.layers.azimuthal` (same plan, same sums).
+    """
+    return np.add.reduceat(weighted[..., plan.sources], plan.starts, axis=-1)
 
 
 @functools.lru_cache(maxsize=64)
@@ -296,8 +354,7 @@ def profile_from_gray(gray: np.ndarray, mode: str = "centered") -> np.ndarray:
         values = np.log(spectrum + REFERENCE_EPSILON) * (20.0 * plan.weights)
     else:
         values = np.square(spectrum) * (plan.weights / (height * width))
-    values = values.reshape(len(values), -1)[:, plan.sources]
-    means = np.add.reduceat(values, plan.starts, axis=1) / layout.counts
+    means = bin_sums(values.reshape(len(values), -1), plan) / layout.counts
     if mode == "centered":
         means = power_to_db(means)
     return means.reshape(lead + (layout.num_bins,))

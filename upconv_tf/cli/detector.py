@@ -31,9 +31,9 @@ from upconv_tf.cli.common import (
 from upconv_tf.cli.export import add_export_arguments
 
 OPTIONS = ("real", "fake", "out", "overwrite", "policy", "num_bins", "test_size", "size", "preset", "target_fpr",
-           "families", "protocol", "treatments", "labelled", "kind", "gamma")
+           "families", "protocol", "treatments", "labelled", "feature_kind", "gamma")
 # Library names whose option is spelled differently.
-RENAMED = {"kind": "--features"}
+RENAMED = {"feature_kind": "--features"}
 PROTOCOLS = ("samples", "splits", "cross-family")
 
 
@@ -152,7 +152,7 @@ def _add_recipe_arguments(parser):
                              "SVM C=6.37 gamma=0.86, no scaler, no augmentation, 128 px). Options below override "
                              "single settings")
     parser.add_argument("--classifier", choices=CLASSIFIERS)
-    parser.add_argument("--features", dest="kind", choices=tuple(FEATURE_KINDS), help="feature kind")
+    parser.add_argument("--features", dest="feature_kind", choices=tuple(FEATURE_KINDS), help="feature kind")
     parser.add_argument("--mode", choices=mode_choices(), help="azimuthal-integral definition")
     parser.add_argument("--normalize", choices=normalize_choices(), help="per-profile normalisation")
     parser.add_argument("--num-bins", type=positive_int, help="resample profiles to this length (needed with "
@@ -173,7 +173,7 @@ def _add_recipe_arguments(parser):
 
 def _settings(args) -> dict:
     """The preset overrides the user gave."""
-    settings = {name: getattr(args, name) for name in ("classifier", "kind", "mode", "num_bins", "C", "gamma",
+    settings = {name: getattr(args, name) for name in ("classifier", "feature_kind", "mode", "num_bins", "C", "gamma",
                                                        "scaler", "augment", "size", "policy")
                 if getattr(args, name, None) is not None}
     if args.normalize is not None:
@@ -228,7 +228,7 @@ def run_train(args):
     if trained.out is None:
         print(f"wrote SavedModel {trained.export.saved_model} and ONNX {trained.export.onnx}")
     rows = trained.metadata["training"]["rows"]
-    print(f"trained {detector.classifier} (preset {recipe['name']}: {detector.kind} features, "
+    print(f"trained {detector.classifier} (preset {recipe['name']}: {detector.feature_kind} features, "
           f"{recipe['size']} px {recipe['policy']}, {detector.num_bins_} features) on {trained.real} real + "
           f"{trained.generated} generated images ({rows} rows{' with augmentation' if recipe['augment'] else ''}); "
           f"training accuracy {100 * trained.accuracy:.1f} %")

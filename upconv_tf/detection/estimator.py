@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from upconv_tf import spectral
-from upconv_tf.detection.features import SpectralFeatures, as_images, check_feature_params
+from upconv_tf.detection.features import FEATURE_KINDS, SpectralFeatures, as_images, check_feature_params
 from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SVMHead
 from upconv_tf.options import CLASSIFIERS  # the one definition, importable without scikit-learn
 
@@ -119,9 +119,11 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         k-means cluster that means "generated" (see above).
     random_state : int, RandomState or None, default=None
         Seeds the SVM's calibration folds, liblinear and k-means.
-    kind : str, default="azimuthal"
-        Feature kind (a key of :data:`upconv_tf.detection.FEATURE_KINDS`), computed by
-        :class:`~upconv_tf.detection.SpectralFeatures`.
+    feature_kind : {"azimuthal", "rings-cells-colour"}, default="azimuthal"
+        The features (``SpectralFeatures(kind=feature_kind)``, :data:`~upconv_tf.detection.FEATURE_KINDS`):
+        the azimuthal integral above, or ring and 2-D cell statistics of the luma and chroma spectra
+        (:mod:`upconv_tf.detection.rings_cells_colour`; ``mode``, ``normalize`` and ``num_bins`` do not apply,
+        images must all be of one size, the one the detector is exported at).
     scaler : bool, default=True
         Standardise the features (``StandardScaler``) before the classifier. False keeps them as they are (the
         published notebooks); ``scaler_`` is then the identity.
@@ -168,8 +170,8 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, classifier="svm", mode="reference", normalize="minmax", num_bins=None, C=6.37,
-                 gamma="scale", max_iter=1000, n_init=10, fake_cluster="auto", random_state=None, kind="azimuthal",
-                 scaler=True, target_fpr=None):
+                 gamma="scale", max_iter=1000, n_init=10, fake_cluster="auto", random_state=None,
+                 feature_kind="azimuthal", scaler=True, target_fpr=None):
         self.classifier = classifier
         self.mode = mode
         self.normalize = normalize
@@ -180,7 +182,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         self.n_init = n_init
         self.fake_cluster = fake_cluster
         self.random_state = random_state
-        self.kind = kind
+        self.feature_kind = feature_kind
         self.scaler = scaler
         self.target_fpr = target_fpr
 
@@ -188,7 +190,10 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     def _check_params(self):
         if self.classifier not in CLASSIFIERS:
             raise ValueError(f"`classifier` must be one of {CLASSIFIERS}. Received: classifier={self.classifier!r}")
-        check_feature_params(kind=self.kind, mode=self.mode, normalize=self.normalize, num_bins=self.num_bins)
+        if not isinstance(self.feature_kind, str) or self.feature_kind not in FEATURE_KINDS:
+            raise ValueError(f"`feature_kind` must be one of {tuple(FEATURE_KINDS)}. "
+                             f"Received: feature_kind={self.feature_kind!r}")
+        check_feature_params(kind=self.feature_kind, mode=self.mode, normalize=self.normalize, num_bins=self.num_bins)
         if self.fake_cluster not in ("auto", 0, 1):
             raise ValueError(f"`fake_cluster` must be 'auto', 0 or 1. Received: fake_cluster={self.fake_cluster!r}")
         if not isinstance(self.scaler, (bool, np.bool_)):
@@ -202,8 +207,8 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     def feature_transformer(self) -> SpectralFeatures:
         """The :class:`SpectralFeatures` this detector computes its features with: ``num_bins=num_bins_`` once
         fitted (so images of any size give the fitted length), ``num_bins`` before."""
-        num_bins = getattr(self, "num_bins_", self.num_bins)
-        return SpectralFeatures(mode=self.mode, normalize=self.normalize, num_bins=num_bins, kind=self.kind)
+        num_bins = getattr(self, "num_bins_", self.num_bins) if FEATURE_KINDS[self.feature_kind].resamples else None
+        return SpectralFeatures(mode=self.mode, normalize=self.normalize, num_bins=num_bins, kind=self.feature_kind)
 
     def features(self, X):
         """Features of ``X``: :meth:`feature_transformer` ``.transform`` of images, or ``X`` itself (validated)
@@ -388,8 +393,8 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
 
         model = KMeans(n_clusters=2, n_init=self.n_init, random_state=self.random_state).fit(scaled)
         centers = model.cluster_centers_
-        profiles = self.scaler_.inverse_transform(centers)
-        self.cluster_departure_ = np.array([power_law_departure(p, self.mode) for p in profiles])
+        radii, profiles = FEATURE_KINDS[self.feature_kind].spectrum(self.scaler_.inverse_transform(centers), self.mode)
+        self.cluster_departure_ = np.array([power_law_departure(p, self.mode, radii) for p in profiles])
         self.cluster_agreement_ = None
         labelled = np.zeros(len(scaled), bool) if target is None else target >= 0
         if self.fake_cluster != "auto":
@@ -522,17 +527,17 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def power_law_departure(profile, mode="centered") -> float:
+def power_law_departure(profile, mode="centered", radii=None) -> float:
     """Mean absolute departure of a profile's top quarter from a power law fitted to its lower half.
 
     The profile is modelled as ``c + s * log(f)`` (a straight line in log-log axes; dB and log-magnitude
-    profiles are already logarithmic) with ``f`` the radius of each bin (:func:`upconv_tf.spectral.bin_radii`;
-    a DC bin, radius 0, is skipped). Used to tell which k-means cluster is "generated"
+    profiles are already logarithmic) with ``f`` the radius of each bin (``radii``, by default
+    :func:`upconv_tf.spectral.bin_radii` of ``mode``; a DC bin, radius 0, is skipped). Used to tell which k-means cluster is "generated"
     (:class:`SpectralDetector`).
     """
     profile = np.asarray(profile, dtype=np.float64)
     length = len(profile)
-    frequency = spectral.bin_radii(length, mode)
+    frequency = spectral.bin_radii(length, mode) if radii is None else np.asarray(radii, np.float64)
     first = int(frequency[0] == 0)
     fit = slice(first, max(first + 2, length // 2))
     slope, intercept = np.polyfit(np.log(frequency[fit]), profile[fit], 1)

@@ -8,29 +8,75 @@ adds its entry there (and its graph in :mod:`upconv_tf.export.graph`), and calle
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
+from typing import Callable
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from upconv_tf import spectral
+from upconv_tf.detection import rings_cells_colour
 
 # Images per FFT call are capped so one call touches about this many pixels (memory stays ~100 MB).
 _PIXELS_PER_CALL = 1 << 22
 
 
-def _azimuthal_length(height, width, mode):
-    return spectral.num_bins(height, width, mode)
+@dataclasses.dataclass(frozen=True)
+class FeatureKind:
+    """What :class:`SpectralFeatures` needs to know of one feature kind (an entry of :data:`FEATURE_KINDS`).
+
+    Attributes:
+        length: ``(height, width, mode) -> int``, the number of features of one image at its native size.
+        compute: ``(images, mode, normalize, num_bins) -> (N, features)`` float64, for a batch of same-size
+            (N, H, W, C) images (``num_bins`` None: native length).
+        check_size: ``(height, width, mode) -> None``, a one-line ``ValueError`` when the size is too small.
+        names: ``(height, width, mode, length) -> list of str``, the name of each feature.
+        spectrum: ``(features, mode) -> (radii, profiles)``, the 1-D spectrum part of (N, features) rows and the
+            radius of each of its bins (tells a "generated" k-means cluster by its spectrum).
+        resamples: whether ``num_bins`` applies (the feature vector can be resampled to any length), so that
+            images of several sizes give one length; else every image must give the same length.
+        description: one line for help texts.
+    """
+
+    length: Callable
+    compute: Callable
+    check_size: Callable
+    names: Callable
+    spectrum: Callable
+    resamples: bool
+    description: str
 
 
-def _azimuthal_features(images, mode, normalize, num_bins):
+def _azimuthal_compute(images, mode, normalize, num_bins):
     return spectral.azimuthal_integral(images, mode, normalize, num_bins)
 
 
-# kind -> (features per image at a native size (height, width, mode),
-#          features of a batch of same-size images (images, mode, normalize, num_bins or None for native)).
+def _colour_compute(images, mode, normalize, num_bins):
+    return rings_cells_colour.features(images)
+
+
+# The feature kinds by name: the value of ``SpectralFeatures(kind=...)``, ``SpectralDetector(feature_kind=...)``
+# and of the ``feature_kind`` key of an exported detector's metadata.
 FEATURE_KINDS = {
-    "azimuthal": (_azimuthal_length, _azimuthal_features),
+    "azimuthal": FeatureKind(
+        length=lambda height, width, mode: spectral.num_bins(height, width, mode),
+        compute=_azimuthal_compute,
+        check_size=spectral.check_size,
+        names=lambda height, width, mode, length: [f"azimuthal_{k}" for k in range(length)],
+        spectrum=lambda features, mode: (spectral.bin_radii(np.shape(features)[-1], mode), features),
+        resamples=True,
+        description="azimuthal integral (1-D power spectrum) of the gray image, the paper's features",
+    ),
+    rings_cells_colour.KIND: FeatureKind(
+        length=lambda height, width, mode: rings_cells_colour.num_features(height, width),
+        compute=_colour_compute,
+        check_size=lambda height, width, mode: rings_cells_colour.check_size(height, width),
+        names=lambda height, width, mode, length: rings_cells_colour.feature_names(height, width),
+        spectrum=lambda features, mode: rings_cells_colour.luma_profile(features),
+        resamples=False,
+        description="ring and 2-D cell statistics of the luma and chroma power spectra (in-the-wild default)",
+    ),
 }
 
 
@@ -39,7 +85,7 @@ def check_feature_params(kind="azimuthal", mode="reference", normalize="minmax",
 
     Returns the ``size`` as ``(height, width)`` or None.
     """
-    if kind not in FEATURE_KINDS:
+    if not isinstance(kind, str) or kind not in FEATURE_KINDS:
         raise ValueError(f"`kind` must be one of {tuple(FEATURE_KINDS)}. Received: kind={kind!r}")
     if mode not in spectral.MODES:
         raise ValueError(f"`mode` must be one of {spectral.MODES}. Received: mode={mode!r}")
@@ -48,6 +94,9 @@ def check_feature_params(kind="azimuthal", mode="reference", normalize="minmax",
     if num_bins is not None and (isinstance(num_bins, bool) or not isinstance(num_bins, numbers.Integral)
                                  or num_bins < 2):
         raise ValueError(f"`num_bins` must be None or an integer >= 2. Received: num_bins={num_bins!r}")
+    if num_bins is not None and not FEATURE_KINDS[kind].resamples:
+        raise ValueError(f"`num_bins` applies to the 'azimuthal' features only ({kind!r} has a fixed length per "
+                         f"image size). Received: num_bins={num_bins!r}")
     if size is None:
         return None
     def integer(value):
@@ -60,7 +109,7 @@ def check_feature_params(kind="azimuthal", mode="reference", normalize="minmax",
     else:
         raise ValueError(f"`size` must be None, an integer or (height, width). Received: size={size!r}")
     try:
-        spectral.check_size(height, width, mode)
+        FEATURE_KINDS[kind].check_size(height, width, mode)
     except ValueError as error:
         raise ValueError(f"`size` is too small: {error}") from None
     return height, width
@@ -109,8 +158,13 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
         Resample every profile to this length.
     size : int, (int, int) or None, default=None
         Image size (side or ``(height, width)``) whose native profile length is used when ``num_bins`` is None.
-    kind : {"azimuthal"}, default="azimuthal"
-        Feature kind (a key of :data:`FEATURE_KINDS`).
+    kind : {"azimuthal", "rings-cells-colour"}, default="azimuthal"
+        Feature kind (a key of :data:`FEATURE_KINDS`): ``"azimuthal"``, the azimuthal integral above (the paper's
+        features); ``"rings-cells-colour"``, ring and 2-D cell statistics of the luma and chroma power spectra
+        (:mod:`upconv_tf.detection.rings_cells_colour`: 505 features at 192 px, images of at least 24 x 24 px).
+        ``mode``, ``normalize`` and ``num_bins`` apply to ``"azimuthal"`` only (``num_bins`` must stay None
+        otherwise); the other kind's length follows the image size (``size`` fixes it; every image must then
+        give that length, e.g. be of that size).
 
     Examples
     --------
@@ -122,6 +176,11 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
     (2, 43)
     >>> SpectralFeatures(num_bins=3).get_feature_names_out().tolist()
     ['azimuthal_0', 'azimuthal_1', 'azimuthal_2']
+    >>> colour = SpectralFeatures(kind="rings-cells-colour", size=192)
+    >>> colour.transform(np.random.rand(2, 192, 192, 3)).shape
+    (2, 505)
+    >>> colour.get_feature_names_out()[[0, 31, 217, 504]].tolist()
+    ['y_mean_rings1-3', 'y_gap_rings1-3', 'y_mean_cell0_0', 'y_gap_cell11_11']
     """
 
     def __init__(self, mode="reference", normalize="minmax", num_bins=None, size=None, kind="azimuthal"):
@@ -145,9 +204,12 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
         return images
 
     def _native_lengths(self, images):
-        native = FEATURE_KINDS[self.kind][0]
+        """``{(height, width): native length}`` of the image sizes in ``images`` (sizes checked)."""
+        kind = FEATURE_KINDS[self.kind]
         shapes = {images.shape[1:3]} if isinstance(images, np.ndarray) else {np.shape(i)[:2] for i in images}
-        return [native(height, width, self.mode) for height, width in shapes]
+        for height, width in shapes:
+            kind.check_size(height, width, self.mode)
+        return {(height, width): kind.length(height, width, self.mode) for height, width in shapes}
 
     def num_features(self, X=None) -> int:
         """Length of the profiles :meth:`transform` gives for ``X`` (``X`` is needed only when both ``num_bins``
@@ -163,13 +225,23 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
         int
         """
         size = self._check_params()
+        kind = FEATURE_KINDS[self.kind]
         if self.num_bins is not None:
             return int(self.num_bins)
         if size is not None:
-            return FEATURE_KINDS[self.kind][0](*size, self.mode)
+            return kind.length(*size, self.mode)
         if X is None:
-            raise ValueError("The number of features depends on the image size: give `X`, `num_bins` or `size`.")
-        return min(self._native_lengths(self._images(X)))
+            needed = "`X`, `num_bins` or `size`" if kind.resamples else "`X` or `size`"
+            raise ValueError(f"The number of features depends on the image size: give {needed}.")
+        lengths = self._native_lengths(self._images(X))
+        if not kind.resamples and len(set(lengths.values())) > 1:
+            raise ValueError(f"kind={self.kind!r} gives a different number of features per image size; crop the "
+                             f"images to one size. Received: {self._sizes(lengths)}")
+        return min(lengths.values())
+
+    @staticmethod
+    def _sizes(lengths):
+        return ", ".join(f"{h} x {w} px ({n} features)" for (h, w), n in sorted(lengths.items()))
 
     def fit(self, X=None, y=None):
         """Validate the parameters (and ``X`` when given); nothing is learned.
@@ -206,7 +278,11 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
         """
         images = self._images(X)
         length = self.num_features(images)
-        native_length, compute = FEATURE_KINDS[self.kind]
+        kind = FEATURE_KINDS[self.kind]
+        lengths = self._native_lengths(images)
+        if not kind.resamples and set(lengths.values()) != {length}:
+            raise ValueError(f"kind={self.kind!r} at size={self.size!r} gives {length} features per image; crop the "
+                             f"images to that size. Received: {self._sizes(lengths)}")
         if isinstance(images, np.ndarray):
             groups = {images.shape[1:]: np.arange(len(images))}
         else:
@@ -218,15 +294,16 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
         out = np.empty((len(images), length), np.float64)
         for shape, index in groups.items():
             height, width = shape[:2]
-            spectral.check_size(height, width, self.mode)
-            bins = None if native_length(height, width, self.mode) == length else length
+            bins = None if lengths[height, width] == length else length
             for chunk in spectral.array_batches(np.asarray(index), max(1, _PIXELS_PER_CALL // (height * width))):
                 batch = images[chunk] if isinstance(images, np.ndarray) else np.stack([images[i] for i in chunk])
-                out[chunk] = compute(batch, self.mode, self.normalize, bins)
+                out[chunk] = kind.compute(batch, self.mode, self.normalize, bins)
         return out
 
     def get_feature_names_out(self, input_features=None):
-        """``"<kind>_<k>"`` for each output feature (needs ``num_bins`` or ``size``).
+        """The name of each output feature: ``"azimuthal_<k>"`` (bin ``k``; needs ``num_bins`` or ``size``), or for
+        ``"rings-cells-colour"`` (needs ``size``) ``"<channel>_<statistic>_rings<first>-<last>"`` and
+        ``"<channel>_<statistic>_cell<row>_<column>"`` (:func:`upconv_tf.detection.rings_cells_colour.feature_names`).
 
         Parameters
         ----------
@@ -237,7 +314,9 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
         -------
         numpy.ndarray of str
         """
-        return np.asarray([f"{self.kind}_{k}" for k in range(self.num_features())], dtype=object)
+        length = self.num_features()
+        size = self._check_params() or (None, None)
+        return np.asarray(FEATURE_KINDS[self.kind].names(*size, self.mode, length), dtype=object)
 
     def _more_tags(self):  # scikit-learn < 1.6
         return {"stateless": True, "requires_fit": False, "X_types": ["3darray"]}

@@ -47,7 +47,7 @@ from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SV
 FORMAT = "upconv-tf-spectral-detector"
 # 2: the numbers of the closed-form heads only (format 1 also had scaler_var, svm_support, svm_n_support).
 # 3: threshold_ and threshold_calibration_ (calibrated threshold), k-means fake_cluster_rule_/cluster_agreement_;
-#    params gained kind, scaler and target_fpr (absent in older folders: their defaults).
+#    params gained feature_kind, scaler and target_fpr (absent in older folders: their defaults).
 FORMAT_VERSION = 3
 JSON_NAME = "detector.json"
 NPZ_NAME = "detector.npz"

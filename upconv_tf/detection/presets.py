@@ -37,7 +37,7 @@ from upconv_tf.detection.features import FEATURE_KINDS
 # The issue-13 feature kind; the 1-D azimuthal integral where this package has no "wild" kind yet.
 WILD_KIND = "wild" if "wild" in FEATURE_KINDS else "azimuthal"
 # Fields of a recipe that are SpectralDetector parameters.
-DETECTOR_FIELDS = ("classifier", "kind", "mode", "normalize", "num_bins", "scaler", "C", "gamma", "target_fpr")
+DETECTOR_FIELDS = ("classifier", "feature_kind", "mode", "normalize", "num_bins", "scaler", "C", "gamma", "target_fpr")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,7 +46,7 @@ class DetectorPreset:
 
     name: str
     classifier: str = "svm"
-    kind: str = "azimuthal"
+    feature_kind: str = "azimuthal"
     mode: str = "reference"
     normalize: str | None = "minmax"
     num_bins: int | None = None
@@ -89,9 +89,9 @@ class DetectorPreset:
 
 
 PRESETS = {
-    "default": DetectorPreset("default", kind=WILD_KIND, scaler=True, C=1.0, gamma="scale", target_fpr=0.05,
+    "default": DetectorPreset("default", feature_kind=WILD_KIND, scaler=True, C=1.0, gamma="scale", target_fpr=0.05,
                               size=192, augment=True),
-    "paper": DetectorPreset("paper", kind="azimuthal", mode="reference", normalize="first", scaler=False, C=6.37,
+    "paper": DetectorPreset("paper", feature_kind="azimuthal", mode="reference", normalize="first", scaler=False, C=6.37,
                             gamma=0.86, target_fpr=None, size=128, augment=False),
 }
 

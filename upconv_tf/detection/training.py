@@ -83,7 +83,7 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
         :class:`PresetFeatures`.
     """
     transformer = preset.detector().feature_transformer()
-    if preset.policy == "none" and preset.num_bins is None and preset.kind == "azimuthal":
+    if preset.policy == "none" and preset.num_bins is None and preset.feature_kind == "azimuthal":
         raise ValueError("`policy` none keeps native image sizes: give `num_bins` (e.g. 80) so that every profile "
                          "has the same length")
     augmentation = preset.augmentation

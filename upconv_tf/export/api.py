@@ -124,12 +124,14 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
     >>> result = export_detector(detector, "out/", image_size=64)  # doctest: +SKIP
     >>> OnnxDetector(result.onnx).predict_proba(images)[:, 1]  # doctest: +SKIP
     """
-    from upconv_tf import spectral
-    from upconv_tf.export.graph import REDUCTION, check_fitted, detector_function
+    from upconv_tf.detection.features import FEATURE_KINDS
+    from upconv_tf.export.graph import REDUCTION, check_fitted, detector_function, feature_kind
 
     check_fitted(detector)
     height, width = _image_size(image_size)
     function = detector_function(detector, height, width, channels, compute_dtype)
+    kind = feature_kind(detector)
+    resamples = FEATURE_KINDS[kind].resamples
     classifier = {"kind": detector.classifier, "classes": np.asarray(detector.classes_).tolist(),
                   "probability": _PROBABILITY[detector.classifier]}
     params = detector.get_params() if hasattr(detector, "get_params") else {}
@@ -145,9 +147,11 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
                 "description": "image batch, values in [0, 1] (as upconv_tf.datasets loads them)"},
         outputs={"name": "probability", "shape": [None], "dtype": "float32", "range": [0, 1],
                  "description": "probability that each image is generated"},
-        extra={"spectral": {"mode": detector.mode, "normalize": detector.normalize,
+        # mode/normalize apply to the azimuthal kind only; the other kinds record their own ring bins (centered).
+        extra={"spectral": {"feature_kind": kind, "mode": detector.mode if resamples else "centered",
+                            "normalize": detector.normalize if resamples else None,
                             "num_bins": int(detector.num_bins_),
-                            "native_bins": spectral.num_bins(height, width, detector.mode),
+                            "native_bins": FEATURE_KINDS[kind].length(height, width, detector.mode),
                             "reduction": REDUCTION, "compute_dtype": compute_dtype},
                "classifier": classifier, "onnx": {"opset": int(opset), "fft": "matmul"}},
     )
@@ -159,7 +163,8 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
     def save_onnx(path):
         # The ONNX graph computes the spectrum with MatMuls (no DFT operator, which has no CUDA kernel).
         matmul = detector_function(detector, height, width, channels, compute_dtype, fft="matmul")
-        function_to_onnx(matmul, matmul.input_signature, path, ["probability"], opset)
+        # The log of every coefficient is averaged by the non-azimuthal kinds: keep it in float64 (export.onnx).
+        function_to_onnx(matmul, matmul.input_signature, path, ["probability"], opset, float64_log=not resamples)
 
     return _write(lambda path: _save_function(function, path), save_onnx, data, out_dir, name, version, root,
                   formats)

@@ -1,11 +1,20 @@
 """A fitted :class:`upconv_tf.detection.SpectralDetector` as one TensorFlow function: images in,
 probability of "generated" out, every step inside the graph.
 
-Steps (the same as ``SpectralDetector.predict_proba(X)[:, 1]``): grayscale, ``rfft2d`` (the SavedModel) or
-the four-step MatMul DFT of :mod:`upconv_tf.export.fft` (the ONNX model: ``fft="matmul"``), azimuthal
-integral (:func:`upconv_tf.layers.azimuthal.azimuthal_integral` with the ONNX-friendly ``"gather"``
-reduction, or :func:`~upconv_tf.layers.azimuthal.profile_from_columns` on the four-step's output), resampling to ``num_bins_`` when the native length differs, normalisation, then the detector's
-``scaler_`` and ``classifier_`` heads (:mod:`upconv_tf.detection.heads`: the same closed forms the numpy
+Steps (the same as ``SpectralDetector.predict_proba(X)[:, 1]``), by the detector's ``feature_kind``:
+
+* ``"azimuthal"``: grayscale, ``rfft2d`` (the SavedModel) or the four-step MatMul DFT of
+  :mod:`upconv_tf.export.fft` (the ONNX model: ``fft="matmul"``), azimuthal integral
+  (:func:`upconv_tf.layers.azimuthal.azimuthal_integral` with the ONNX-friendly ``"gather"`` reduction, or
+  :func:`~upconv_tf.layers.azimuthal.profile_from_columns` on the four-step's output), resampling to
+  ``num_bins_`` when the native length differs, normalisation;
+* ``"rings-cells-colour"`` (:func:`colour_features`): luma and chroma planes (one MatMul), the power spectrum
+  of the three (``rfft2d`` or the four-step DFT, batched), the ring and cell sums of
+  :func:`upconv_tf.layers.azimuthal.bin_sums` (gathers and sums of :func:`upconv_tf.spectral.reduction_plan`),
+  then the statistics of :func:`upconv_tf.detection.rings_cells_colour.features_from_sums`, the very function the
+  numpy path evaluates;
+
+then the detector's ``scaler_`` and ``classifier_`` heads (:mod:`upconv_tf.detection.heads`: the same closed forms the numpy
 path evaluates, here in TensorFlow):
 
 * ``"logreg"``: ``sigmoid(coef_ . x + intercept_)``;
@@ -27,6 +36,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from upconv_tf import backends, spectral
+from upconv_tf.detection import rings_cells_colour
+from upconv_tf.detection.features import FEATURE_KINDS
 from upconv_tf.detection.heads import HEADS
 
 REDUCTION = "gather"
@@ -53,8 +64,26 @@ def check_fitted(detector):
                          f"(upconv_tf.detection.heads). Received: {type(detector.classifier_).__name__}")
 
 
+def feature_kind(detector) -> str:
+    """The detector's feature kind (``"azimuthal"`` for detectors made before there were others)."""
+    return getattr(detector, "feature_kind", "azimuthal")
+
+
+def check_image_size(detector, height: int, width: int) -> None:
+    """Raise a one-line ``ValueError`` unless the detector's features exist for ``height x width`` images and,
+    for a kind that cannot resample, have the length it was fitted on."""
+    kind = FEATURE_KINDS[feature_kind(detector)]
+    kind.check_size(height, width, detector.mode)
+    if not kind.resamples and kind.length(height, width, detector.mode) != int(detector.num_bins_):
+        raise ValueError(f"The detector was fitted on {int(detector.num_bins_)} {feature_kind(detector)!r} features; "
+                         f"{height} x {width} px images give {kind.length(height, width, detector.mode)}: export it "
+                         f"at the image size it was trained on. Received: height={height}, width={width}")
+
+
 def feature_bins(detector, height: int, width: int):
     """``num_bins`` argument of the azimuthal integral for this image size (None: native length)."""
+    if not FEATURE_KINDS[feature_kind(detector)].resamples:
+        return None
     native = spectral.num_bins(height, width, detector.mode)
     return None if native == int(detector.num_bins_) and detector.num_bins is None else int(detector.num_bins_)
 
@@ -74,6 +103,8 @@ def spectral_features(images, detector, bins, compute_dtype: str = "float64", ff
 
     if fft not in FFTS:
         raise ValueError(f"`fft` must be one of {FFTS}. Received: fft={fft!r}")
+    if feature_kind(detector) == rings_cells_colour.KIND:
+        return colour_features(images, compute_dtype, fft)
     mode, normalize = detector.mode, detector.normalize
     images = tf.cast(images, compute_dtype)
     if fft == "rfft2d":
@@ -85,6 +116,53 @@ def spectral_features(images, detector, bins, compute_dtype: str = "float64", ff
     if bins is not None:
         profile = azimuthal.resample(profile, bins)
     return azimuthal.normalize(profile, normalize)
+
+
+def colour_features(images, compute_dtype: str = "float64", fft: str = "rfft2d"):
+    """(N, H, W, C) images -> (N, features) ``"rings-cells-colour"`` features in ``compute_dtype``, the graph twin of
+    :func:`upconv_tf.detection.rings_cells_colour.features` (``fft`` as in :func:`spectral_features`).
+
+    The three channel planes are one batch of ``3 N`` images for the FFT; the power spectrum is laid out as
+    columns (one coefficient per row, ``(channel, image)`` per column), so that one gather plan per bin map sums
+    every quantity of every channel and image at once.
+    """
+    from upconv_tf.export import fft as four_step
+    from upconv_tf.layers import azimuthal
+
+    if fft not in FFTS:
+        raise ValueError(f"`fft` must be one of {FFTS}. Received: fft={fft!r}")
+    images = tf.cast(images, compute_dtype)
+    height, width, channels = (int(side) for side in images.shape[1:])
+    rings_cells_colour.check_size(height, width)
+    matrix = rings_cells_colour.channel_matrix(channels).astype(compute_dtype)
+    planes = tf.reshape(tf.matmul(tf.reshape(images, [-1, channels]), matrix), [-1, height, width, 3])
+    planes = tf.transpose(planes, [3, 0, 1, 2])  # (3, N, H, W)
+    scale = 1.0 / (height * width)
+    # A sum times 1/(H W), not reduce_mean: tf2onnx makes that a GlobalAveragePool, which has no float64 kernel.
+    planes = planes - tf.reduce_sum(planes, axis=[2, 3], keepdims=True) * scale
+    if fft == "rfft2d":
+        # tf2onnx converts an FFT only when ComplexAbs is its sole consumer: keep tf.abs right after it.
+        magnitude = tf.abs(tf.signal.rfft2d(planes))
+        power = tf.transpose(tf.reshape(tf.square(magnitude) * scale, [-1, height * (width // 2 + 1)]))
+        positions = None
+    else:
+        power = four_step.power_columns(tf.reshape(planes, [-1, height, width]), compute_dtype) * scale
+        positions = four_step.half_plane_positions(height, width)
+    rows = int(power.shape[0])
+    decibels = spectral.db_above_floor(power, rings_cells_colour.POWER_FLOOR, backends.tensorflow())
+    luma_power, luma_decibels = (tf.reshape(x, [rows, 3, -1])[:, 0] for x in (power, decibels))
+    ring_values = tf.concat([power, decibels, tf.square(luma_decibels)], axis=1)  # (rows, 7 N)
+    cell_values = tf.concat([luma_power, luma_decibels], axis=1)  # (rows, 2 N)
+
+    def sums(values, quantities, bin_map):
+        plan = azimuthal.columns_plan(rows, height, width, positions, bin_map)
+        bins = azimuthal.bin_sums(values, plan)  # (bins, quantities N)
+        return tf.transpose(tf.reshape(bins, [plan.starts.size, quantities, -1]), [2, 1, 0])
+
+    return rings_cells_colour.features_from_sums(
+        sums(ring_values, rings_cells_colour.RING_QUANTITIES, rings_cells_colour.RING_MAP),
+        sums(cell_values, rings_cells_colour.CELL_QUANTITIES, rings_cells_colour.CELL_MAP),
+        height, width, backends.tensorflow())
 
 
 def detector_function(detector, height: int, width: int, channels: int = 3, compute_dtype: str = "float64",
@@ -107,7 +185,7 @@ def detector_function(detector, height: int, width: int, channels: int = 3, comp
         raise ValueError(f"`channels` must be 1, 3 or 4. Received: channels={channels!r}")
     if fft not in FFTS:
         raise ValueError(f"`fft` must be one of {FFTS}. Received: fft={fft!r}")
-    spectral.check_size(height, width, detector.mode)
+    check_image_size(detector, height, width)
     height, width = int(height), int(width)
     bins = feature_bins(detector, height, width)
     scaler, head, ops = detector.scaler_, detector.classifier_, backends.tensorflow()

@@ -8,7 +8,8 @@ Written next to every SavedModel and ONNX file by :mod:`upconv_tf.export` and ch
   ``name``, ``version`` (int or null), ``package_version``, ``created`` (UTC, ISO 8601);
 * ``input`` / ``output``: ``name``, ``shape`` (list, ``null`` for the batch), ``dtype``, ``range``
   ([low, high]) and ``description``;
-* detectors: ``spectral`` (``mode``, ``normalize``, ``num_bins``, ``native_bins``, ``reduction``) and
+* detectors: ``spectral`` (``feature_kind``, ``mode``, ``normalize``, ``num_bins`` (the number of features),
+  ``native_bins``, ``reduction``, ``compute_dtype``) and
   ``classifier`` (``kind``, parameters, how the probability is made);
 * generators and auto-encoders: ``model`` (class, name, config summary);
 * detectors: ``threshold`` (the probability from which the model's label is "generated": calibrated on real

@@ -109,7 +109,7 @@ def profile_from_gray(gray: tf.Tensor, mode: str = "centered", reduction: str = 
 
 @functools.lru_cache(maxsize=32)
 def _columns_plan(height: int, width: int, mode: str, rows: int, positions: bytes) -> spectral.ReductionPlan:
-    """:func:`spectral.reduction_plan` for a spectrum of ``rows`` rows stored in another order:
+    """:func:`spectral.reduction_plan` (any bin map) for a spectrum of ``rows`` rows stored in another order:
     half-plane indices replaced by ``positions`` (int32 bytes), one weight per row."""
     plan = spectral.reduction_plan(height, width, mode)
     where = np.frombuffer(positions, np.int32)
@@ -127,6 +127,32 @@ def _columns_plan(height: int, width: int, mode: str, rows: int, positions: byte
     return remapped
 
 
+def columns_plan(rows, height: int, width: int, positions=None, mode: str = "centered") -> spectral.ReductionPlan:
+    """The :class:`spectral.ReductionPlan` of bin map ``mode`` (:data:`spectral.BIN_MAPS`) for a spectrum stored as
+    ``rows`` rows, one coefficient per row, in any order.
+
+    Args:
+        rows: number of rows of the spectrum (static).
+        height, width: the image size.
+        positions: ``(height * (width // 2 + 1),)`` ints, the row that holds each coefficient of ``rfft2d``'s half
+            plane (row-major) or its Hermitian mirror; None for the half plane itself, row-major.
+        mode: the bin map.
+    """
+    half = height * (width // 2 + 1)
+    positions = np.arange(half) if positions is None else np.asarray(positions)
+    if rows is None or positions.shape != (half,) or not 0 <= positions.min() <= positions.max() < rows:
+        raise ValueError(f"`positions` must be {half} row indices of `power` for {height} x {width} "
+                         f"images. Received: shape={positions.shape} for {rows} rows")
+    return _columns_plan(height, width, mode, int(rows), positions.astype(np.int32).tobytes())
+
+
+def bin_sums(values: tf.Tensor, plan: spectral.ReductionPlan, scale: float = 1.0) -> tf.Tensor:
+    """(rows, n) values, one coefficient per row (any number ``n`` of images or quantities on the last axis)
+    -> (bins, n) sums of ``scale * values`` over each bin, each coefficient counted with its Hermitian
+    multiplicity; ``plan`` from :func:`columns_plan`. The TensorFlow twin of :func:`spectral.bin_sums`."""
+    return _bin_sums(values * tf.constant(scale * plan.weights[:, None], values.dtype), plan)
+
+
 def profile_from_columns(power: tf.Tensor, height: int, width: int, positions, mode: str = "centered") -> tf.Tensor:
     """(rows, B) power spectrum in any row order -> (B, bins) profiles, the bins of :func:`spectral.bin_layout`.
 
@@ -142,19 +168,12 @@ def profile_from_columns(power: tf.Tensor, height: int, width: int, positions, m
         ``(B, bins)`` profiles in ``power``'s dtype, equal to :func:`profile_from_gray` of the images.
     """
     layout = spectral.bin_layout(height, width, mode)
-    rows = power.shape[0]
-    positions = np.asarray(positions)
-    if rows is None or positions.shape != (height * (width // 2 + 1),) or not 0 <= positions.min() <= positions.max() < rows:
-        raise ValueError(f"`positions` must be {height * (width // 2 + 1)} row indices of `power` for {height} x {width} "
-                         f"images. Received: shape={positions.shape} for {rows} rows")
-    plan = _columns_plan(height, width, mode, int(rows), positions.astype(np.int32).tobytes())
-    dtype = power.dtype
+    plan = columns_plan(power.shape[0], height, width, positions, mode)
     if mode == "reference":
-        magnitude = tf.sqrt(power)
-        values = tf.math.log(magnitude + spectral.REFERENCE_EPSILON) * tf.constant(20.0 * plan.weights[:, None], dtype)
+        sums = bin_sums(tf.math.log(tf.sqrt(power) + spectral.REFERENCE_EPSILON), plan, 20.0)
     else:
-        values = power * tf.constant(plan.weights[:, None] / (height * width), dtype)
-    return _bin_means(_bin_sums(values, plan), layout, mode)
+        sums = bin_sums(power, plan, 1.0 / (height * width))
+    return _bin_means(sums, layout, mode)
 
 
 def resample(profiles: tf.Tensor, length: int) -> tf.Tensor:

@@ -15,6 +15,9 @@ Sources:
   DCGAN-LSGAN-WGAN-GP-DRAGAN, used by UpConv), the squares are averaged without Mao's factor 1/2.
 * WGAN: Arjovsky et al., "Wasserstein GAN", ICML 2017; gradient penalty: Gulrajani et al., "Improved
   Training of Wasserstein GANs", NeurIPS 2017 (Algorithm 1, lambda = 10).
+* R1: Mescheder, Geiger & Nowozin, "Which Training Methods for GANs do actually Converge?", ICML 2018
+  (eq. 9: ``gamma / 2 * E ||grad_x D(x)||^2`` on real data); makes the DCGAN game locally convergent.
+* One-sided label smoothing: Salimans et al., "Improved Techniques for Training GANs", NeurIPS 2016.
 * DRAGAN: Kodali et al., "On Convergence and Stability of GANs", arXiv:1705.07215, 2017; the
   perturbation ``x + 0.5 * std(x) * U[0, 1)`` follows the reference code.
 """
@@ -47,10 +50,16 @@ def dcgan_generator_loss(fake_logits):
     return tf.reduce_mean(tf.nn.softplus(-_logits(fake_logits)))
 
 
-def dcgan_discriminator_loss(real_logits, fake_logits):
-    """Discriminator BCE ``-log sigmoid(D(x)) - log(1 - sigmoid(D(G(z))))`` (means over the batch)."""
-    return tf.reduce_mean(tf.nn.softplus(-_logits(real_logits))) + tf.reduce_mean(
-        tf.nn.softplus(_logits(fake_logits)))
+def dcgan_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
+    """Discriminator BCE ``-log sigmoid(D(x)) - log(1 - sigmoid(D(G(z))))`` (means over the batch).
+
+    ``label_smoothing`` s > 0 makes it one-sided smoothed: real images get the target ``1 - s`` (fakes keep 0).
+    """
+    real_logits = _logits(real_logits)
+    # BCE with target t: softplus(-l) + (1 - t) * l, i.e. -t log sigmoid(l) - (1 - t) log(1 - sigmoid(l)).
+    real_term = tf.nn.softplus(-real_logits) + label_smoothing * real_logits if label_smoothing else \
+        tf.nn.softplus(-real_logits)
+    return tf.reduce_mean(real_term) + tf.reduce_mean(tf.nn.softplus(_logits(fake_logits)))
 
 
 def lsgan_generator_loss(fake_logits):
@@ -82,6 +91,23 @@ def _gradient_norm_penalty(discriminator, points, training):
     gradients = _float(tape.gradient(_float(logits), points))
     norms = tf.sqrt(tf.reduce_sum(tf.square(tf.reshape(gradients, [tf.shape(points)[0], -1])), axis=1) + 1e-12)
     return tf.reduce_mean(tf.square(norms - 1.0))
+
+
+def r1_penalty(discriminator, real_data, training=True):
+    """R1 penalty ``mean ||grad_x D(x)||^2`` over real images (Mescheder et al. 2018; weight it by gamma / 2).
+
+    Example:
+
+    >>> d = lambda x, training=None: tf.reduce_sum(x, axis=[1, 2, 3])
+    >>> float(r1_penalty(d, tf.zeros((2, 4, 4, 1))))  # ||grad||^2 = 16
+    16.0
+    """
+    points = tf.convert_to_tensor(real_data)
+    with tf.GradientTape() as tape:
+        tape.watch(points)
+        logits = discriminator(points, training=training)
+    gradients = _float(tape.gradient(_float(logits), points))
+    return tf.reduce_mean(tf.reduce_sum(tf.square(tf.reshape(gradients, [tf.shape(points)[0], -1])), axis=1))
 
 
 def wasserstein_gradient_penalty(discriminator, real_data, generated_data, epsilon, training=True):

@@ -90,11 +90,18 @@ def last_unit(upsampling, correction, kernel_size, filters, channels=3, name="la
                                      name=f"{name}_correction")]
 
 
+# Moving-average momentum of batch norm: the reference (PyTorch) updates its running statistics with
+# momentum 0.1, i.e. Keras' 0.9. Keras' default 0.99 averages over ~100 steps: in a short run the
+# generator's inference-mode statistics then lag far behind its weights, and samples drawn with
+# training=False are mis-normalised (wrong contrast and colour casts).
+BATCH_NORM_MOMENTUM = 0.9
+
+
 def normalization(norm, name):
-    """Batch norm, or layer norm over (H, W, C) with per-channel scale and offset (the reference's
-    ``layer_norm``; Keras' ``GroupNormalization(groups=1)``), or None."""
+    """Batch norm (momentum :data:`BATCH_NORM_MOMENTUM`), or layer norm over (H, W, C) with per-channel scale
+    and offset (the reference's ``layer_norm``; Keras' ``GroupNormalization(groups=1)``), or None."""
     if norm == "batch":
-        return keras.layers.BatchNormalization(name=name)
+        return keras.layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=name)
     if norm == "layer":
         return keras.layers.GroupNormalization(groups=1, name=name)
     return None

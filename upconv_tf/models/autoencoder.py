@@ -11,26 +11,40 @@ from upconv_tf.models.gan import unpack_images
 from upconv_tf.models.spectral_target import SpectralTargetMixin
 
 
+DOWNSAMPLINGS = ("average",)
+
+
 @keras.saving.register_keras_serializable(package="upconv_tf")
 class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
-    """Down-sample by 2, up-sample back with one up-conv unit, MSE + spectral term.
+    """The paper's auto-encoder: the model halves the image itself, then one up-sampling unit restores it.
 
-    Encoder: Conv(``filters``, k4, s2) + ReLU (the learned x2 down-sampling). Decoder: the
-    last unit of :func:`upconv_tf.models.build_generator` (``upsampling`` x2, then ``correction``
-    convolutions of ``kernel_size``), tanh. Images in [-1, 1]. Loss:
-    ``mean((x - x_hat)^2) + spectral_weight * spectral_bce(AI(x_hat), mean real AI)``; the paper uses
-    ``spectral_weight=0.5`` with three 5 x 5 correction layers and shows that transposed convolution adds
-    high-frequency energy while interpolation + conv loses it.
+    Durall et al. (CVPR 2020, Fig. 4/5/7/8; supplement Fig. 20/21) down-scale the image by 2 and up-sample
+    it back with *one* unit, trained on MSE: a transposed convolution then adds high-frequency energy, an
+    interpolation + convolution loses it, and the spectral term (lambda = 0.5) with three 5 x 5 layers after
+    the up-sampling makes the spectrum match. Here the down-scaling is fixed (2 x 2 block means: the
+    half-resolution RGB image, a quarter of the input's numbers), so the up-unit has to interpolate: it
+    cannot carry the missing detail in extra channels.
+
+    Decoder: the last unit of :func:`upconv_tf.models.build_generator` applied to the half-resolution
+    image (``upsampling`` x2, then ``correction`` convolutions of ``kernel_size`` with ``filters`` channels,
+    the last one with 3), with a linear output: a tanh would keep the linear unit from even reproducing the
+    block means it starts from (``tanh(x) != x``), and then no unit beats repeating the half-resolution pixels.
+    Images in [-1, 1] (outputs may overshoot slightly; clip them for display). Loss:
+    ``mean((x - x_hat)^2) + spectral_weight * L_spectral(x_hat)`` (:mod:`upconv_tf.models.spectral_target`).
 
     Args:
-        image_size: side of the (square, RGB) images.
+        image_size: side of the (square, RGB) images, even.
         upsampling: ``"transconv"``, ``"nearest"``, ``"bilinear"`` or ``"zero"``.
-        correction: convolutions after the up-sampling (default 0 for transconv, 1 otherwise).
+        correction: convolutions after the up-sampling (default 0 for transconv, 1 otherwise; the paper's
+            fix: 3).
         kernel_size: kernel of those convolutions.
-        filters: channels of the encoder and of the correction convolutions.
-        spectral_weight: weight of the spectral term (0: MSE only).
+        filters: channels of the hidden correction convolutions (and of a transposed convolution followed
+            by them).
+        spectral_weight: weight of the spectral term (0: MSE only; the paper uses 0.5).
         real_spectrum: mean real profile; estimated from the training data by ``fit`` when None.
-        spectral_mode, spectral_normalize: the profile (``AzimuthalIntegral`` arguments).
+        spectral_mode, spectral_normalize, spectral_profile, spectral_warmup: the spectral term
+            (:class:`upconv_tf.models.SpectralGAN` documents them).
+        downsampling: how the model halves the image: ``"average"`` (2 x 2 block means).
 
     Example:
 
@@ -43,23 +57,28 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
 
     def __init__(self, image_size=64, upsampling="transconv", correction=None, kernel_size=5, filters=32,
                  spectral_weight=0.5, real_spectrum=None, spectral_mode="reference", spectral_normalize="minmax",
+                 spectral_profile="floored_log", spectral_warmup=0, spectral_reduction="batch", downsampling="average",
                  **kwargs):
         super().__init__(**kwargs)
         if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 8 or image_size % 2:
             raise ValueError(f"`image_size` must be an even integer >= 8. Received: image_size={image_size!r}")
         if not isinstance(filters, int) or isinstance(filters, bool) or filters < 1:
             raise ValueError(f"`filters` must be a positive integer. Received: filters={filters!r}")
+        if downsampling not in DOWNSAMPLINGS:
+            raise ValueError(f"`downsampling` must be one of {DOWNSAMPLINGS}. Received: downsampling={downsampling!r}")
         self.image_size = image_size
         self.upsampling = upsampling
         self.correction = check_last_unit(upsampling, correction, kernel_size)
         self.kernel_size = kernel_size
         self.filters = filters
+        self.downsampling = downsampling
         self._image_shape = (image_size, image_size, 3)
-        self._init_spectral(spectral_weight, real_spectrum, spectral_mode, spectral_normalize)
-        self.downsample = keras.layers.Conv2D(filters, 4, strides=2, padding="same", name="down_conv")
-        self.activation = keras.layers.ReLU(name="down_relu")
+        self._init_spectral(spectral_weight, real_spectrum, spectral_mode, spectral_normalize, spectral_profile,
+                            spectral_warmup, spectral_reduction)
+        self.downsample = keras.layers.AveragePooling2D(2, name="down_average")
         self.decoder_layers = last_unit(upsampling, self.correction, kernel_size, filters, channels=3, name="up")
-        self.output_activation = keras.layers.Activation("tanh", dtype=output_dtype(), name="tanh")
+        # Linear, computed in float32 (also under mixed precision), like the generators' tanh.
+        self.output_activation = keras.layers.Activation("linear", dtype=output_dtype(), name="output")
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.mse_tracker = keras.metrics.Mean(name="mse")
         self.spectral_loss_tracker = keras.metrics.Mean(name="spectral_loss")
@@ -68,17 +87,19 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
     def build(self, input_shape):
         if self.built:
             return
-        shape = (None,) + self._image_shape
-        self.downsample.build(shape)
-        shape = (None, self.image_size // 2, self.image_size // 2, self.filters)
+        shape = (None, self.image_size // 2, self.image_size // 2, 3)
         for layer in self.decoder_layers:
             layer.build(shape)
             shape = layer.compute_output_shape(shape)
         self._build_spectral(self.image_size, self.image_size)
         self.built = True
 
+    def downscale(self, images):
+        """The half-resolution image the up-sampling unit starts from."""
+        return self.downsample(images)
+
     def call(self, inputs, training=False):
-        x = self.activation(self.downsample(inputs))
+        x = self.downscale(inputs)
         for layer in self.decoder_layers:
             x = layer(x)
         return self.output_activation(x)
@@ -108,7 +129,8 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
         total = mse
         if self.spectral_weight > 0:
             spectral = self.spectral_loss(reconstruction)
-            total = mse + self.spectral_weight * tf.cast(spectral, mse.dtype)
+            step = self.optimizer.iterations if getattr(self, "optimizer", None) is not None else self.spectral_warmup
+            total = mse + tf.cast(self.spectral_scale(step), mse.dtype) * tf.cast(spectral, mse.dtype)
         return total, mse, spectral
 
     def train_step(self, data):
@@ -138,6 +160,7 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
             "correction": self.correction,
             "kernel_size": self.kernel_size,
             "filters": self.filters,
+            "downsampling": self.downsampling,
             "real_spectrum": None,  # a weight: restored with the weights
             **self._spectral_config(),
         })

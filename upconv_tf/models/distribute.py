@@ -63,6 +63,20 @@ def global_std(values):
     return tf.sqrt(tf.maximum(moments[1] / moments[2] - tf.square(mean), 0.0))
 
 
+def global_mean(values):
+    """Mean over the first axis of ``values`` across the whole global batch (all replicas), differentiable.
+
+    ``ReplicaContext.all_reduce`` passes gradients back all-reduced, so with the loss divided by the number of
+    replicas once (:func:`scale_for_replicas`) N replicas get the single-device gradient.
+    """
+    total = tf.reduce_sum(values, axis=0)
+    count = tf.cast(tf.shape(values)[0], values.dtype)
+    context = tf.distribute.get_replica_context()
+    if context is not None and context.num_replicas_in_sync > 1:
+        total, count = context.all_reduce(tf.distribute.ReduceOp.SUM, [total, count])
+    return total / count
+
+
 def _multi_worker(strategy) -> bool:
     extended = getattr(strategy, "extended", None)
     in_multi_worker = getattr(extended, "_in_multi_worker_mode", None)
