@@ -348,7 +348,8 @@ def test_detector_train_native_sizes_skips_images_below_the_minimum(bad_folder, 
     folder = bad_folder[0]
     real = [str(folder / name) for name in ("rgb.png", "tiny.png", "photo.jpg", "portrait.webp")]
     status = main(["detector", "train", "--real", *real, "--fake", str(fake_folder), "--policy", "none",
-                   "--num-bins", "16", "--classifier", "logreg", "--no-export", "--out", str(tmp_path / "det")])
+                   "--num-bins", "16", "--features", "azimuthal", "--classifier", "logreg", "--no-export", "--out",
+                   str(tmp_path / "det")])
     assert status == 2
     err = capsys.readouterr().err
     assert re.search(r"skipped .*tiny.png: cannot compute features: Images must be at least 6 x 6 px", err)

@@ -97,7 +97,8 @@ def test_evaluate_prints_the_table_and_writes_json(folders, capsys, tmp_path):
 def test_train_kmeans_and_mixed_sizes_with_num_bins(folders, tmp_path, capsys):
     out = tmp_path / "km"
     code = main(["detector", "train", "--real", str(folders / "real"), "--fake", str(folders / "fake"),
-                 "--policy", "none", "--num-bins", "30", "--classifier", "kmeans", "--out", str(out), "--no-export"])
+                 "--policy", "none", "--num-bins", "30", "--classifier", "kmeans", "--features", "azimuthal",
+                 "--out", str(out), "--no-export"])
     assert code == 0 and "is 'generated'" in capsys.readouterr().out
     odd = tmp_path / "odd.png"
     save_png(np.random.default_rng(0).random((50, 70, 3)), odd)
@@ -107,8 +108,8 @@ def test_train_kmeans_and_mixed_sizes_with_num_bins(folders, tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["detector", "train", "--real", "{missing}", "--fake", "{fake}", "--out", "{tmp}/m"], "no such file"),
-    (["detector", "train", "--real", "{real}", "--fake", "{fake}", "--policy", "none", "--out", "{tmp}/m"],
-     "--num-bins"),
+    (["detector", "train", "--real", "{real}", "--fake", "{fake}", "--policy", "none", "--features", "azimuthal",
+      "--out", "{tmp}/m"], "--num-bins"),
     (["detector", "train", "--real", "{real}", "--fake", "{fake}", "--out", "{real}"], "not empty"),
     (["detector", "evaluate", "--real", "{real}", "--fake", "{fake}", "--samples", "20,lots"], "--samples"),
     (["detector", "evaluate", "--real", "{real}", "--fake", "{fake}", "--classifiers", "svm,tree"], "--classifiers"),

@@ -108,7 +108,9 @@ def test_evaluate_splits_and_cross_family(folders, tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["--protocol", "splits", "--treatments", "png"], "--treatments"),
     (["--protocol", "cross-family", "--families", "{missing}"], "--families"),
-    (["--protocol", "splits", "--policy", "none"], "--num-bins"),
+    (["--protocol", "splits", "--policy", "none", "--features", "azimuthal"], "--num-bins"),
+    # The default features take one image size: native sizes are refused, naming the options that fix it.
+    (["--protocol", "splits", "--policy", "none"], "--size with --policy 'center-crop' or 'resize'"),
 ])
 def test_evaluate_errors_are_one_line(folders, tmp_path, capsys, argv, message):
     argv = [a.format(missing=tmp_path / "nope.json") for a in argv]
@@ -121,3 +123,23 @@ def test_target_fpr_must_be_a_rate(folders, tmp_path, capsys):
     with pytest.raises(SystemExit):
         _train(folders, tmp_path / "x", "--target-fpr", "2")
     assert "--target-fpr" in capsys.readouterr().err
+
+
+def test_images_below_the_default_features_minimum_get_a_one_line_error_and_the_fallback(tmp_path, capsys):
+    """The default (rings-cells-colour) features need 24 px: a size hint below that names the azimuthal
+    fallback, --size below it is refused in one line, and --features azimuthal trains on the same images."""
+    crops = bundled_crops(20, 8, seed=30)
+    for i, image in enumerate(crops.images):
+        save_png(image, tmp_path / "real" / f"r{i}_{i}.png")
+        save_png(make_fakes(image[None], "transconv")[0], tmp_path / "fake" / f"f{i}_{i}.png")
+    argv = ["detector", "train", "--real", str(tmp_path / "real"), "--fake", str(tmp_path / "fake"),
+            "--out", str(tmp_path / "d"), "--no-export"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "pass --size 16 or less with --features azimuthal" in err and "24 px" in err
+    assert main(argv + ["--size", "16"]) == 1
+    err = capsys.readouterr().err
+    assert "at least 24 x 24 px" in err and "'azimuthal' features take smaller images" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(argv + ["--size", "16", "--features", "azimuthal"]) == 0
+    assert json.loads((tmp_path / "d" / "detector.json").read_text())["params"]["feature_kind"] == "azimuthal"

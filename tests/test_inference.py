@@ -149,8 +149,13 @@ def test_export_command_for_detector_and_generator(trained, tmp_path, capsys):
 
     assert main(["export", str(trained), "--out", str(tmp_path / "bundle")]) == 0
     assert {"model.onnx", "metadata.json", "saved_model"} == set(os.listdir(tmp_path / "bundle"))
-    assert main(["export", str(trained), "--root", str(tmp_path), "--name", "det", "--size", "48"]) == 0
-    assert OnnxDetector(tmp_path / "export" / "det" / "1").image_size == (48, 48)
+    assert main(["export", str(trained), "--root", str(tmp_path), "--name", "det", "--size", str(SIZE)]) == 0
+    assert OnnxDetector(tmp_path / "export" / "det" / "1").image_size == (SIZE, SIZE)
+    # The default features have a fixed length per image size: another size is refused in one line.
+    capsys.readouterr()
+    assert main(["export", str(trained), "--root", str(tmp_path), "--name", "det48", "--size", "48"]) == 1
+    assert "export it at the image size it was trained on" in capsys.readouterr().err
+    assert not (tmp_path / "export" / "det48").exists()
 
     generator = build_generator(32, latent_dim=8, upsampling="nearest", dim=8)
     path = save_model(generator, str(tmp_path / "g.keras"))

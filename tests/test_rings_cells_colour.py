@@ -227,7 +227,7 @@ def test_detector_saves_loads_and_validates_its_feature_kind(tmp_path):
     (lambda: SpectralFeatures(kind=KIND).transform(np.zeros((2, 20, 64, 3))), r"at least 24 x 24 .*height=20, width=64"),
     (lambda: SpectralFeatures(kind=KIND, num_bins=10).fit(), r"`num_bins` applies .*Received: num_bins=10"),
     (lambda: SpectralFeatures(kind=KIND).transform([np.zeros((32, 32, 3)), np.zeros((64, 64, 3))]),
-     r"crop the images to one size. Received: 32 x 32 px \(323 features\), 64 x 64 px \(358 features\)"),
+     r"bring the images to one size .*Received: 32 x 32 px \(323 features\), 64 x 64 px \(358 features\)"),
     (lambda: SpectralFeatures(kind=KIND, size=32).transform(np.zeros((1, 64, 64, 3))), r"Received: 64 x 64 px"),
     (lambda: SpectralFeatures(kind=KIND).transform(np.zeros((1, 32, 32, 2))), r"1, 3 or 4 channels.*Received"),
     (lambda: colour_features(tf.zeros([1, 16, 32, 3])), r"at least 24 x 24 .*Received: height=16, width=32"),

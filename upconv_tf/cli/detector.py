@@ -190,14 +190,30 @@ def _message(error) -> str:
     return message
 
 
-def _failure(error):
+def _failure(error, args):
     """The one-line CommandError of a library failure (skipped files are reported first)."""
     from upconv_tf.folders import NoUsableImages
 
     if isinstance(error, NoUsableImages):
         report_errors(error.skipped)
-        return CommandError(no_usable_image(_message(error), error.skipped))
+        return CommandError(_small_images(no_usable_image(_message(error), error.skipped), args))
     return CommandError(_message(error))
+
+
+def _small_images(message, args) -> str:
+    """``message`` plus the fallback when the size it suggests is below what the recipe's features take (the
+    default rings-cells-colour features need 24 px; the azimuthal integral takes smaller images)."""
+    import re
+
+    from upconv_tf.detection import rings_cells_colour
+    from upconv_tf.detection.presets import PRESETS
+
+    suggested = re.search(r"pass --size (\d+) or less$", message)
+    kind = args.feature_kind or PRESETS[args.preset].feature_kind
+    if suggested and kind == rings_cells_colour.KIND and int(suggested.group(1)) < rings_cells_colour.min_side():
+        message += (f" with --features azimuthal (the {kind} features need {rings_cells_colour.min_side()} px or "
+                    "more)")
+    return message
 
 
 def _report_skipped(skipped):
@@ -220,7 +236,7 @@ def run_train(args):
                                      overwrite=args.overwrite, export=not args.no_export, name=args.name,
                                      root=args.root, progress=progress_factory(), **_settings(args))
         except ValueError as error:
-            raise _failure(error) from None
+            raise _failure(error, args) from None
     _report_skipped(trained.skipped)
     for warning in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
         print(f"warning: {warning}", file=sys.stderr)
@@ -318,7 +334,7 @@ def run_evaluate(args):
                     preset=args.preset, seed=args.seed, progress=progress_factory(), **settings)
             table = format_treatment_table(evaluation)
     except ValueError as error:
-        raise _failure(error) from None
+        raise _failure(error, args) from None
     skipped = [(s["path"], s["reason"]) for s in evaluation["skipped"]]
     _report_skipped(skipped)
     print(table, file=text_stream(args))

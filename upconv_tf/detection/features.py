@@ -235,8 +235,8 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
             raise ValueError(f"The number of features depends on the image size: give {needed}.")
         lengths = self._native_lengths(self._images(X))
         if not kind.resamples and len(set(lengths.values())) > 1:
-            raise ValueError(f"kind={self.kind!r} gives a different number of features per image size; crop the "
-                             f"images to one size. Received: {self._sizes(lengths)}")
+            raise ValueError(f"kind={self.kind!r} gives a different number of features per image size; bring the "
+                             f"images to one size (`size` with `policy` 'center-crop' or 'resize'). Received: {self._sizes(lengths)}")
         return min(lengths.values())
 
     @staticmethod

@@ -5,7 +5,8 @@ threshold (:class:`~upconv_tf.detection.SpectralDetector` parameters), how files
 ``policy``) and whether training images are augmented (:mod:`upconv_tf.datasets.augment`).
 
 * ``"default"``: built to hold up on images it has not seen (issue 13 research; docs/RESULTS.md measures it):
-  the ``"wild"`` features (ring, 2-D cell and colour spectra) of a 192 px centre crop at native resolution
+  the ``"rings-cells-colour"`` features (ring, 2-D cell and colour spectra,
+  :mod:`upconv_tf.detection.rings_cells_colour`) of a 192 px centre crop at native resolution
   (large enough for the ring statistics, small enough to miss the logos and labels near the edges of
   generated thumbnails), standardised, RBF SVM with ``C=1`` and ``gamma="scale"`` (the scikit-learn defaults:
   a softer margin than the notebooks' C, for training sets that never cover every generator), augmentation
@@ -32,10 +33,11 @@ import dataclasses
 
 from upconv_tf.datasets.augment import Augmentation
 from upconv_tf.detection.estimator import SpectralDetector
-from upconv_tf.detection.features import FEATURE_KINDS
+from upconv_tf.detection import rings_cells_colour
 
-# The issue-13 feature kind; the 1-D azimuthal integral where this package has no "wild" kind yet.
-WILD_KIND = "wild" if "wild" in FEATURE_KINDS else "azimuthal"
+# The default preset's feature kind (issue 13): it beat the azimuthal integral on the in-the-wild corpus within
+# and across families and under every re-encoding, and the paper recipe on the bundled fakes (docs/RESULTS.md).
+WILD_KIND = rings_cells_colour.KIND
 # Fields of a recipe that are SpectralDetector parameters.
 DETECTOR_FIELDS = ("classifier", "feature_kind", "mode", "normalize", "num_bins", "scaler", "C", "gamma", "target_fpr")
 

@@ -66,7 +66,8 @@ def check_size(height, width) -> None:
     minimum = min_side()
     if height is None or width is None or int(height) < minimum or int(width) < minimum:
         raise ValueError(f"kind={KIND!r} needs images of at least {minimum} x {minimum} px (a "
-                         f"{spectral.CELL_GRID} x {spectral.CELL_GRID} cell grid). Received: height={height}, width={width}")
+                         f"{spectral.CELL_GRID} x {spectral.CELL_GRID} cell grid; the 'azimuthal' features take smaller "
+                         f"images). Received: height={height}, width={width}")
 
 
 def num_pools(height: int, width: int) -> int:

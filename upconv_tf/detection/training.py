@@ -60,8 +60,16 @@ class PresetFeatures:
 
 
 def _policy_image(image, preset, name):
-    """The image as the preset's ``policy`` brings it to ``size`` (ImageLoadError when it is too small)."""
-    return fit_to_size(image, preset.size, preset.policy, name)
+    """The image as the preset's ``policy`` brings it to ``size`` (ImageLoadError when it is too small, for
+    the crop or for the preset's features: one such file is skipped, not the whole batch)."""
+    from upconv_tf.detection.features import FEATURE_KINDS
+
+    image = fit_to_size(image, preset.size, preset.policy, name)
+    try:
+        FEATURE_KINDS[preset.feature_kind].check_size(*image.shape[:2], preset.mode)
+    except ValueError as error:
+        raise ImageLoadError(name, f"cannot compute features: {error}") from None
+    return image
 
 
 def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0, errors=None, progress=None,
@@ -86,6 +94,10 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
     if preset.policy == "none" and preset.num_bins is None and preset.feature_kind == "azimuthal":
         raise ValueError("`policy` none keeps native image sizes: give `num_bins` (e.g. 80) so that every profile "
                          "has the same length")
+    if preset.policy != "none":  # one size for every image: a size the features refuse fails before any file
+        from upconv_tf.detection.features import FEATURE_KINDS
+
+        FEATURE_KINDS[preset.feature_kind].check_size(preset.size, preset.size, preset.mode)
     augmentation = preset.augmentation
     if preset.policy != "center-crop":  # the image is already the crop: twins only
         augmentation = dataclasses.replace(augmentation, crops=1)
@@ -104,8 +116,10 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
         try:
             crop = _policy_image(image, preset, name)
             if preset.augment:
+                # center-crop: the crops are cut from the whole image. Other policies: the image as the policy
+                # gives it, whose largest centred square ("none" keeps native, maybe oblong, sizes) is the crop.
                 base = crop if preset.policy != "center-crop" else image
-                crops, original = augment_image(base, crop.shape[0] if preset.policy != "center-crop" else
+                crops, original = augment_image(base, min(crop.shape[:2]) if preset.policy != "center-crop" else
                                                 preset.size, augmentation, seed, index)
             else:
                 crops, original = crop[None], np.array([True])
