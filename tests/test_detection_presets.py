@@ -60,7 +60,7 @@ def test_no_scaler_is_the_identity():
 # ----------------------------------------------------------------------------------------- threshold
 @pytest.mark.parametrize("classifier", ["svm", "logreg"])
 def test_threshold_is_calibrated_on_out_of_fold_real_scores(rng, classifier):
-    X, y, groups = overlapping(rng)
+    X, y, groups = overlapping(rng, shift=0.7)  # the 10 % FPR point lies above even odds (not floored)
     detector = SpectralDetector(classifier, C=1.0, target_fpr=0.1, random_state=0).fit(X, y, groups=groups)
     info = detector.threshold_calibration_
     assert info["real"] == 400 and info["real_sources"] == 100 and info["folds"] == 5 and not info["warnings"]
@@ -75,8 +75,26 @@ def test_threshold_is_calibrated_on_out_of_fold_real_scores(rng, classifier):
     assert abs(detector.predict(new).mean() - 0.1) < 0.04
 
 
-def test_threshold_uses_only_original_real_rows_and_respects_groups(rng):
+@pytest.mark.parametrize("classifier", ["svm", "logreg"])
+def test_threshold_never_falls_below_even_odds(rng, classifier):
+    """Separable classes: the 95th percentile of the real scores lies far below 0.5; the threshold is 0.5
+    (the target FPR is a ceiling) and the out-of-fold rates are those at 0.5."""
     X, y, groups = overlapping(rng)
+    X = X + 4.0 * y[:, None]
+    detector = SpectralDetector(classifier, C=1.0, target_fpr=0.05, random_state=0).fit(X, y, groups=groups)
+    info = detector.threshold_calibration_
+    assert info["floored"] is True and detector.threshold_ == 0.5
+    p = detector.predict_proba(X)[:, 1]
+    np.testing.assert_array_equal(detector.predict(X), (p >= 0.5).astype(int))
+    assert info["fpr"] <= 0.05 and info["tpr"] > 0.95
+    # Overlapping classes: the quantile is above 0.5 and kept.
+    X, y, groups = overlapping(rng, shift=0.7)
+    detector = SpectralDetector(classifier, C=1.0, target_fpr=0.05, random_state=0).fit(X, y, groups=groups)
+    assert detector.threshold_calibration_["floored"] is False and detector.threshold_ > 0.5
+
+
+def test_threshold_uses_only_original_real_rows_and_respects_groups(rng):
+    X, y, groups = overlapping(rng, shift=0.7)
     augmented = X + rng.normal(0, 0.05, X.shape)  # near-copies: a split by row would leak them
     X2, y2, g2 = np.r_[X, augmented], np.r_[y, y], np.r_[groups, groups]
     original = np.r_[np.ones(len(X), bool), np.zeros(len(X), bool)]

@@ -71,7 +71,10 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     ``target_fpr`` is given (SVM and logistic regression): then the detector is also fitted on folds of the
     training sources (grouped by ``groups`` of :meth:`fit`), the real training images of the held-out folds are
     scored (only those marked ``original``, i.e. not augmented copies), and ``threshold_`` is the probability
-    at which ``target_fpr`` of those out-of-fold real scores lie above it. Real images are what a deployment
+    at which ``target_fpr`` of those out-of-fold real scores lie above it, but never below 0.5: the target
+    is a ceiling on the false-positive rate, and where the classes separate in training the quantile of the
+    real scores sits far below even odds, where held-out photos cross it (bundled photos: thresholds of
+    0.05-0.3 gave 16 % false positives on new photos instead of 5 %). Real images are what a deployment
     sees most of, and a threshold set on them holds its false-positive rate on a generator that was not in the
     training set, while a threshold set between the classes (0.5) does not (issue 13). With fewer than 2 real
     sources the threshold stays 0.5; with fewer than :data:`MIN_CALIBRATION_SOURCES` it is kept but the
@@ -155,7 +158,8 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         Probability from which ``predict`` says "generated".
     threshold_calibration_ : dict
         How ``threshold_`` was set: ``target_fpr``, ``real`` and ``real_sources`` (out-of-fold real images and
-        their sources), ``folds``, ``fpr`` and ``tpr`` (out-of-fold rates at the threshold), ``warnings``.
+        their sources), ``folds``, ``fpr`` and ``tpr`` (out-of-fold rates at the threshold), ``floored`` (True
+        where the quantile fell below 0.5 and the threshold is 0.5), ``warnings``.
 
     Examples
     --------
@@ -435,11 +439,16 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
                                     f"{self.target_fpr}; the threshold stays 0.5")
         else:
             cut = float(np.quantile(decisions[real], 1.0 - self.target_fpr))
+            # The final head's probability at that decision value: the same cut, on its own scale; never below
+            # even odds (class docstring), i.e. the cut moved up to the decision value of probability 0.5.
+            probability = float(self._head_probability_at(cut))
+            info["floored"] = probability < 0.5
+            if info["floored"]:
+                cut = self._head_decision_at_half()
             fake = (target == 1) & original & np.isfinite(decisions)
             info.update(fpr=float((decisions[real] >= cut).mean()),
                         tpr=float((decisions[fake] >= cut).mean()) if fake.any() else None)
-            # The final head's probability at that decision value: the same cut, on its own scale.
-            self.threshold_ = float(self._head_probability_at(cut))
+            self.threshold_ = max(probability, 0.5)
             if sources < MIN_CALIBRATION_SOURCES:
                 info["warnings"].append(
                     f"the threshold for target_fpr={self.target_fpr} was calibrated on {sources} real sources "
@@ -447,6 +456,13 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
                     f"{MIN_CALIBRATION_SOURCES} or more)")
         for message in info["warnings"]:
             warnings.warn(message, UserWarning, stacklevel=3)
+
+    def _head_decision_at_half(self):
+        """The decision value at which the final head's probability is 0.5."""
+        if self.classifier == "svm":
+            a, b = self.calibration_
+            return float(-b / a) if a else float("inf")  # a flat Platt curve: 0.5 is never crossed
+        return 0.0
 
     def _head_probability_at(self, decision):
         if self.classifier == "svm":
