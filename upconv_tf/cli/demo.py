@@ -19,12 +19,15 @@ def register(subparsers):
     parser.add_argument("--seed", type=int, default=default.seed)
     parser.add_argument("--gan-steps", type=positive_int, default=default.gan_steps,
                         help=f"training steps of the demo GAN (default {default.gan_steps})")
+    parser.add_argument("--pretrained", default=default.pretrained,
+                        help=f"shipped detector to show (default {default.pretrained}, its highest version)")
     parser.set_defaults(run=run)
 
 
 def run(args):
     from upconv_tf.demo import DemoConfig, run_demo
 
-    run_demo(DemoConfig(out=args.out, size=args.size, count=args.count, seed=args.seed, gan_steps=args.gan_steps),
+    run_demo(DemoConfig(out=args.out, size=args.size, count=args.count, seed=args.seed, gan_steps=args.gan_steps,
+                        pretrained=args.pretrained),
              log=lambda line: print(line, flush=True))
     return EXIT_OK

@@ -216,6 +216,21 @@ def wild_family(name: str) -> str:
     return f"utility_{match.group(1)}" if match else "app"
 
 
+def wild_family_group(family: str) -> str:
+    """The held-out unit of the cross-family protocol for a :func:`wild_family`: ``"api"`` (the API
+    services), ``"flux"`` (Flux and Flux 2), ``"qwen"`` (Qwen-Image), ``"app-utility"`` (app and utility
+    templates) or ``"open models"`` (every other open model): five groups of 23 to 60 images, none shared."""
+    if family.startswith("api_"):
+        return "api"
+    if family in ("flux", "flux2"):
+        return "flux"
+    if family == "qwen_image":
+        return "qwen"
+    if family == "app" or family.startswith("utility_"):
+        return "app-utility"
+    return "open models"
+
+
 def wild_role(name: str) -> tuple:
     """``(group, role)`` of a template file: the workflow, and ``"output"`` (-1) / ``"input"`` (-2)."""
     stem = os.path.basename(name).rsplit(".webp", 1)[0]

@@ -87,9 +87,9 @@ def _save_function(function, path):
     """SavedModel of a ``tf.function`` (no variables: the detector's parameters are graph constants)."""
     import tensorflow as tf
 
-    module = tf.Module()
-    module.serve = function
-    tf.saved_model.save(module, path, signatures={"serving_default": function.get_concrete_function()})
+    # The signature only: also tracking the function as an attribute stored its graph, with every constant
+    # (an SVM's support vectors), twice.
+    tf.saved_model.save(tf.Module(), path, signatures={"serving_default": function.get_concrete_function()})
 
 
 def export_detector(detector, out_dir=None, *, image_size, name="spectral-detector", version=None, channels=3,
