@@ -257,6 +257,11 @@ def main(argv=None):
             lines += [f"## {name}: not run yet (`python experiments/{name}_experiment.py`)", ""]
             continue
         lines += section(result, disagreements)
+    wild = load(args.out, "detection_wild")
+    if wild:  # issue 13 (experiments/detection_wild.py renders its own section)
+        from detection_wild import markdown as wild_markdown
+
+        lines += wild_markdown(wild)
     lines += ["## Where we agree with the papers and where not", ""]
     computed = findings(results)
     if computed:
