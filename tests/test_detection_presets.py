@@ -249,3 +249,14 @@ def test_splits_and_cross_family_never_put_a_source_on_both_sides(small_features
     one_family = small_features.subset(np.flatnonzero(small_features.families != "zero"))
     with pytest.raises(ValueError, match="at least 2 families"):
         evaluate_cross_family(one_family)
+
+
+def test_cross_family_says_when_generated_images_share_every_real_source(small_features):
+    """Fakes made from the real photos themselves (one group per photo on both sides): holding a family out
+    holds every real source out, and the error says why instead of asking for more real sources."""
+    from upconv_tf.detection.training import PresetFeatures
+
+    shared = PresetFeatures(**{**small_features.__dict__, "groups": np.array(
+        [g.split(":")[-1].replace("photo", "") for g in small_features.groups])})
+    with pytest.raises(ValueError, match="share a source with every real image"):
+        evaluate_cross_family(shared)

@@ -347,7 +347,11 @@ def evaluate_cross_family(features, seed: int = 0, labelled=None, min_images: in
         train = np.array([i for i in range(len(features.labels)) if i not in tested and features.groups[i] not in held
                           and (not generated[i] or features.families[i] in kept)], np.int64)
         if len(np.unique(features.labels[test])) < 2 or len(np.unique(features.labels[train])) < 2:
-            raise ValueError(f"family {family}: a side lacks real or generated images (give more real sources)")
+            shared = len(np.unique(features.labels[train])) < 2 and set(features.groups[real]) <= held
+            raise ValueError(f"family {family}: a side lacks real or generated images " + (
+                "(its generated images share a source with every real image, so none is left to train on: "
+                "cross-family needs generated images made from other sources than the real ones)" if shared else
+                "(give more real sources)"))
         results, detector = _score_fold(features, train, test, labelled, seed + number)
         folds.append({"family": family, "train_size": int(len(train)), "test_size": int(len(test)),
                       "generated": int(generated[test].sum()), "threshold": float(detector.threshold_),
