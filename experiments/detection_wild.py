@@ -111,7 +111,23 @@ def collect(folder) -> dict:
         elif protocol == "within":
             preset, _, family = rest.partition("_")
             out["within"].setdefault(preset, {})[family] = _headline(evaluation)
+        elif protocol == "detect":
+            out["detect"] = score_detect(evaluation)
     return out
+
+
+def score_detect(result) -> dict:
+    """ROC-AUC, balanced accuracy, TPR and FPR of a ``detect --json`` result over ``.../real/`` and
+    ``.../fake/`` files, at the model's own threshold (its ``label``)."""
+    from sklearn.metrics import roc_auc_score
+
+    truth = np.array([0 if f"{os.sep}real{os.sep}" in r["path"] else 1 for r in result["results"]])
+    scores = np.array([r["score"] for r in result["results"]])
+    said = np.array([r["label"] == "generated" for r in result["results"]])
+    tpr, fpr = float(said[truth == 1].mean()), float(said[truth == 0].mean())
+    return {"real": int((truth == 0).sum()), "generated": int(truth.sum()), "threshold": result["threshold"],
+            "roc_auc": float(roc_auc_score(truth, scores)), "balanced_accuracy": (tpr + 1 - fpr) / 2, "tpr": tpr,
+            "fpr": fpr}
 
 
 def _cell(entry, metrics=("roc_auc", "balanced_accuracy")):
@@ -188,6 +204,15 @@ def markdown(result) -> list:
                 mean = mean_within_heads(cli["within"][preset])
                 out.append(f"| {CLI_PRESETS[preset]} | " + " | ".join(_cell(mean[t]) for t in treatments) + " |")
         out.append("")
+    if cli and "detect" in cli:
+        held = cli["detect"]
+        out += ["### In the wild: `detector train` defaults, then `detect --json`", "",
+                "Trained on every family but Qwen-Image and 4/5 of the real photos (`upconv-tf detector train "
+                "--real ... --fake ... --group-by prefix`, all else default), then `upconv-tf detect TEST --json` on "
+                f"the {held['generated']} Qwen-Image stills and the {held['real']} crops of the held-out photos "
+                "(`experiments/detection_wild_cli.sh`): ROC-AUC "
+                f"{held['roc_auc']:.3f}, balanced accuracy {100 * held['balanced_accuracy']:.1f} % at its threshold "
+                f"{held['threshold']:.3f} (TPR {held['tpr']:.2f}, FPR {held['fpr']:.2f}).", ""]
     out += targets(result)
     return out
 
