@@ -39,6 +39,9 @@ def test_presets_hold_the_two_recipes_and_overrides():
     default = PRESETS["default"]
     assert (default.size, default.policy, default.augment, default.scaler, default.C, default.gamma,
             default.target_fpr) == (192, "center-crop", True, True, 1.0, "scale", 0.05)
+    # The default features are the issue-13 ring/cell/colour spectra, the paper's the azimuthal integral.
+    assert (default.feature_kind, PRESETS["paper"].feature_kind) == ("rings-cells-colour", "azimuthal")
+    assert default.detector().get_params()["feature_kind"] == "rings-cells-colour"
     assert detector_preset("default", size=64, target_fpr=None).size == 64
     assert detector_preset("default", classifier="kmeans").detector_params()["target_fpr"] is None
     with pytest.raises(ValueError, match="preset"):
