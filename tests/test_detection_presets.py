@@ -80,16 +80,23 @@ def test_threshold_is_calibrated_on_out_of_fold_real_scores(rng, classifier):
 
 @pytest.mark.parametrize("classifier", ["svm", "logreg"])
 def test_threshold_never_falls_below_even_odds(rng, classifier):
-    """Separable classes: the 95th percentile of the real scores lies far below 0.5; the threshold is 0.5
-    (the target FPR is a ceiling) and the out-of-fold rates are those at 0.5."""
+    """Separable classes: the 95th percentile of the real scores lies far below even odds (0.5 for balanced
+    classes); the threshold is the floor (the target FPR is a ceiling) and the out-of-fold rates are its."""
     X, y, groups = overlapping(rng)
     X = X + 4.0 * y[:, None]
     detector = SpectralDetector(classifier, C=1.0, target_fpr=0.05, random_state=0).fit(X, y, groups=groups)
     info = detector.threshold_calibration_
-    assert info["floored"] is True and detector.threshold_ == 0.5
+    assert info["floored"] is True and info["floor"] == 0.5 and detector.threshold_ == 0.5
     p = detector.predict_proba(X)[:, 1]
     np.testing.assert_array_equal(detector.predict(X), (p >= 0.5).astype(int))
     assert info["fpr"] <= 0.05 and info["tpr"] > 0.95
+    # Imbalanced training (400 real, 40 generated): even odds is the training share of generated rows.
+    keep = np.r_[np.arange(400), 400 + np.arange(40)]
+    detector = SpectralDetector(classifier, C=1.0, target_fpr=0.05, random_state=0).fit(X[keep], y[keep],
+                                                                                        groups=groups[keep])
+    info = detector.threshold_calibration_
+    assert info["floor"] == pytest.approx(40 / 440) and detector.threshold_ >= info["floor"]
+    assert detector.threshold_ < 0.5 and info["fpr"] <= 0.05
     # Overlapping classes: the quantile is above 0.5 and kept.
     X, y, groups = overlapping(rng, shift=0.7)
     detector = SpectralDetector(classifier, C=1.0, target_fpr=0.05, random_state=0).fit(X, y, groups=groups)

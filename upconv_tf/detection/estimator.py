@@ -71,10 +71,12 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     ``target_fpr`` is given (SVM and logistic regression): then the detector is also fitted on folds of the
     training sources (grouped by ``groups`` of :meth:`fit`), the real training images of the held-out folds are
     scored (only those marked ``original``, i.e. not augmented copies), and ``threshold_`` is the probability
-    at which ``target_fpr`` of those out-of-fold real scores lie above it, but never below 0.5: the target
-    is a ceiling on the false-positive rate, and where the classes separate in training the quantile of the
-    real scores sits far below even odds, where held-out photos cross it (bundled photos: thresholds of
-    0.05-0.3 gave 16 % false positives on new photos instead of 5 %). Real images are what a deployment
+    at which ``target_fpr`` of those out-of-fold real scores lie above it, but never below even odds: the
+    probability at which the likelihood ratio is 1, i.e. the share of generated rows in training (the
+    probabilities carry that prior; 0.5 for balanced classes). The target is a ceiling on the false-positive
+    rate, and where the classes separate in training the quantile of the real scores sits far below even
+    odds, where held-out photos cross it (bundled photos: thresholds of 0.05-0.3 gave 16 % false positives
+    on new photos instead of 5 %). Real images are what a deployment
     sees most of, and a threshold set on them holds its false-positive rate on a generator that was not in the
     training set, while a threshold set between the classes (0.5) does not (issue 13). With fewer than 2 real
     sources the threshold stays 0.5; with fewer than :data:`MIN_CALIBRATION_SOURCES` it is kept but the
@@ -158,8 +160,9 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         Probability from which ``predict`` says "generated".
     threshold_calibration_ : dict
         How ``threshold_`` was set: ``target_fpr``, ``real`` and ``real_sources`` (out-of-fold real images and
-        their sources), ``folds``, ``fpr`` and ``tpr`` (out-of-fold rates at the threshold), ``floored`` (True
-        where the quantile fell below 0.5 and the threshold is 0.5), ``warnings``.
+        their sources), ``folds``, ``fpr`` and ``tpr`` (out-of-fold rates at the threshold), ``floor`` (even odds:
+        the share of generated training rows) and ``floored`` (True where the quantile fell below it and the
+        threshold is the floor), ``warnings``.
 
     Examples
     --------
@@ -440,15 +443,16 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         else:
             cut = float(np.quantile(decisions[real], 1.0 - self.target_fpr))
             # The final head's probability at that decision value: the same cut, on its own scale; never below
-            # even odds (class docstring), i.e. the cut moved up to the decision value of probability 0.5.
+            # even odds (class docstring): the training prior of "generated", where the likelihood ratio is 1.
             probability = float(self._head_probability_at(cut))
-            info["floored"] = probability < 0.5
+            floor = float(np.mean(target[target >= 0] == 1))
+            info.update(floor=floor, floored=probability < floor)
             if info["floored"]:
-                cut = self._head_decision_at_half()
+                cut = self._head_decision_at(floor)
             fake = (target == 1) & original & np.isfinite(decisions)
             info.update(fpr=float((decisions[real] >= cut).mean()),
                         tpr=float((decisions[fake] >= cut).mean()) if fake.any() else None)
-            self.threshold_ = max(probability, 0.5)
+            self.threshold_ = max(probability, floor)
             if sources < MIN_CALIBRATION_SOURCES:
                 info["warnings"].append(
                     f"the threshold for target_fpr={self.target_fpr} was calibrated on {sources} real sources "
@@ -457,12 +461,13 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         for message in info["warnings"]:
             warnings.warn(message, UserWarning, stacklevel=3)
 
-    def _head_decision_at_half(self):
-        """The decision value at which the final head's probability is 0.5."""
+    def _head_decision_at(self, probability):
+        """The decision value at which the final head's probability is ``probability``."""
+        logit = float(np.log(probability / (1.0 - probability)))
         if self.classifier == "svm":
             a, b = self.calibration_
-            return float(-b / a) if a else float("inf")  # a flat Platt curve: 0.5 is never crossed
-        return 0.0
+            return (logit - b) / a if a else float("inf")  # a flat Platt curve is never crossed
+        return logit
 
     def _head_probability_at(self, decision):
         if self.classifier == "svm":
