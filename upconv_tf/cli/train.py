@@ -2,9 +2,9 @@
 
 Output folder (``--out``): ``config.json`` (the settings), ``checkpoints/`` (atomic step checkpoints;
 rerunning the same command resumes at the last saved step), ``logs/`` (TensorBoard scalars and a
-spectrum plot per epoch), ``spectra/`` (the plots as PNG), ``history.json``, ``metrics.json`` and the
-model: ``generator.keras`` (GAN, for ``upconv-tf generate`` and :func:`upconv_tf.models.load_generator`)
-or ``autoencoder.keras``. The run itself is :func:`upconv_tf.models.training.train`.
+spectrum plot per epoch), ``spectra/`` (the plots as PNG), ``history.json``, ``metrics.json`` (with the
+sanity gates and ``status``: ``trained`` or ``untrained``, also printed) and the model: ``generator.keras``
+(GAN, for ``upconv-tf generate`` and :func:`upconv_tf.models.load_generator`) or ``autoencoder.keras``. The run itself is :func:`upconv_tf.models.training.train`.
 """
 
 from __future__ import annotations
@@ -118,4 +118,13 @@ def run(args):
     report_errors(result.skipped)
     bce = result.metrics.get("spectral_bce_to_real_mean")
     print(f"wrote {result.model_path}" + (f"; spectral BCE to the real mean {bce:.4f}" if bce is not None else ""))
+    print(status_line(result.metrics))
     return EXIT_PARTIAL if result.skipped else EXIT_OK
+
+
+def status_line(metrics) -> str:
+    """One line with the sanity gates of a run (``metrics.json``): trained, or untrained and why."""
+    report = metrics["sanity"]
+    if report["status"] == "trained":
+        return f"status: trained (sanity gates passed: {', '.join(report['checks'])})"
+    return f"status: untrained ({'; '.join(report['reasons'])}): read no spectral verdict from this model"

@@ -10,7 +10,9 @@ output folder ``out`` holds:
 * ``logs/`` (TensorBoard scalars and a spectrum plot per epoch), ``spectra/`` (those plots as PNG),
   ``samples/`` (a grid of the model's outputs per epoch: samples of fixed latents, or reconstructions);
 * ``history.json``, ``metrics.json`` (last-epoch losses, the spectral BCE of the outputs to the real mean,
-  the skipped input files) and the model: ``generator.keras`` or ``autoencoder.keras``.
+  the sanity gates of :mod:`upconv_tf.models.sanity` with their thresholds under ``sanity`` and the verdict
+  ``status``: ``"trained"`` or ``"untrained"``, the skipped input files) and the model: ``generator.keras``
+  or ``autoencoder.keras``.
 
 Example:
 
@@ -39,6 +41,7 @@ MODEL_KEYS = {
                     "batch_size", "seed", "mixed_precision"),
 }
 MONITOR_IMAGES = 64  # outputs plotted (spectrum) and tiled (sample grid) after each epoch
+SANITY_SAMPLES = 256  # GAN samples the sanity gates read after training
 
 
 @dataclasses.dataclass
@@ -247,23 +250,79 @@ def fit(model, images, config: TrainingConfig, out, start, total, steps_per_epoc
 
 
 def final_metrics(model, config: TrainingConfig, images, history) -> dict:
-    """Last-epoch training metrics plus the spectral BCE of the outputs to the real mean."""
+    """Last-epoch training metrics, the spectral BCE of the outputs to the real mean and the sanity gates.
+
+    The gates (:mod:`upconv_tf.models.sanity`) read 8-bit outputs against the training images: 256 samples of
+    seeded latents and the last-epoch ``d_loss`` for a GAN, the reconstructions of the training images for
+    the auto-encoder. ``metrics["sanity"]`` holds their values, thresholds and reasons, ``metrics["status"]``
+    is ``"trained"`` or ``"untrained"`` (then no spectral verdict should be read from the model).
+    """
     import numpy as np
 
-    from upconv_tf.sampling import latents
+    from upconv_tf.models import sanity
+    from upconv_tf.sampling import latents, quantize, to_unit_range
 
     metrics = {key: values[-1] for key, values in history.items()}
     if config.model == "gan":
-        z = latents(256, model.latent_dim, config.seed + 1)
-        outputs = model.generator.predict(z, batch_size=64, verbose=0)
+        z = latents(SANITY_SAMPLES, model.latent_dim, config.seed + 1)
+        outputs = model.sampling_generator().predict(z, batch_size=64, verbose=0)
         metrics["samples"] = len(z)
+        report = sanity.gan_sanity(quantize(to_unit_range(outputs)), to_unit_range(images), metrics.get("d_loss"))
     else:
         outputs = model.predict(images, batch_size=64, verbose=0)
         metrics["reconstruction_mse"] = float(np.mean((outputs - images) ** 2))
         metrics["samples"] = len(images)
+        report = sanity.autoencoder_sanity(quantize(to_unit_range(outputs)), to_unit_range(images))
     if model.has_real_spectrum:
         metrics["spectral_bce_to_real_mean"] = model.spectral_distance(outputs)
+    metrics["sanity"], metrics["status"] = report, report["status"]
     return metrics
+
+
+def read_history(out) -> dict:
+    """The ``history.json`` of a run folder (empty when there is none or it cannot be read)."""
+    try:
+        with open(os.path.join(os.fspath(out), HISTORY_FILE)) as handle:
+            history = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return history if isinstance(history, dict) else {}
+
+
+def training_record(path) -> dict | None:
+    """The ``metrics.json`` of an ``upconv-tf train`` folder, given the folder or its saved model file.
+
+    None when ``path`` is not such a folder (no ``config.json`` + ``metrics.json``) or they cannot be read;
+    :func:`upconv_tf.audit.audit_generator` reads the run's sanity gates from it.
+    """
+    path = os.fspath(path)
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    if os.path.isfile(path) and os.path.basename(path) not in MODEL_FILES.values():
+        return None
+    try:
+        with open(os.path.join(folder, METRICS_FILE)) as handle:
+            metrics = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not os.path.isfile(os.path.join(folder, CONFIG_FILE)) or not isinstance(metrics, dict):
+        return None
+    return metrics
+
+
+def recorded_gates(path) -> dict:
+    """What a training run recorded for the sanity gates of its samples read elsewhere.
+
+    Returns ``{"d_loss": ..., "training_reasons": [...]}``, the keyword arguments of
+    :func:`upconv_tf.models.sanity.gan_sanity`: the reasons of the gates the run failed, or its last-epoch
+    ``d_loss`` when it recorded no gates (an older run; then the discriminator gate is checked again).
+    Both empty when ``path`` is not an ``upconv-tf train`` folder or model file (:func:`training_record`).
+    """
+    record = training_record(path) or {}
+    recorded = record.get("sanity")
+    if isinstance(recorded, dict):
+        failed = recorded.get("status") != "trained"
+        return {"d_loss": None, "training_reasons": list(recorded.get("reasons", [])) if failed else []}
+    return {"d_loss": record.get("d_loss"), "training_reasons": []}
 
 
 def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None) -> TrainingResult:
@@ -317,7 +376,13 @@ def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None)
                 f"{steps_per_epoch})" + (f", resuming at step {start}" if start else ""))
         history = fit(model, images, config, out, start, total, steps_per_epoch, verbose) if start < total else {}
         if history:
+            # A resumed run keeps the epochs before it (the gates read the last epoch's losses).
+            previous = read_history(out) if start else {}
+            epochs_before = start // steps_per_epoch
+            history = {key: list(previous.get(key, []))[:epochs_before] + values for key, values in history.items()}
             write_json(history, os.path.join(out, HISTORY_FILE))
+        else:
+            history = read_history(out)  # already complete: score the run as it ended
         metrics = final_metrics(model, config, images, history)
         metrics["skipped"] = [{"path": p, "reason": r} for p, r in skipped]
         write_json(metrics, os.path.join(out, METRICS_FILE))
