@@ -139,3 +139,45 @@ def test_bad_input_is_one_line(args, message, tmp_path, capsys):
     assert main(args) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("model", ["gan", "autoencoder"])
+def test_cli_and_config_defaults_are_the_measured_ones(model):
+    """Issue 14: `train gan` with no options gets the settings measured to train (R1 gamma 0.3, floored_log
+    profile, base width 16, batch-norm momentum 0.9); the CLI and TrainingConfig agree on every default."""
+    import dataclasses
+
+    import keras
+
+    from upconv_tf.cli import build_parser
+    from upconv_tf.cli.train import config_from_args
+    from upconv_tf.models.training import TrainingConfig, build_model
+
+    parsed = config_from_args(build_parser().parse_args(["train", model, "--out", "x"]))
+    assert parsed.resolved() == TrainingConfig(model=model).resolved()
+    config = dataclasses.replace(parsed, size=32).resolved()
+    assert config.spectral_profile == "floored_log" and config.dim == {"gan": 16, "autoencoder": 32}[model]
+    built = build_model(config)
+    assert built.spectral_profile == "floored_log"
+    if model == "gan":
+        assert config.r1_weight == built.r1_weight == 0.3 and built.generator.count_params() > 0
+        norms = [layer for layer in built.generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+        assert norms and all(layer.momentum == 0.9 for layer in norms)
+        assert TrainingConfig(model="gan", loss="wgan-gp").resolved().r1_weight == 0.0
+
+
+def test_resume_refuses_another_r1_weight_or_profile(tmp_path):
+    import json as json_
+
+    from upconv_tf.models.training import TrainingConfig, check_resume
+
+    config = TrainingConfig(model="gan").resolved()
+    (tmp_path / "config.json").write_text(json_.dumps(config.as_dict()))
+    check_resume(config, tmp_path)
+    with pytest.raises(ValueError, match="r1_weight: 0.3 -> 1.0"):
+        check_resume(TrainingConfig(model="gan", r1_weight=1.0).resolved(), tmp_path)
+    with pytest.raises(ValueError, match="spectral_profile: 'floored_log' -> 'paper'"):
+        check_resume(TrainingConfig(model="gan", spectral_profile="paper").resolved(), tmp_path)
+    older = {k: v for k, v in config.as_dict().items() if k not in ("r1_weight", "spectral_profile")}
+    (tmp_path / "config.json").write_text(json_.dumps(older))  # written before these settings existed
+    check_resume(config, tmp_path)

@@ -31,15 +31,22 @@ MODELS = ("gan", "autoencoder")
 CONFIG_FILE, HISTORY_FILE, METRICS_FILE = "config.json", "history.json", "metrics.json"
 MODEL_FILES = {"gan": "generator.keras", "autoencoder": "autoencoder.keras"}
 DEFAULT_LR = {"gan": 2e-4, "autoencoder": 1e-3}
+# Base width: 16 for the GAN (measured, issue 14: at 32 px the 32-wide discriminator of the reference setting
+# wins within a few hundred steps, d_loss -> 0.01; 16 trains for 800 steps with R1 gamma 0.3 and the
+# floored_log term on seeds 1-5), 32 for the auto-encoder (the paper's filters).
+DEFAULT_DIM = {"gan": 16, "autoencoder": 32}
 AUTOENCODER_SPECTRAL_WEIGHT = 0.5  # the paper's lambda for the auto-encoder
-GAN_ONLY = ("loss", "latent_dim", "norm", "n_critic")
+GAN_ONLY = ("loss", "latent_dim", "norm", "n_critic", "r1_weight")
 # Settings that define the model: a resumed run must use the same ones.
 MODEL_KEYS = {
     "gan": ("model", "loss", "size", "upsampling", "correction", "kernel", "dim", "latent_dim", "norm", "n_critic",
-            "spectral_weight", "lr", "clipnorm", "batch_size", "seed", "mixed_precision"),
-    "autoencoder": ("model", "size", "upsampling", "correction", "kernel", "dim", "spectral_weight", "lr", "clipnorm",
-                    "batch_size", "seed", "mixed_precision"),
+            "spectral_weight", "spectral_profile", "r1_weight", "lr", "clipnorm", "batch_size", "seed",
+            "mixed_precision"),
+    "autoencoder": ("model", "size", "upsampling", "correction", "kernel", "dim", "spectral_weight",
+                    "spectral_profile", "lr", "clipnorm", "batch_size", "seed", "mixed_precision"),
 }
+# Keys added after runs were written without them: not compared when a run folder lacks them.
+ADDED_KEYS = ("spectral_profile", "r1_weight")
 MONITOR_IMAGES = 64  # outputs plotted (spectrum) and tiled (sample grid) after each epoch
 SANITY_SAMPLES = 256  # GAN samples the sanity gates read after training
 
@@ -55,7 +62,8 @@ class TrainingConfig:
         count: number of bundled crops.
         policy: how folder images are brought to ``size`` (``"resize"`` or ``"center-crop"``).
         upsampling, correction, kernel, dim: the last up-sampling unit and the base width
-            (:func:`upconv_tf.models.build_generator`); ``correction`` defaults to 0 for transconv, else 1.
+            (:func:`upconv_tf.models.build_generator`); ``correction`` defaults to 0 for transconv, else 1;
+            ``dim`` to :data:`DEFAULT_DIM` (16 GAN, 32 auto-encoder).
         epochs, steps_per_epoch, batch_size: the schedule (steps default to images // batch size).
         lr, clipnorm: Adam learning rate (default 2e-4 GAN, 1e-3 auto-encoder) and gradient clipping.
         seed: weights, data order and latents.
@@ -63,7 +71,11 @@ class TrainingConfig:
         mixed_precision: ``mixed_float16`` (the spectrum stays float32).
         spectral_weight: lambda of the spectral term (default: the paper's, 2 for dcgan, 0.5 for lsgan and for
             the auto-encoder; 0 switches it off).
+        spectral_profile: the profile the term compares (:data:`upconv_tf.options.SPECTRAL_PROFILES`; default
+            ``"floored_log"``, the paper's with a bounded gradient).
         loss, latent_dim, norm, n_critic: GAN only (norm defaults to layer for wgan-gp/dragan, else batch).
+        r1_weight: GAN only, gamma of the R1 penalty on real images (default
+            :data:`upconv_tf.models.gan.DEFAULT_R1_WEIGHT`: 0.3 for dcgan/lsgan, 0 for wgan-gp/dragan).
     """
 
     model: str = "gan"
@@ -74,7 +86,7 @@ class TrainingConfig:
     upsampling: str = "transconv"
     correction: int | None = None
     kernel: int = 5
-    dim: int = 32
+    dim: int | None = None
     epochs: int = 10
     steps_per_epoch: int | None = None
     batch_size: int = 64
@@ -84,10 +96,12 @@ class TrainingConfig:
     save_every: int = 100
     mixed_precision: bool = False
     spectral_weight: float | None = None
+    spectral_profile: str = "floored_log"
     loss: str = "dcgan"
     latent_dim: int = 128
     norm: str | None = None
     n_critic: int | None = None
+    r1_weight: float | None = None
 
     def __post_init__(self):
         if self.model not in MODELS:
@@ -95,9 +109,13 @@ class TrainingConfig:
 
     def resolved(self) -> "TrainingConfig":
         """A copy with every ``None`` default filled in for this model."""
-        from upconv_tf.models.gan import PAPER_SPECTRAL_WEIGHTS
+        from upconv_tf.models.gan import DEFAULT_R1_WEIGHT, PAPER_SPECTRAL_WEIGHTS
 
         values = {}
+        if self.dim is None:
+            values["dim"] = DEFAULT_DIM[self.model]
+        if self.model == "gan" and self.r1_weight is None and self.loss in DEFAULT_R1_WEIGHT:
+            values["r1_weight"] = DEFAULT_R1_WEIGHT[self.loss]
         if self.spectral_weight is None:
             values["spectral_weight"] = (PAPER_SPECTRAL_WEIGHTS[self.loss] if self.model == "gan"
                                          else AUTOENCODER_SPECTRAL_WEIGHT)
@@ -176,7 +194,8 @@ def check_resume(config: TrainingConfig, out) -> None:
     except (OSError, ValueError) as error:
         raise ValueError(f"{path}: unreadable ({error}); use another `out`") from None
     current = config.as_dict()
-    changed = [key for key in MODEL_KEYS[config.model] if previous.get(key) != current.get(key)]
+    changed = [key for key in MODEL_KEYS[config.model]
+               if previous.get(key) != current.get(key) and (key in previous or key not in ADDED_KEYS)]
     if changed:
         detail = ", ".join(f"{key}: {previous.get(key)!r} -> {current.get(key)!r}" for key in changed)
         raise ValueError(f"{out} holds a run with other settings ({detail}); use another `out`")
@@ -192,7 +211,7 @@ def build_model(config: TrainingConfig):
     keras.utils.set_random_seed(config.seed)
     if config.model == "autoencoder":
         model = SpectralAutoencoder(config.size, config.upsampling, config.correction, config.kernel, config.dim,
-                                    spectral_weight=config.spectral_weight)
+                                    spectral_weight=config.spectral_weight, spectral_profile=config.spectral_profile)
         model.compile(keras.optimizers.Adam(config.lr, clipnorm=config.clipnorm or None))
         model.optimizer.build(model.trainable_variables)
         return model
@@ -200,7 +219,8 @@ def build_model(config: TrainingConfig):
                                 config.dim)
     discriminator = build_discriminator(config.size, norm=config.norm, dim=config.dim)
     model = SpectralGAN(generator, discriminator, loss=config.loss, spectral_weight=config.spectral_weight,
-                        n_critic=config.n_critic, seed=config.seed)
+                        n_critic=config.n_critic, seed=config.seed, r1_weight=config.r1_weight,
+                        spectral_profile=config.spectral_profile)
     adam = dict(learning_rate=config.lr, beta_1=0.5, beta_2=0.999, clipnorm=config.clipnorm or None)
     model.compile(g_optimizer=keras.optimizers.Adam(**adam), d_optimizer=keras.optimizers.Adam(**adam))
     return model
