@@ -56,6 +56,8 @@ def reconstruct(model, images01, batch=64):
 
 
 def main():
+    from upconv_tf.models import sanity
+
     args = common.parser(__doc__.splitlines()[0]).parse_args()
     run = common.Run("ae", args)
     budget = BUDGET[args.budget]
@@ -74,14 +76,17 @@ def main():
             model = train_one(upsampling, spectral, correction, train, budget, args.seed,
                               os.path.join(args.work, args.budget))
             output = reconstruct(model, test)
+            gates = sanity.autoencoder_sanity(output, test)
             row = common.metric_row(test, output)
             row.update(upsampling=upsampling, variant=label, spectral_loss=spectral, correction=correction,
-                       mse=float(np.mean((output - test) ** 2)), hf=common.hf_reading(row["high_frequency_gap_db"]))
+                       mse=float(np.mean((output - test) ** 2)), status=gates["status"], sanity=gates,
+                       hf=common.gated(common.hf_reading(row["high_frequency_gap_db"]), gates))
             rows.append(row)
             sets[f"{upsampling} {label}"] = output
             common.log(f"  {upsampling:9s} {label:22s} MSE {row['mse']:.5f}  spectral distance "
                        f"{row['spectral_distance']:.4f}  LFD {row['log_frequency_distance']:.3f}  "
-                       f"HF gap {row['high_frequency_gap_db']:+.2f} dB ({row['hf']})")
+                       f"HF gap {row['high_frequency_gap_db']:+.2f} dB ({row['hf']})"
+                       + (f" [{'; '.join(gates['reasons'])}]" if gates["reasons"] else ""))
         common.plot(sets, run.path(f"ae_{upsampling}.png"),
                     f"Auto-encoder, {upsampling} up-sampling ({budget['size']} px, test photos)")
     run.save({"budget_settings": budget, "spectral_weight": SPECTRAL_WEIGHT, "paper": PAPER, "rows": rows,

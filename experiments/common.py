@@ -154,6 +154,12 @@ def metric_row(real, fake) -> dict:
                                          "high_frequency_gap_db")}
 
 
+def gated(reading: str, gates: dict) -> str:
+    """A row's spectral reading, or ``"untrained"`` when its model failed the sanity gates
+    (:mod:`upconv_tf.models.sanity`): no verdict is read from a model that did not train."""
+    return reading if gates["status"] == "trained" else gates["status"]
+
+
 def hf_reading(gap_db: float, tolerance_db: float = 1.0) -> str:
     """Plain reading of the high-frequency power gap: the paper's three outcomes."""
     if gap_db > tolerance_db:

@@ -90,19 +90,26 @@ def save_grid(images, path, columns=8):
 
 
 def evaluate(names, args, budget, run, real):
-    """Metrics rows and samples of each generator in ``names``."""
+    """Metrics rows and samples of each generator in ``names``; a generator that fails the sanity gates
+    (its training run's, and its samples' against ``real``) reads "untrained"."""
+    from upconv_tf.models import sanity
+    from upconv_tf.models.training import recorded_gates
+
     rows, samples = [], {}
     for name in names:
         generator, seconds = ensure_generator(name, args, budget)
         images = sample(generator, budget["samples"], args.seed + 1)
         samples[name] = images
         loss, upsampling, correction, weight = GENERATORS[name]
+        gates = sanity.gan_sanity(images, real, **recorded_gates(generator_path(args.work, args.budget, name)))
         row = dict(common.metric_row(real, images), generator=name, loss=loss, upsampling=upsampling,
                    correction=correction, spectral_weight=weight,
-                   train_seconds=None if seconds is None else round(seconds, 1))
-        row["hf"] = common.hf_reading(row["high_frequency_gap_db"])
+                   train_seconds=None if seconds is None else round(seconds, 1),
+                   status=gates["status"], sanity=gates)
+        row["hf"] = common.gated(common.hf_reading(row["high_frequency_gap_db"]), gates)
         rows.append(row)
         save_grid(images[:32], run.path(f"gan_samples_{name}.png"))
+        common.log(f"  {name:16s} {gates['status']} {'; '.join(gates['reasons'])}")
         common.log(f"  {name:16s} spectral distance {row['spectral_distance']:.4f}  LFD "
                    f"{row['log_frequency_distance']:.3f}  HF gap {row['high_frequency_gap_db']:+.2f} dB ({row['hf']})  "
                    f"decay {row['decay_exponent_fake']:.2f} vs real {row['decay_exponent_real']:.2f}")
