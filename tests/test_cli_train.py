@@ -181,3 +181,15 @@ def test_resume_refuses_another_r1_weight_or_profile(tmp_path):
     older = {k: v for k, v in config.as_dict().items() if k not in ("r1_weight", "spectral_profile")}
     (tmp_path / "config.json").write_text(json_.dumps(older))  # written before these settings existed
     check_resume(config, tmp_path)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("{not json", "TF_CONFIG` is not valid JSON"),
+    ('{"cluster": {}}', "TF_CONFIG` must name a `cluster` and this process' `task`"),
+])
+def test_bad_tf_config_is_one_line(value, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TF_CONFIG", value)
+    assert main(["train", "gan", "--size", "32", "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()

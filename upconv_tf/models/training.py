@@ -282,14 +282,19 @@ def final_metrics(model, config: TrainingConfig, images, history) -> dict:
     from upconv_tf.models import sanity
     from upconv_tf.sampling import latents, quantize, to_unit_range
 
+    def forward(network, inputs, batch=64):
+        # Plain calls, not ``predict``: identical on every worker, no collective step outside training.
+        return np.concatenate([np.asarray(network(inputs[i:i + batch], training=False), np.float32)
+                               for i in range(0, len(inputs), batch)])
+
     metrics = {key: values[-1] for key, values in history.items()}
     if config.model == "gan":
         z = latents(SANITY_SAMPLES, model.latent_dim, config.seed + 1)
-        outputs = model.sampling_generator().predict(z, batch_size=64, verbose=0)
+        outputs = forward(model.sampling_generator(), z)
         metrics["samples"] = len(z)
         report = sanity.gan_sanity(quantize(to_unit_range(outputs)), to_unit_range(images), metrics.get("d_loss"))
     else:
-        outputs = model.predict(images, batch_size=64, verbose=0)
+        outputs = forward(model, images)
         metrics["reconstruction_mse"] = float(np.mean((outputs - images) ** 2))
         metrics["samples"] = len(images)
         report = sanity.autoencoder_sanity(quantize(to_unit_range(outputs)), to_unit_range(images))
@@ -364,11 +369,16 @@ def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None)
     """
     import keras
 
+    import shutil
+    import tempfile
+
     from upconv_tf._atomic import write_json
     from upconv_tf.callbacks import restore_checkpoint
     from upconv_tf.models.architectures import check_size
+    from upconv_tf.models.distribute import is_chief, training_strategy
     from upconv_tf.models.io import save_model
 
+    strategy = training_strategy()  # first: a multi-worker strategy must exist before any other TF op
     config = config.resolved()
     check_size(config.size)
     out = os.fspath(out)
@@ -380,35 +390,47 @@ def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None)
         images, skipped = load_training_images(config)
     if config.batch_size > len(images):
         raise ValueError(f"`batch_size` {config.batch_size} is larger than the {len(images)} training images")
+    if config.batch_size % strategy.num_replicas_in_sync:
+        raise ValueError(f"`batch_size` {config.batch_size} (global) must be a multiple of the "
+                         f"{strategy.num_replicas_in_sync} replicas")
     steps_per_epoch = config.steps_per_epoch or len(images) // config.batch_size
     total = config.epochs * steps_per_epoch
-    os.makedirs(out, exist_ok=True)
-    write_json(dict(config.as_dict(), out=out), os.path.join(out, CONFIG_FILE))
+    chief = is_chief(strategy)
+    # Every process reads the run folder (all resume from the chief's checkpoints); only the chief writes
+    # there. Other workers make the same saves into a folder of their own, removed at the end.
+    writes = out if chief else tempfile.mkdtemp(prefix="upconv-tf-worker-")
+    os.makedirs(writes, exist_ok=True)
+    write_json(dict(config.as_dict(), out=out), os.path.join(writes, CONFIG_FILE))
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        model = build_model(config)
+        with strategy.scope():
+            model = build_model(config)
         model.adapt(images)
         state = restore_checkpoint(model, os.path.join(out, "checkpoints"))
         start = state["step"] if state else 0
         if log is not None:
             log(f"{config.model}: {len(images)} images of {config.size} px, {total} steps ({config.epochs} epochs x "
-                f"{steps_per_epoch})" + (f", resuming at step {start}" if start else ""))
-        history = fit(model, images, config, out, start, total, steps_per_epoch, verbose) if start < total else {}
+                f"{steps_per_epoch})" + (f", resuming at step {start}" if start else "")
+                + (f", {strategy.num_replicas_in_sync} replicas" if strategy.num_replicas_in_sync > 1 else ""))
+        history = fit(model, images, config, writes, start, total, steps_per_epoch, verbose) if start < total else {}
         if history:
             # A resumed run keeps the epochs before it (the gates read the last epoch's losses).
             previous = read_history(out) if start else {}
             epochs_before = start // steps_per_epoch
             history = {key: list(previous.get(key, []))[:epochs_before] + values for key, values in history.items()}
-            write_json(history, os.path.join(out, HISTORY_FILE))
+            write_json(history, os.path.join(writes, HISTORY_FILE))
         else:
             history = read_history(out)  # already complete: score the run as it ended
         metrics = final_metrics(model, config, images, history)
         metrics["skipped"] = [{"path": p, "reason": r} for p, r in skipped]
-        write_json(metrics, os.path.join(out, METRICS_FILE))
+        write_json(metrics, os.path.join(writes, METRICS_FILE))
         saved = model.generator if config.model == "gan" else model
-        path = save_model(saved, os.path.join(out, MODEL_FILES[config.model]))
+        save_model(saved, os.path.join(writes, MODEL_FILES[config.model]))
+        path = os.path.join(out, MODEL_FILES[config.model])
     finally:
         if config.mixed_precision:
             keras.mixed_precision.set_global_policy("float32")
+        if not chief:
+            shutil.rmtree(writes, ignore_errors=True)
     return TrainingResult(model, path, metrics, history, list(skipped), len(images), start, total)
