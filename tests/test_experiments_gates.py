@@ -31,7 +31,7 @@ def test_an_untrained_row_reads_untrained_and_is_no_disagreement():
     metric = dict(spectral_distance=0.1, spectral_bce_loss=0.7, log_frequency_distance=1.0, high_frequency_gap_db=3.0,
                   decay_exponent_fake=2.0, decay_exponent_real=2.5)
     rows = [dict(metric, generator=name, loss="dcgan", upsampling="transconv", correction=0, spectral_weight=0.0,
-                 hf=common.gated("matches", gates), status=gates["status"])
+                 hf=common.gated("matches", gates), status=gates["status"], sanity=gates)
             for name, gates in (("dcgan-transconv", collapsed), ("lsgan-transconv", fine))]
     result = {"rows": rows, "paper": {"dcgan-transconv": "too much HF", "lsgan-transconv": "too much HF"},
               "fid": "not computed", "command": "x", "budget": "default", "seed": 0, "run_time_s": 60.0,
@@ -41,5 +41,6 @@ def test_an_untrained_row_reads_untrained_and_is_no_disagreement():
     text = "\n".join(results.gan_section(result, disagreements))
     assert "| dcgan-transconv | transconv + 0 conv | 0.0 |" in text
     line = next(line for line in text.splitlines() if line.startswith("| dcgan-transconv"))
-    assert line.endswith("| untrained | too much HF | untrained |")
+    assert "| untrained | too much HF | untrained |" in line
+    assert f"- dcgan-transconv: {'; '.join(collapsed['reasons'])}" in text  # why it reads untrained
     assert disagreements == ["GAN lsgan-transconv: ours matches (+3.00 dB), paper too much HF."]
