@@ -160,6 +160,19 @@ def gated(reading: str, gates: dict) -> str:
     return reading if gates["status"] == "trained" else gates["status"]
 
 
+def readout_row(real, fake, gates=None) -> dict:
+    """The paper's readout of ``fake`` against ``real`` (:func:`upconv_tf.models.readout.paper_readout`) for a
+    results row: bins in band, distance over the real floor, HF gaps; ``matches`` None when ``gates`` failed."""
+    from upconv_tf.models import readout
+
+    result = readout.paper_readout(real, fake)
+    row = {key: result[key] for key in ("bins_in_band", "spectral_distance", "real_floor", "distance_over_floor",
+                                        "hf_gap", "matches")}
+    if gates is not None and gates["status"] != "trained":
+        row["matches"] = None  # no verdict from an untrained model
+    return row
+
+
 def hf_reading(gap_db: float, tolerance_db: float = 1.0) -> str:
     """Plain reading of the high-frequency power gap: the paper's three outcomes."""
     if gap_db > tolerance_db:

@@ -101,7 +101,7 @@ def save_grid(images, path, columns=8):
 def evaluate(names, args, budget, run, real):
     """Metrics rows and samples of each generator in ``names``; a generator that fails the sanity gates
     (its training run's, and its samples' against ``real``) reads "untrained"."""
-    from upconv_tf.models import readout, sanity
+    from upconv_tf.models import sanity
     from upconv_tf.models.training import recorded_gates
 
     rows, samples = [], {}
@@ -116,11 +116,7 @@ def evaluate(names, args, budget, run, real):
                    train_seconds=None if seconds is None else round(seconds, 1),
                    status=gates["status"], sanity=gates)
         row["hf"] = common.gated(common.hf_reading(row["high_frequency_gap_db"]), gates)
-        row["readout"] = {key: value for key, value in readout.paper_readout(real, images).items()
-                          if key in ("bins_in_band", "spectral_distance", "real_floor", "distance_over_floor", "hf_gap",
-                                     "matches")}
-        if gates["status"] != "trained":
-            row["readout"]["matches"] = None  # no verdict from an untrained model
+        row["readout"] = common.readout_row(real, images, gates)
         rows.append(row)
         save_grid(images[:32], run.path(f"gan_samples_{name}.png"))
         common.log(f"  {name:16s} {gates['status']} {'; '.join(gates['reasons'])}")
@@ -141,11 +137,7 @@ def main():
     reference = dict(common.metric_row(real, held_out), generator="real (another draw of crops)", loss="-",
                      upsampling="-", correction=0, spectral_weight=0.0, train_seconds=None)
     reference["hf"] = common.hf_reading(reference["high_frequency_gap_db"])
-    from upconv_tf.models import readout as paper
-
-    reference["readout"] = {key: value for key, value in paper.paper_readout(real, held_out).items()
-                            if key in ("bins_in_band", "spectral_distance", "real_floor", "distance_over_floor",
-                                       "hf_gap", "matches")}
+    reference["readout"] = common.readout_row(real, held_out)
     rows, samples = evaluate(PAPER_GAN, args, budget, run, real)
     from upconv_tf.models import readout
 

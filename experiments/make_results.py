@@ -80,7 +80,9 @@ def ae_section(result, disagreements):
            "The paper shows (Fig. 5) that a transposed convolution adds high-frequency power and interpolation + "
            "convolution loses it, and (Fig. 7-8) that the spectral loss (lambda = "
            f"{result['spectral_weight']}) with three 5x5 correction layers makes the spectrum match. "
-           "\"HF\" reads the high-frequency gap: above +1 dB too much, below -1 dB missing.", ""]
+           "\"HF\" reads the high-frequency gap: above +1 dB too much, below -1 dB missing. Each row passes the sanity "
+           "gates first (reconstruction MSE at most 1.25 x that of the 2 x 2 block-mean baseline, pixel spread within "
+           "25 %): a model that fails reads \"untrained\". The paper's readout columns are those of section 2.", ""]
     rows = []
     for row in result["rows"]:
         paper = None
@@ -94,8 +96,13 @@ def ae_section(result, disagreements):
             disagreements.append(f"AE {row['upsampling']} {row['variant']}: ours {row['hf']} "
                                  f"({row['high_frequency_gap_db']:+.2f} dB), paper {paper}.")
         rows.append([row["upsampling"], row["variant"], f(row["mse"], 5)] + metric_cells(row)
-                    + [row["hf"], paper or "-", agree])
-    out.append(table(["unit", "variant", "MSE"] + METRIC_HEADER + ["HF (ours)", "paper", "agrees"], rows))
+                    + [row["hf"], paper or "-", agree] + readout_cells(row))
+    out.append(table(["unit", "variant", "MSE"] + METRIC_HEADER + ["HF (ours)", "paper", "agrees"] + READOUT_HEADER,
+                     rows))
+    reasons = [f"- {row['upsampling']} {row['variant']}: " + "; ".join(row["sanity"]["reasons"])
+               for row in result["rows"] if row.get("status") == "untrained"]
+    if reasons:
+        out += ["", "Untrained (sanity gates):", ""] + reasons
     out += [""] + [f"![{p}]({IMAGES}/{p})" for p in result["plots"]] + [""]
     return out
 
