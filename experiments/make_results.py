@@ -243,7 +243,10 @@ REASONS = """Why our numbers can differ from the papers' (apply to every row mar
 - **Detectors.** Our splits are grouped by source photo and balanced, over several runs (the published notebooks
   split 80/20 without grouping), so our accuracies are lower-variance estimates but not the same protocol.
 - **Readings.** "too much HF" / "missing HF" / "matches" use a +-1 dB band on the mean power of the upper quarter of
-  the rings; the paper reads its figures by eye."""
+  the centred rings (they stop at N/2 and leave out the corners); the paper reads its figures by eye, on the
+  reference profile up to the corners, min-max per image: the "readout" columns are that reading.
+- **Untrained models get no reading.** A row whose model failed the sanity gates reads "untrained" and is not
+  counted as a disagreement."""
 
 
 def findings(results):
@@ -254,13 +257,28 @@ def findings(results):
         by = {r["generator"]: r for r in gan["rows"]}
         for loss in ("dcgan", "lsgan"):
             base, fixed = by.get(f"{loss}-transconv"), by.get(f"{loss}-spectral")
-            if base and fixed:
+            untrained = [r["generator"] for r in (base, fixed) if r and r.get("status") == "untrained"]
+            if untrained:
+                lines.append(f"{loss.upper()}: no comparison of the spectral regularisation, "
+                             f"{' and '.join(untrained)} did not train (sanity gates).")
+            elif base and fixed:
                 lines.append(
                     f"{loss.upper()}: the spectral regularisation takes the spectral distance from "
                     f"{base['spectral_distance']:.4f} to {fixed['spectral_distance']:.4f} and the HF gap from "
                     f"{base['high_frequency_gap_db']:+.1f} to {fixed['high_frequency_gap_db']:+.1f} dB. The spectral loss "
                     "compares min-max normalised profiles, i.e. the *shape* of the spectrum (compare the replica peaks of the "
                     "transposed convolution with the regularised curve in the plots), not its absolute level, which the HF gap reads.")
+        spectral, published = by.get("dcgan-spectral"), by.get("dcgan-published-code")
+        if spectral and published and spectral.get("readout") and published.get("readout"):
+            if "untrained" in (spectral.get("status"), published.get("status")):
+                lines.append("dcgan-spectral vs dcgan-published-code: not compared, one of them is untrained.")
+            else:
+                a, b = spectral["readout"], published["readout"]
+                lines.append(
+                    "Same architecture (nearest + 3 x 5x5), with the differentiable spectral term (dcgan-spectral) and "
+                    "without it, as the published code trains (dcgan-published-code): in the paper's readout "
+                    f"{a['bins_in_band']:.0%} vs {b['bins_in_band']:.0%} of the bins inside the real band, spectral "
+                    f"distance {a['distance_over_floor']:.1f} vs {b['distance_over_floor']:.1f} x the real-vs-real floor.")
     detection = results.get("detection")
     if detection:
         transfer = {(r["generator"], r["classifier"]): r for r in detection["chandrasegaran_transfer"]}
