@@ -8,7 +8,7 @@ high-frequency power gap and decay exponent, and the paper's readout (reference 
 min-max per image). A model that fails the sanity gates (reconstruction no better than 1.25 x the 2 x 2
 block-mean baseline, or pixel spread off by 25 %) reads "untrained" instead of a spectral verdict.
 
-Run: ``python experiments/ae_experiment.py`` (default CPU budget: 32 px, 1000 steps, about 20 min on 2 cores),
+Run: ``python experiments/ae_experiment.py`` (default CPU budget: 32 px, 1500 steps, about 15 min on 2 cores),
 ``--full`` (128 px, long training, for a GPU), ``--smoke`` (seconds; meaningless numbers).
 Each model is a run of :func:`upconv_tf.models.training.train` under ``experiments/work/<budget>/``.
 Writes ``docs/results/ae.json`` and ``docs/results/ae_<upsampling>.png``.
@@ -24,7 +24,7 @@ import common
 
 BUDGET = {
     "smoke": dict(size=32, train=64, test=32, epochs=1, steps=2, batch=32, filters=8),
-    "default": dict(size=32, train=1152, test=384, epochs=20, steps=50, batch=32, filters=32),
+    "default": dict(size=32, train=1152, test=384, epochs=30, steps=50, batch=32, filters=32),
     "full": dict(size=128, train=6000, test=1000, epochs=60, steps=None, batch=64, filters=32),
 }
 UPSAMPLINGS = ("transconv", "nearest", "bilinear")
