@@ -82,7 +82,10 @@ def ae_section(result, disagreements):
            f"{result['spectral_weight']}) with three 5x5 correction layers makes the spectrum match. "
            "\"HF\" reads the high-frequency gap: above +1 dB too much, below -1 dB missing. Each row passes the sanity "
            "gates first (reconstruction MSE at most 1.25 x that of the 2 x 2 block-mean baseline, pixel spread within "
-           "25 %): a model that fails reads \"untrained\". The paper's readout columns are those of section 2.", ""]
+           "25 %): a model that fails reads \"untrained\". The paper's readout columns are those of section 2; the floor of "
+           "\"distance / floor\" is the distance between two halves of the test crops, so crops of other photos (the "
+           "first row) are far above it, and a reconstruction only \"matches\" when its mean spectrum is as close to "
+           "the test crops' as another draw of the same photos.", ""]
     rows = []
     for row in result["rows"]:
         paper = None
