@@ -40,7 +40,7 @@ tfx: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
-# The paper's experiments on the bundled photos (default CPU budget, ~15-25 min on 2 cores), then docs/RESULTS.md.
+# The paper's experiments on the bundled photos (default CPU budget, ~40-50 min on 2 cores), then docs/RESULTS.md.
 experiments: $(STAMP)
 	$(PY) experiments/run_all.py
 

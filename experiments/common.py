@@ -154,6 +154,25 @@ def metric_row(real, fake) -> dict:
                                          "high_frequency_gap_db")}
 
 
+def gated(reading: str, gates: dict) -> str:
+    """A row's spectral reading, or ``"untrained"`` when its model failed the sanity gates
+    (:mod:`upconv_tf.models.sanity`): no verdict is read from a model that did not train."""
+    return reading if gates["status"] == "trained" else gates["status"]
+
+
+def readout_row(real, fake, gates=None) -> dict:
+    """The paper's readout of ``fake`` against ``real`` (:func:`upconv_tf.models.readout.paper_readout`) for a
+    results row: bins in band, distance over the real floor, HF gaps; ``matches`` None when ``gates`` failed."""
+    from upconv_tf.models import readout
+
+    result = readout.paper_readout(real, fake)
+    row = {key: result[key] for key in ("bins_in_band", "spectral_distance", "real_floor", "distance_over_floor",
+                                        "hf_gap", "matches")}
+    if gates is not None and gates["status"] != "trained":
+        row["matches"] = None  # no verdict from an untrained model
+    return row
+
+
 def hf_reading(gap_db: float, tolerance_db: float = 1.0) -> str:
     """Plain reading of the high-frequency power gap: the paper's three outcomes."""
     if gap_db > tolerance_db:

@@ -51,6 +51,8 @@ def budget_line(result):
 def mark(ours, paper):
     if paper in (None, "-"):
         return "-"
+    if ours == "untrained":  # the model failed its sanity gates: no verdict to compare
+        return "untrained"
     return "yes" if ours == paper else "**no**"
 
 
@@ -78,7 +80,12 @@ def ae_section(result, disagreements):
            "The paper shows (Fig. 5) that a transposed convolution adds high-frequency power and interpolation + "
            "convolution loses it, and (Fig. 7-8) that the spectral loss (lambda = "
            f"{result['spectral_weight']}) with three 5x5 correction layers makes the spectrum match. "
-           "\"HF\" reads the high-frequency gap: above +1 dB too much, below -1 dB missing.", ""]
+           "\"HF\" reads the high-frequency gap: above +1 dB too much, below -1 dB missing. Each row passes the sanity "
+           "gates first (reconstruction MSE at most 1.25 x that of the 2 x 2 block-mean baseline, pixel spread within "
+           "25 %): a model that fails reads \"untrained\". The paper's readout columns are those of section 2; the floor of "
+           "\"distance / floor\" is the distance between two halves of the test crops, so crops of other photos (the "
+           "first row) are far above it, and a reconstruction only \"matches\" when its mean spectrum is as close to "
+           "the test crops' as another draw of the same photos.", ""]
     rows = []
     for row in result["rows"]:
         paper = None
@@ -92,16 +99,39 @@ def ae_section(result, disagreements):
             disagreements.append(f"AE {row['upsampling']} {row['variant']}: ours {row['hf']} "
                                  f"({row['high_frequency_gap_db']:+.2f} dB), paper {paper}.")
         rows.append([row["upsampling"], row["variant"], f(row["mse"], 5)] + metric_cells(row)
-                    + [row["hf"], paper or "-", agree])
-    out.append(table(["unit", "variant", "MSE"] + METRIC_HEADER + ["HF (ours)", "paper", "agrees"], rows))
+                    + [row["hf"], paper or "-", agree] + readout_cells(row))
+    out.append(table(["unit", "variant", "MSE"] + METRIC_HEADER + ["HF (ours)", "paper", "agrees"] + READOUT_HEADER,
+                     rows))
+    reasons = [f"- {row['upsampling']} {row['variant']}: " + "; ".join(row["sanity"]["reasons"])
+               for row in result["rows"] if row.get("status") == "untrained"]
+    if reasons:
+        out += ["", "Untrained (sanity gates):", ""] + reasons
     out += [""] + [f"![{p}]({IMAGES}/{p})" for p in result["plots"]] + [""]
     return out
+
+
+def readout_cells(row):
+    """The paper's readout of a row: bins in band, distance over the real floor, HF gaps, verdict."""
+    r = row.get("readout")
+    if not r:
+        return ["-"] * 4
+    verdict = "untrained" if row.get("status") == "untrained" else ("matches" if r["matches"] else "no")
+    return [f"{r['bins_in_band']:.2f}", f"{r['distance_over_floor']:.1f}",
+            f"{r['hf_gap']['below_half_db']:+.2f} / {r['hf_gap']['corners_db']:+.2f}", verdict]
+
+
+READOUT_HEADER = ["bins in band", "distance / floor", "ref. HF gap < N/2 / corners (dB)", "readout"]
 
 
 def gan_section(result, disagreements):
     out = ["## 2. GANs (paper Fig. 1, 11, 13)", "", provenance(result), budget_line(result), "",
            "8-bit samples of each generator against another draw of real crops; the first row compares two draws of "
-           "real crops (the metrics' noise floor). FID: " + result["fid"] + ".", ""]
+           "real crops (the metrics' noise floor). Each row passes the sanity gates first (`upconv_tf.models.sanity`: "
+           "discriminator not collapsed, pixel spread and diversity against real, saturation): a generator that fails "
+           "reads \"untrained\" and gets no verdict. The paper's readout (reference profile up to the corners, "
+           "min-max per image) is beside ours: bins of the mean profile inside the real mean +- 1 std, spectral "
+           "distance over the real-vs-real floor (\"matches\": >= 90 % of the bins and <= 3 x the floor), absolute "
+           "HF gap on the reference radii below N/2 and in the corners. FID: " + result["fid"] + ".", ""]
     rows = []
     for row in result["rows"]:
         paper = result["paper"].get(row["generator"])
@@ -110,9 +140,43 @@ def gan_section(result, disagreements):
             disagreements.append(f"GAN {row['generator']}: ours {row['hf']} ({row['high_frequency_gap_db']:+.2f} dB), "
                                  f"paper {paper}.")
         unit = "-" if row["upsampling"] == "-" else f"{row['upsampling']} + {row['correction']} conv"
-        rows.append([row["generator"], unit, row["spectral_weight"]] + metric_cells(row) + [row["hf"], paper or "-", agree])
-    out.append(table(["generator", "last unit", "lambda"] + METRIC_HEADER + ["HF (ours)", "paper", "agrees"], rows))
+        rows.append([row["generator"], unit, row["spectral_weight"]] + metric_cells(row) + [row["hf"], paper or "-", agree]
+                    + readout_cells(row))
+    out.append(table(["generator", "last unit", "lambda"] + METRIC_HEADER + ["HF (ours)", "paper", "agrees"]
+                     + READOUT_HEADER, rows))
+    reasons = [f"- {row['generator']}: " + "; ".join(row["sanity"]["reasons"])
+               for row in result["rows"] if row.get("status") == "untrained"]
+    if reasons:
+        out += ["", "Untrained (sanity gates):", ""] + reasons
     out += [""] + [f"![{p}]({IMAGES}/{p})" for p in result["plots"]] + [""]
+    return out
+
+
+def gan_cli_section(result, disagreements):
+    """The issue-14 measurement: the CLI's GAN runs read with the sanity gates and the paper's readout."""
+    done = result["done_when"]
+    out = ["### GAN training with the command line (issue 14, \"Done when\")", "",
+           f"Command: `{result['command']}` reads the runs below ({result['date']}). Each run is the command in its "
+           f"row, then `{result['generate']}`. Pixel spread and diversity are the samples' over those of real crops "
+           f"`bundled_crops({result['real']['size']}, {result['real']['count']}, seed={result['real']['seed']})`; "
+           "bins in band: the fraction of reference-profile bins (up to the corners) of the samples' mean min-max "
+           "profile inside the real mean +- 1 std; distance / floor: the spectral distance of that profile over the "
+           "real-vs-real floor (the readout's \"matches\" needs <= 3). Done when: both runs d_loss >= "
+           f"{done['d_loss']}, spread within {done['spread_tolerance']:.0%} of real, diversity >= "
+           f"{done['diversity']:.0%} of real; weight 2 also >= {done['bins_in_band']:.0%} of the bins in the band.", ""]
+    rows = []
+    for row in result["rows"]:
+        rows.append([f"`{row['command']}`", f"{row['d_loss']:.3f}", f"{row['pixel_spread_ratio']:.3f}",
+                     f"{row['diversity_ratio']:.3f}", f"{row['bins_in_band']:.2f}",
+                     f"{row['distance_over_floor']:.1f}", f"{row['hf_gap_below_half_db']:+.2f} / {row['hf_gap_corners_db']:+.2f}",
+                     row["status"], "met" if row["done_when"] else "**not met**"])
+        if not row["done_when"]:
+            disagreements.append(f"GAN CLI run, weight {row['spectral_weight']:g}: the issue's done-when is not met.")
+    out.append(table(["command (then generate -n 256)", "last-epoch d_loss", "spread / real", "diversity / real",
+                      "bins in band", "distance / floor", "HF gap < N/2 / corners (dB)", "sanity", "done when"], rows))
+    out += ["", f"![readout]({IMAGES}/{result['plots'][0]})", ""]
+    out += [f"Samples, spectral weight {row['spectral_weight']:g} (first 64 of 256): ![w{row['spectral_weight']:g}]"
+            f"({IMAGES}/{row['grid']})" for row in result["rows"]] + [""]
     return out
 
 
@@ -182,7 +246,10 @@ REASONS = """Why our numbers can differ from the papers' (apply to every row mar
 - **Detectors.** Our splits are grouped by source photo and balanced, over several runs (the published notebooks
   split 80/20 without grouping), so our accuracies are lower-variance estimates but not the same protocol.
 - **Readings.** "too much HF" / "missing HF" / "matches" use a +-1 dB band on the mean power of the upper quarter of
-  the rings; the paper reads its figures by eye."""
+  the centred rings (they stop at N/2 and leave out the corners); the paper reads its figures by eye, on the
+  reference profile up to the corners, min-max per image: the "readout" columns are that reading.
+- **Untrained models get no reading.** A row whose model failed the sanity gates reads "untrained" and is not
+  counted as a disagreement."""
 
 
 def findings(results):
@@ -193,13 +260,28 @@ def findings(results):
         by = {r["generator"]: r for r in gan["rows"]}
         for loss in ("dcgan", "lsgan"):
             base, fixed = by.get(f"{loss}-transconv"), by.get(f"{loss}-spectral")
-            if base and fixed:
+            untrained = [r["generator"] for r in (base, fixed) if r and r.get("status") == "untrained"]
+            if untrained:
+                lines.append(f"{loss.upper()}: no comparison of the spectral regularisation, "
+                             f"{' and '.join(untrained)} did not train (sanity gates).")
+            elif base and fixed:
                 lines.append(
                     f"{loss.upper()}: the spectral regularisation takes the spectral distance from "
                     f"{base['spectral_distance']:.4f} to {fixed['spectral_distance']:.4f} and the HF gap from "
                     f"{base['high_frequency_gap_db']:+.1f} to {fixed['high_frequency_gap_db']:+.1f} dB. The spectral loss "
                     "compares min-max normalised profiles, i.e. the *shape* of the spectrum (compare the replica peaks of the "
                     "transposed convolution with the regularised curve in the plots), not its absolute level, which the HF gap reads.")
+        spectral, published = by.get("dcgan-spectral"), by.get("dcgan-published-code")
+        if spectral and published and spectral.get("readout") and published.get("readout"):
+            if "untrained" in (spectral.get("status"), published.get("status")):
+                lines.append("dcgan-spectral vs dcgan-published-code: not compared, one of them is untrained.")
+            else:
+                a, b = spectral["readout"], published["readout"]
+                lines.append(
+                    "Same architecture (nearest + 3 x 5x5), with the differentiable spectral term (dcgan-spectral) and "
+                    "without it, as the published code trains (dcgan-published-code): in the paper's readout "
+                    f"{a['bins_in_band']:.0%} vs {b['bins_in_band']:.0%} of the bins inside the real band, spectral "
+                    f"distance {a['distance_over_floor']:.1f} vs {b['distance_over_floor']:.1f} x the real-vs-real floor.")
     detection = results.get("detection")
     if detection:
         transfer = {(r["generator"], r["classifier"]): r for r in detection["chandrasegaran_transfer"]}
@@ -243,9 +325,10 @@ def main(argv=None):
              "entropy, not 0); **LFD** = ln(1 + mean (S_real - S_fake)^2) over the mean 2-D log-power spectra "
              "(STIG); **HF gap** = mean power difference, generated - real, over the upper quarter of the rings (dB); "
              "**decay alpha** = power-law exponent fitted over that quarter (Dzanic et al.).", ""]
-    sections = [("ae", ae_section), ("gan", gan_section), ("detection", detection_section)]
+    sections = [("ae", ae_section), ("gan", gan_section), ("gan_cli", gan_cli_section),
+                ("detection", detection_section)]
     results = {name: load(args.out, name) for name, _ in sections}
-    done = [r for r in results.values() if r]
+    done = [r for name, r in results.items() if r and name != "gan_cli"]  # gan_cli reads CLI runs
     if done:
         total = sum(r["run_time_s"] for r in done) / 60
         lines += [f"Total run time of the {len(done)} experiments: {total:.1f} min wall clock"
@@ -254,7 +337,8 @@ def main(argv=None):
     for name, section in sections:
         result = results[name]
         if result is None:
-            lines += [f"## {name}: not run yet (`python experiments/{name}_experiment.py`)", ""]
+            script = "gan_cli_measurement.py RUN..." if name == "gan_cli" else f"{name}_experiment.py"
+            lines += [f"## {name}: not run yet (`python experiments/{script}`)", ""]
             continue
         lines += section(result, disagreements)
     wild = load(args.out, "detection_wild")

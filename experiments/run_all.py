@@ -1,6 +1,6 @@
 """Run every experiment, then regenerate docs/RESULTS.md from their JSON results.
 
-Run: ``python experiments/run_all.py`` (or ``make experiments``): default CPU budget, about 15-25 min on
+Run: ``python experiments/run_all.py`` (or ``make experiments``): default CPU budget, about 40-50 min on
 2 cores. ``--full`` passes the GPU-sized setting to every script, ``--smoke`` a seconds-long check.
 Scripts run in this order (the detection experiment reuses the GAN experiment's generators).
 """

@@ -7,6 +7,10 @@
 ``python distribute_worker.py multiworker OUT KINDS INDEX PORT0,PORT1``
     one worker of a 2-worker ``MultiWorkerMirroredStrategy`` on 127.0.0.1 (TF_CONFIG set here); writes
     ``OUT/<kind>_init_w<INDEX>.npz`` and ``OUT/<kind>_multiworker_w<INDEX>.npz``.
+``python distribute_worker.py train OUT EPOCHS INDEX PORT0,PORT1``
+    one worker of ``upconv_tf.models.training.train`` (what ``upconv-tf train gan`` runs) under TF_CONFIG,
+    into the run folder ``OUT/run``; writes what it returned to ``OUT/train_w<INDEX>.json`` and the
+    generator's weights to ``OUT/train_w<INDEX>.npz`` (outside the run folder).
 
 Every run uses ``model.fit`` on the same global batches, float64 (see tests/test_distribute.py), SGD (unlike Adam, SGD is not invariant to a
 constant loss scale, so a missing or doubled 1/replicas factor changes the weights), no batch norm (its
@@ -107,10 +111,7 @@ def run_local(out, kinds):
 
 
 def run_multiworker(out, kinds, index, ports):
-    os.environ["TF_CONFIG"] = json.dumps({
-        "cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]},
-        "task": {"type": "worker", "index": index},
-    })
+    os.environ["TF_CONFIG"] = tf_config(index, ports)
     import tensorflow as tf
 
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
@@ -122,9 +123,30 @@ def run_multiworker(out, kinds, index, ports):
         save(os.path.join(out, f"{kind}_multiworker_w{index}.npz"), train(model))
 
 
+def tf_config(index, ports):
+    return json.dumps({"cluster": {"worker": [f"127.0.0.1:{port}" for port in ports]},
+                       "task": {"type": "worker", "index": index}})
+
+
+def run_training(out, epochs, index, ports):
+    os.environ["TF_CONFIG"] = tf_config(index, ports)
+    from upconv_tf.models.training import TrainingConfig, train
+
+    config = TrainingConfig(model="gan", size=SIZE, dim=4, latent_dim=LATENT, count=16, batch_size=GLOBAL_BATCH,
+                            epochs=epochs, steps_per_epoch=2, save_every=1, upsampling="nearest", correction=1)
+    result = train(config, os.path.join(out, "run"), verbose=0)
+    with open(os.path.join(out, f"train_w{index}.json"), "w") as handle:
+        json.dump({"start_step": result.start_step, "total_steps": result.total_steps, "model_path": result.model_path,
+                   "status": result.metrics["status"], "replicas": result.model.distribute_strategy.num_replicas_in_sync},
+                  handle)
+    save(os.path.join(out, f"train_w{index}.npz"), result.model.generator.get_weights())
+
+
 if __name__ == "__main__":
     mode, out, kinds = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-    if mode == "local":
+    if mode == "train":
+        run_training(out, int(sys.argv[3]), int(sys.argv[4]), [int(p) for p in sys.argv[5].split(",")])
+    elif mode == "local":
         run_local(out, kinds)
     else:
         run_multiworker(out, kinds, int(sys.argv[4]), [int(p) for p in sys.argv[5].split(",")])

@@ -50,7 +50,50 @@ def test_audit_reports_metrics_and_detectability(generator_file, real_dir, tmp_p
     assert detector["groups"] > 2 and detector["runs"] == 3  # real crops grouped by source photo folder
     assert len(report["spectra"]["real"]["mean"]) == len(report["spectra"]["generated"]["mean"]) == 16
     assert picture.stat().st_size > 10_000
-    assert "ROC-AUC" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "ROC-AUC" in printed
+    # ... but it never trained: no spectral verdict is read from it.
+    assert report["status"] == report["sanity"]["status"] == "untrained" and detector["verdict"] == "untrained"
+    assert "untrained generator (" in printed
+
+
+def test_audit_gives_a_verdict_only_when_the_gates_pass():
+    from upconv_tf.audit import audit_images
+    from upconv_tf.datasets import bundled_crops
+
+    real, other = bundled_crops(32, 48, seed=3), bundled_crops(32, 48, seed=4)
+    trained = audit_images(real.images, other.images, real.groups, runs=2)
+    assert trained["status"] == "trained" and trained["detector"]["verdict"] != "untrained"
+    flat = np.full_like(other.images, 0.5) + np.random.default_rng(0).normal(0, 0.01, other.images.shape)
+    refused = audit_images(real.images, flat.astype(np.float32), real.groups, runs=2)
+    assert refused["status"] == "untrained" and refused["detector"]["verdict"] == "untrained"
+    assert refused["sanity"]["checks"]["pixel_spread"] is False
+    collapsed = audit_images(real.images, other.images, real.groups, runs=2, d_loss=0.001)
+    assert collapsed["detector"]["verdict"] == "untrained" and collapsed["sanity"]["checks"]["discriminator"] is False
+
+
+def test_audit_of_a_training_folder_reads_its_recorded_gates(generator_file, tmp_path):
+    import shutil
+
+    from upconv_tf.audit import audit_generator
+    from upconv_tf.datasets import bundled_crops, save_png
+
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(generator_file, run / "generator.keras")
+    (run / "config.json").write_text(json.dumps({"model": "gan"}))
+    reason = "discriminator won: d_loss 0.001 < 0.05"
+    (run / "metrics.json").write_text(json.dumps({"d_loss": 0.001, "status": "untrained", "sanity": {
+        "status": "untrained", "reasons": [reason]}}))
+    real = bundled_crops(32, 16, seed=3)
+    for i, image in enumerate(real.images):
+        save_png(image, str(tmp_path / "real" / f"{i % 4}" / f"{i:03d}.png"))
+    for source in (run, run / "generator.keras"):
+        report = audit_generator(str(source), str(tmp_path / "real"), samples=16, runs=2, group_by="folder")
+        assert report["status"] == "untrained" and f"training run: {reason}" in report["sanity"]["reasons"]
+    (run / "metrics.json").write_text(json.dumps({"d_loss": 0.001}))  # a run from before the gates were recorded
+    report = audit_generator(str(run), str(tmp_path / "real"), samples=16, runs=2, group_by="folder")
+    assert report["sanity"]["checks"]["discriminator"] is False and report["detector"]["verdict"] == "untrained"
 
 
 def test_audit_is_reproducible_with_a_seed(generator_file, real_dir, tmp_path):

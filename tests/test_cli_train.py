@@ -57,6 +57,24 @@ def test_train_gan_writes_a_loadable_generator_and_logs(gan_run):
     assert {"spectrum", "spectral_bce", "epoch_d_loss", "epoch_g_loss", "epoch_spectral_loss"} <= tags
 
 
+def test_train_writes_the_sanity_gates_and_a_status(gan_run):
+    from upconv_tf.models import sanity
+
+    out, _ = gan_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    gates = metrics["sanity"]
+    assert set(gates["checks"]) == {"discriminator", "pixel_spread", "diversity", "saturation"}
+    assert gates["d_loss"] == metrics["d_loss"] == json.loads((out / "history.json").read_text())["d_loss"][-1]
+    assert gates["thresholds"] == {"d_loss_floor": sanity.D_LOSS_FLOOR, "spread_tolerance": sanity.SPREAD_TOLERANCE,
+                                   "min_diversity": sanity.MIN_DIVERSITY,
+                                   "max_saturation_excess": sanity.MAX_SATURATION_EXCESS}
+    assert metrics["status"] == gates["status"] == ("trained" if all(gates["checks"].values()) else "untrained")
+    assert len(gates["reasons"]) == sum(not ok for ok in gates["checks"].values())
+    ratio = gates["pixel_spread"] / gates["pixel_spread_real"]
+    assert gates["pixel_spread_ratio"] == pytest.approx(ratio)
+    assert gates["checks"]["pixel_spread"] == (abs(ratio - 1) <= sanity.SPREAD_TOLERANCE)
+
+
 def test_generate_writes_pngs(gan_run, tmp_path, capsys):
     from upconv_tf.datasets import load_image
 
@@ -71,9 +89,16 @@ def test_rerun_resumes_and_refuses_other_settings(gan_run, capsys):
     out, _ = gan_run
     args = ["train", "gan", "--loss", "dcgan", "--upsampling", "nearest", "--correction", "3", "--kernel", "5",
             "--spectral-weight", "2", "--latent-dim", "16", "--data", "bundled", *TINY, "--out", str(out)]
+    before = json.loads((out / "history.json").read_text())["d_loss"]
     assert main(args + ["--epochs", "3"]) == 0
-    assert "resuming at step 4" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "resuming at step 4" in printed
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert f"status: {metrics['status']} (" in printed
     assert json.loads((out / "checkpoints" / "state.json").read_text())["step"] == 6
+    history = json.loads((out / "history.json").read_text())["d_loss"]
+    assert len(history) == 3 and history[:2] == before  # the resumed run keeps the epochs before it
+    assert metrics["d_loss"] == history[-1]
     assert main([*args[:3], "lsgan", *args[4:], "--epochs", "3"]) == 1
     assert "other settings (loss: 'dcgan' -> 'lsgan')" in capsys.readouterr().err
 
@@ -94,6 +119,10 @@ def test_train_autoencoder_from_a_folder(tmp_path, capsys):
     assert json.loads((out / "config.json").read_text())["clipnorm"] == 1.0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["samples"] == 10 and np.isfinite(metrics["reconstruction_mse"])
+    gates = metrics["sanity"]
+    assert set(gates["checks"]) == {"reconstruction", "pixel_spread"} and metrics["status"] == gates["status"]
+    assert gates["checks"]["reconstruction"] == (gates["mse"] <= (1 + gates["thresholds"]["mse_tolerance"])
+                                                 * gates["baseline_mse"])
     assert np.isfinite(metrics["spectral_bce_to_real_mean"])
     assert (out / "autoencoder.keras").is_file()
 
@@ -110,3 +139,57 @@ def test_bad_input_is_one_line(args, message, tmp_path, capsys):
     assert main(args) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("model", ["gan", "autoencoder"])
+def test_cli_and_config_defaults_are_the_measured_ones(model):
+    """Issue 14: `train gan` with no options gets the settings measured to train (R1 gamma 0.3, floored_log
+    profile, base width 16, batch-norm momentum 0.9); the CLI and TrainingConfig agree on every default."""
+    import dataclasses
+
+    import keras
+
+    from upconv_tf.cli import build_parser
+    from upconv_tf.cli.train import config_from_args
+    from upconv_tf.models.training import TrainingConfig, build_model
+
+    parsed = config_from_args(build_parser().parse_args(["train", model, "--out", "x"]))
+    assert parsed.resolved() == TrainingConfig(model=model).resolved()
+    config = dataclasses.replace(parsed, size=32).resolved()
+    assert config.spectral_profile == "floored_log" and config.dim == {"gan": 16, "autoencoder": 32}[model]
+    built = build_model(config)
+    assert built.spectral_profile == "floored_log"
+    if model == "gan":
+        assert config.r1_weight == built.r1_weight == 0.3 and built.generator.count_params() > 0
+        norms = [layer for layer in built.generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
+        assert norms and all(layer.momentum == 0.9 for layer in norms)
+        assert TrainingConfig(model="gan", loss="wgan-gp").resolved().r1_weight == 0.0
+
+
+def test_resume_refuses_another_r1_weight_or_profile(tmp_path):
+    import json as json_
+
+    from upconv_tf.models.training import TrainingConfig, check_resume
+
+    config = TrainingConfig(model="gan").resolved()
+    (tmp_path / "config.json").write_text(json_.dumps(config.as_dict()))
+    check_resume(config, tmp_path)
+    with pytest.raises(ValueError, match="r1_weight: 0.3 -> 1.0"):
+        check_resume(TrainingConfig(model="gan", r1_weight=1.0).resolved(), tmp_path)
+    with pytest.raises(ValueError, match="spectral_profile: 'floored_log' -> 'paper'"):
+        check_resume(TrainingConfig(model="gan", spectral_profile="paper").resolved(), tmp_path)
+    older = {k: v for k, v in config.as_dict().items() if k not in ("r1_weight", "spectral_profile")}
+    (tmp_path / "config.json").write_text(json_.dumps(older))  # written before these settings existed
+    check_resume(config, tmp_path)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("{not json", "TF_CONFIG` is not valid JSON"),
+    ('{"cluster": {}}', "TF_CONFIG` must name a `cluster` and this process' `task`"),
+])
+def test_bad_tf_config_is_one_line(value, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TF_CONFIG", value)
+    assert main(["train", "gan", "--size", "32", "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()

@@ -19,6 +19,7 @@ Why the settings make equality a real check:
   (loss scaling, random-number slicing, seeds), which a bug changes by O(1).
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -121,3 +122,51 @@ def test_multiworker_matches_single_device(runs, kind):
     assert max_relative_error(load(out, f"{kind}_init_w0"), load(out, f"{kind}_init")) == 0
     for index in (0, 1):
         assert max_relative_error(load(out, f"{kind}_multiworker_w{index}"), single) <= TOLERANCE
+
+
+def two_workers(out, epochs, temporary):
+    """Run ``upconv_tf.models.training.train`` as 2 workers under TF_CONFIG (tests/distribute_worker.py train);
+    each worker's temporary files go to ``temporary/w<INDEX>``."""
+    ports = ",".join(map(str, free_ports(2)))
+    processes = []
+    for index in (0, 1):
+        os.makedirs(os.path.join(temporary, f"w{index}"), exist_ok=True)
+        env = dict(os.environ, TMPDIR=os.path.join(temporary, f"w{index}"),
+                   PYTHONPATH=os.pathsep.join([os.path.dirname(HERE), os.environ.get("PYTHONPATH", "")]))
+        env.pop("TF_CONFIG", None)
+        processes.append(subprocess.Popen([sys.executable, WORKER, "train", out, str(epochs), str(index), ports],
+                                          env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    for index, process in enumerate(processes):
+        try:
+            output, _ = process.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        assert process.returncode == 0, f"worker {index} failed (exit {process.returncode}):\n{output[-3000:]}"
+    results = []
+    for index in (0, 1):
+        with open(os.path.join(out, f"train_w{index}.json")) as handle:
+            results.append(json.load(handle))
+    return results
+
+
+def test_train_under_tf_config_writes_on_the_chief_only_and_resumes(tmp_path):
+    """Issue 14.6: `train` under MultiWorkerMirroredStrategy when TF_CONFIG is set: one run folder written by
+    the chief (worker 0), the other worker's saves go to a temporary folder it removes, and a second call
+    with more epochs resumes on both workers from the chief's checkpoint."""
+    out, temporary, run = str(tmp_path / "out"), str(tmp_path / "tmp"), tmp_path / "out" / "run"
+    os.makedirs(out)
+    first = two_workers(out, 1, temporary)
+    assert [r["replicas"] for r in first] == [2, 2] and [r["start_step"] for r in first] == [0, 0]
+    assert json.loads((run / "checkpoints" / "state.json").read_text())["step"] == 2
+    assert all(r["model_path"] == str(run / "generator.keras") for r in first)
+    assert (run / "generator.keras").is_file() and json.loads((run / "metrics.json").read_text())["status"] in (
+        "trained", "untrained")
+    assert not any(files for _, _, files in os.walk(temporary))  # the worker's own saves were removed
+    assert max_relative_error(load(out, "train_w1"), load(out, "train_w0")) == 0  # replicas stay in sync
+    second = two_workers(out, 2, temporary)
+    assert [(r["start_step"], r["total_steps"]) for r in second] == [(2, 4), (2, 4)]
+    assert json.loads((run / "checkpoints" / "state.json").read_text())["step"] == 4
+    assert len(json.loads((run / "history.json").read_text())["d_loss"]) == 2
+    assert not any(files for _, _, files in os.walk(temporary))
+    assert max_relative_error(load(out, "train_w1"), load(out, "train_w0")) == 0

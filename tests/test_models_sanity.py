@@ -44,6 +44,10 @@ def test_gan_gates_pass_real_images_and_catch_each_failure(real, rng):
     assert report["checks"]["saturation"] is False and report["checks"]["diversity"] is True
     assert "saturated" in report["reasons"][-1] and report["saturation"] > 0.5
     assert "discriminator" not in sanity.gan_sanity(real, real, d_loss=None)["checks"]
+    # A training run that failed its own gates stays untrained, whatever its samples look like here.
+    inherited = sanity.gan_sanity(real[::-1], real, d_loss=None, training_reasons=["diversity 0.10 < 0.5 of real"])
+    assert inherited["status"] == "untrained" and all(inherited["checks"].values())
+    assert inherited["reasons"] == ["training run: diversity 0.10 < 0.5 of real"]
 
 
 def test_autoencoder_gates(real, rng):

@@ -9,6 +9,11 @@ prints and writes it.
 Generated images are mapped to [0, 1] and rounded to 8 bits, like the real images decoded from PNG/JPEG, so
 that quantisation is not a difference the detector could use.
 
+A spectrum is read only from a generator that trained: the sanity gates of :mod:`upconv_tf.models.sanity`
+(sample spread, diversity and saturation against the real images, and for an ``upconv-tf train gan`` folder
+the discriminator loss and the gates its ``metrics.json`` recorded) give ``status`` ``"trained"`` or
+``"untrained"``; an untrained generator's verdict is ``"untrained"``, whatever its detector scores.
+
 Example:
 
 >>> report = audit_generator("runs/gan64", "photos/", runs=5)  # doctest: +SKIP
@@ -35,15 +40,22 @@ def verdict(roc_auc: float) -> str:
 
 
 def audit_images(real, fake, real_groups=None, classifier: str = "logreg", runs: int = 5, seed: int = 0,
-                 batch_size: int = 64) -> dict:
+                 batch_size: int = 64, d_loss=None, training_reasons=()) -> dict:
     """Spectral metrics and held-out detectability of ``fake`` against ``real`` images in [0, 1].
 
+    ``d_loss`` (the last-epoch discriminator loss, when known) and ``training_reasons`` (gates the training run
+    failed) join the sanity gates of ``fake`` against ``real`` (:func:`upconv_tf.models.sanity.gan_sanity`).
+
     Returns a dictionary with ``metrics`` (:func:`upconv_tf.metrics.spectral_report`), ``detector``
-    (accuracy and ROC-AUC mean/std over ``runs`` grouped balanced splits, the verdict) and ``spectra``
-    (mean and std of the ``"centered"`` azimuthal integral of each set, for plotting).
+    (accuracy and ROC-AUC mean/std over ``runs`` grouped balanced splits, the verdict: ``"untrained"`` when
+    a gate fails), ``spectra`` (mean and std of the ``"centered"`` azimuthal integral of each set, for
+    plotting), ``sanity`` (the gates) and ``status`` (``"trained"`` / ``"untrained"``).
     """
     from upconv_tf import metrics, spectral
     from upconv_tf.detection import evaluate_detector
+    from upconv_tf.models import sanity
+
+    gates = sanity.gan_sanity(fake, real, d_loss, training_reasons=training_reasons)
 
     report = metrics.spectral_report(real, fake, batch_size=batch_size)
     evaluation = evaluate_detector(real, fake, real_groups=real_groups, samples=["max"], runs=runs,
@@ -55,14 +67,14 @@ def audit_images(real, fake, real_groups=None, classifier: str = "logreg", runs:
         "roc_auc": result["roc_auc"]["mean"], "roc_auc_std": result["roc_auc"]["std"],
         "train_size": sorted(set(result["train_size"])), "test_size": sorted(set(result["test_size"])),
         "runs": runs, "groups": evaluation["protocol"]["groups"],
-        "verdict": verdict(result["roc_auc"]["mean"]),
+        "verdict": verdict(result["roc_auc"]["mean"]) if gates["status"] == sanity.TRAINED else sanity.UNTRAINED,
     }
     spectra = {}
     for name, images in (("real", real), ("generated", fake)):
         mean, std = spectral.mean_spectrum(images, mode="centered", normalize=None, return_std=True,
                                            batch_size=batch_size)
         spectra[name] = {"mean": mean.tolist(), "std": std.tolist()}
-    return {"metrics": report, "detector": detector, "spectra": spectra}
+    return {"metrics": report, "detector": detector, "spectra": spectra, "sanity": gates, "status": gates["status"]}
 
 
 def generator_size(generator) -> int:
@@ -91,8 +103,9 @@ def audit_generator(generator, real, *, samples=None, max_real: int = 1000, poli
 
     Returns:
         The report: ``generator``, ``real``, ``size``, ``counts``, ``seed``, ``policy``, ``group_by``,
-        ``metrics``, ``detector``, ``spectra`` (:func:`audit_images`) and ``skipped`` (real files that could
-        not be used: ``[{"path", "reason"}]``).
+        ``metrics``, ``detector``, ``spectra``, ``sanity``, ``status`` (:func:`audit_images`; a training
+        folder's ``metrics.json`` gives the discriminator loss and its own gates) and ``skipped`` (real files
+        that could not be used: ``[{"path", "reason"}]``).
 
     Raises:
         ValueError: one line naming the argument in backquotes (unusable generator or folder, too few images,
@@ -101,6 +114,7 @@ def audit_generator(generator, real, *, samples=None, max_real: int = 1000, poli
     from upconv_tf.datasets import load_folder
     from upconv_tf.detection import group_ids
     from upconv_tf.inference import load_generator
+    from upconv_tf.models.training import recorded_gates
     from upconv_tf.sampling import sample_images
 
     source = generator if isinstance(generator, (str, os.PathLike)) else getattr(generator, "source", "generator")
@@ -125,7 +139,8 @@ def audit_generator(generator, real, *, samples=None, max_real: int = 1000, poli
               "real": os.path.abspath(real), "size": size,
               "counts": {"real": len(loaded.paths), "generated": count}, "seed": seed, "policy": policy,
               "group_by": group_by}
-    report.update(audit_images(loaded.images, fake, groups, classifier, runs, seed, batch_size))
+    recorded = recorded_gates(source) if isinstance(source, (str, os.PathLike)) else {}
+    report.update(audit_images(loaded.images, fake, groups, classifier, runs, seed, batch_size, **recorded))
     report["skipped"] = [{"path": p, "reason": r} for p, r in loaded.errors]
     return report
 

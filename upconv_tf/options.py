@@ -7,5 +7,6 @@ in :mod:`upconv_tf.datasets.folder` (``POLICIES``); both import without TensorFl
 UPSAMPLINGS = ("transconv", "nearest", "bilinear", "zero")
 NORMS = ("batch", "layer", "none")
 GAN_LOSSES = ("dcgan", "lsgan", "wgan-gp", "dragan")
+SPECTRAL_PROFILES = ("floored_log", "paper", "ring_power")  # upconv_tf.losses.spectral
 CLASSIFIERS = ("svm", "logreg", "kmeans")  # upconv_tf.detection.SpectralDetector
 GROUP_BY = ("file", "prefix", "folder")  # upconv_tf.detection.group_ids

@@ -77,6 +77,8 @@ def run(args):
     print(f"  {d['classifier']} detector on held-out splits ({d['runs']} runs, {d['groups']} groups): "
           f"accuracy {100 * d['accuracy']:.1f} ± {100 * d['accuracy_std']:.1f} %, "
           f"ROC-AUC {d['roc_auc']:.3f} ± {d['roc_auc_std']:.3f} -> {d['verdict']}", file=out)
+    if report["status"] != "trained":
+        print(f"  untrained generator ({'; '.join(report['sanity']['reasons'])}): no spectral verdict", file=out)
     write_json_output(report, args)
     if args.out:
         plot_report(report, args.out)

@@ -2,9 +2,9 @@
 
 Output folder (``--out``): ``config.json`` (the settings), ``checkpoints/`` (atomic step checkpoints;
 rerunning the same command resumes at the last saved step), ``logs/`` (TensorBoard scalars and a
-spectrum plot per epoch), ``spectra/`` (the plots as PNG), ``history.json``, ``metrics.json`` and the
-model: ``generator.keras`` (GAN, for ``upconv-tf generate`` and :func:`upconv_tf.models.load_generator`)
-or ``autoencoder.keras``. The run itself is :func:`upconv_tf.models.training.train`.
+spectrum plot per epoch), ``spectra/`` (the plots as PNG), ``history.json``, ``metrics.json`` (with the
+sanity gates and ``status``: ``trained`` or ``untrained``, also printed) and the model: ``generator.keras``
+(GAN, for ``upconv-tf generate`` and :func:`upconv_tf.models.load_generator`) or ``autoencoder.keras``. The run itself is :func:`upconv_tf.models.training.train`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def non_negative_float(text):
 
 
 def _common_options(parser, default_lr):
-    from upconv_tf.options import UPSAMPLINGS
+    from upconv_tf.options import SPECTRAL_PROFILES, UPSAMPLINGS
 
     data = parser.add_argument_group("data")
     data.add_argument("--data", default="bundled",
@@ -48,7 +48,11 @@ def _common_options(parser, default_lr):
     model.add_argument("--correction", type=non_negative_int, default=None,
                        help="convolutions after the last up-sampling (default 0 for transconv, 1 otherwise; paper fix: 3)")
     model.add_argument("--kernel", type=positive_int, default=5, help="kernel of those convolutions (default 5)")
-    model.add_argument("--dim", type=positive_int, default=32, help="base width (default 32)")
+    model.add_argument("--dim", type=positive_int, default=None,
+                       help="base width (default 16 for the GAN, measured to train at 32 px; 32 for the auto-encoder)")
+    model.add_argument("--spectral-profile", choices=SPECTRAL_PROFILES, default="floored_log",
+                       help="profile the spectral term compares (default floored_log: the paper's ring means of "
+                            "20 ln|F| with a bounded gradient; paper: as published)")
     training = parser.add_argument_group("training")
     training.add_argument("--epochs", type=positive_int, default=10, help="epochs (default 10)")
     training.add_argument("--steps-per-epoch", type=positive_int, default=None,
@@ -79,6 +83,9 @@ def register(subparsers):
     gan.add_argument("--norm", choices=NORMS, default=None,
                      help="discriminator norm (default batch, layer for wgan-gp/dragan)")
     gan.add_argument("--n-critic", type=positive_int, default=None, help="critic steps per step (default 5 for wgan-gp)")
+    gan.add_argument("--r1-weight", type=non_negative_float, default=None,
+                     help="gamma of the R1 penalty on real images (default 0.3 for dcgan/lsgan, measured; "
+                          "0 for wgan-gp/dragan, which have their own penalty; 0 = off)")
     _common_options(gan, 2e-4)
     gan.set_defaults(run=run)
     ae = models.add_parser("autoencoder", help="the paper's auto-encoder experiment (SpectralAutoencoder)",
@@ -118,4 +125,13 @@ def run(args):
     report_errors(result.skipped)
     bce = result.metrics.get("spectral_bce_to_real_mean")
     print(f"wrote {result.model_path}" + (f"; spectral BCE to the real mean {bce:.4f}" if bce is not None else ""))
+    print(status_line(result.metrics))
     return EXIT_PARTIAL if result.skipped else EXIT_OK
+
+
+def status_line(metrics) -> str:
+    """One line with the sanity gates of a run (``metrics.json``): trained, or untrained and why."""
+    report = metrics["sanity"]
+    if report["status"] == "trained":
+        return f"status: trained (sanity gates passed: {', '.join(report['checks'])})"
+    return f"status: untrained ({'; '.join(report['reasons'])}): read no spectral verdict from this model"

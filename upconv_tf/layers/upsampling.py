@@ -88,6 +88,9 @@ class InterpolationUpsampling(keras.layers.Layer):
                           _conv_kwargs(self, use_bias, self.kernel_initializer, self.bias_initializer))
 
     def build(self, input_shape):
+        # The weightless UpSampling2D too: Keras builds a model symbolically under tf.distribute strategies
+        # (Trainer._symbolic_build) whenever one of its layers reports unbuilt.
+        self.upsample.build(input_shape)
         self.conv.build(_upsampled_shape(input_shape, self.size, input_shape[-1]))
 
     def call(self, inputs):

@@ -28,11 +28,11 @@ import tensorflow as tf
 
 from upconv_tf import spectral
 from upconv_tf.layers.azimuthal import rgb_to_gray
+from upconv_tf.options import SPECTRAL_PROFILES  # noqa: F401  (named here, where the profiles are defined)
 
 # Shifts the logs away from log(0): min-max profiles hold an exact 0 and 1 in every sample, and a
 # clip (as in keras' BCE) would cut the gradient at exactly those bins.
 LOG_EPSILON = 1e-7
-SPECTRAL_PROFILES = ("floored_log", "paper", "ring_power")
 # Power (per pixel, images in [-1, 1]) of the rounding noise of 8-bit images: step 2/255, variance step^2/12.
 # Detail below it does not survive a PNG, so the profile need not resolve it.
 QUANTIZATION_POWER = (2.0 / 255.0) ** 2 / 12.0

@@ -99,9 +99,16 @@ BATCH_NORM_MOMENTUM = 0.9
 
 def normalization(norm, name):
     """Batch norm (momentum :data:`BATCH_NORM_MOMENTUM`), or layer norm over (H, W, C) with per-channel scale
-    and offset (the reference's ``layer_norm``; Keras' ``GroupNormalization(groups=1)``), or None."""
+    and offset (the reference's ``layer_norm``; Keras' ``GroupNormalization(groups=1)``), or None.
+
+    Built under a strategy with several replicas, batch norm is ``synchronized``: its statistics are those of
+    the global batch, as on one device, and every replica keeps the same moving averages.
+    """
     if norm == "batch":
-        return keras.layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=name)
+        from upconv_tf.models.distribute import num_replicas
+
+        return keras.layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=name,
+                                               synchronized=num_replicas() > 1)
     if norm == "layer":
         return keras.layers.GroupNormalization(groups=1, name=name)
     return None

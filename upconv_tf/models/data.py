@@ -12,7 +12,7 @@ def to_model_range(images01):
 
 
 def step_batches(images, batch_size, seed=0, start_step=0):
-    """Endless ``tf.data.Dataset`` of batches; batch ``k`` depends only on ``(seed, k)``.
+    """Endless ``tf.data.Dataset`` of global batches; batch ``k`` depends only on ``(seed, k)``.
 
     Each pass over the data ("data epoch") is a seeded permutation (``stateless_shuffle`` with seed
     ``(seed, pass)``), cut into ``len(images) // batch_size`` full batches (the rest of the permutation is
@@ -39,12 +39,17 @@ def step_batches(images, batch_size, seed=0, start_step=0):
     per_pass = len(images) // batch_size
     count = len(images)
     data = tf.constant(images)
+    shape = (batch_size,) + images.shape[1:]
 
     def batch(step):
         data_pass, index = step // per_pass, step % per_pass
         order = tf.random.experimental.stateless_shuffle(
             tf.range(count), seed=tf.stack([tf.constant(seed, tf.int64), data_pass]))
-        return tf.gather(data, order[index * batch_size:(index + 1) * batch_size])
+        return tf.ensure_shape(tf.gather(data, order[index * batch_size:(index + 1) * batch_size]), shape)
 
     dataset = tf.data.Dataset.range(start_step, np.iinfo(np.int64).max).map(batch)
-    return dataset.prefetch(2)
+    # Under tf.distribute each element (a global batch of static size) is split among the replicas, and
+    # every worker computes the same batches and keeps its share (DATA: the order is deterministic).
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options).prefetch(2)

@@ -13,7 +13,12 @@ very numbers a single device uses for the same global batch.
 
 from __future__ import annotations
 
+import json
+import os
+
 import tensorflow as tf
+
+_multi_worker_strategy = None  # one per process: TensorFlow allows a single collective setup
 
 
 def num_replicas() -> int:
@@ -94,3 +99,42 @@ def step_outputs(logs: dict) -> dict:
     if _multi_worker(tf.distribute.get_strategy()):
         return {name: tf.reshape(value, [1]) for name, value in logs.items()}
     return logs
+
+
+def training_strategy():
+    """The strategy :func:`upconv_tf.models.training.train` runs under.
+
+    ``MultiWorkerMirroredStrategy`` when the ``TF_CONFIG`` environment variable names a cluster (one process
+    per worker; TensorFlow reads the cluster and this process' task from it), created once per process and
+    before any other TensorFlow op (collectives are configured at program start-up); ``MirroredStrategy``
+    on a machine with several GPUs; else the default strategy (one device).
+
+    Raises:
+        ValueError: ``TF_CONFIG`` is set but is not JSON naming a ``cluster`` and a ``task``.
+    """
+    global _multi_worker_strategy
+    text = os.environ.get("TF_CONFIG", "").strip()
+    if text:
+        try:
+            config = json.loads(text)
+        except ValueError:
+            raise ValueError("`TF_CONFIG` is not valid JSON") from None
+        if not isinstance(config, dict) or not config.get("cluster") or not isinstance(config.get("task"), dict):
+            raise ValueError("`TF_CONFIG` must name a `cluster` and this process' `task` "
+                             f"(e.g. {{'task': {{'type': 'worker', 'index': 0}}}}). Received: {text[:200]}")
+        if _multi_worker_strategy is None:
+            _multi_worker_strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        return _multi_worker_strategy
+    if len(tf.config.list_physical_devices("GPU")) > 1:
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def is_chief(strategy) -> bool:
+    """Whether this process writes the results of a run (checkpoints, logs, metrics, the model).
+
+    Under ``MultiWorkerMirroredStrategy`` only the chief does (``TF_CONFIG``'s ``chief`` task, else worker 0);
+    the other workers run the same saves into a temporary folder, as the TensorFlow multi-worker guide does,
+    since a save may need every worker. True for every other strategy.
+    """
+    return bool(strategy.extended.should_checkpoint)

@@ -89,7 +89,8 @@ def _ratio(value, reference):
 
 def gan_sanity(samples, real, d_loss, d_loss_floor: float = D_LOSS_FLOOR,
                spread_tolerance: float = SPREAD_TOLERANCE, min_diversity: float = MIN_DIVERSITY,
-               max_saturation_excess: float = MAX_SATURATION_EXCESS, value_range=(0.0, 1.0)) -> dict:
+               max_saturation_excess: float = MAX_SATURATION_EXCESS, value_range=(0.0, 1.0),
+               training_reasons=()) -> dict:
     """The gates of a GAN run, from its samples, real images and last-epoch discriminator loss.
 
     Parameters
@@ -102,13 +103,17 @@ def gan_sanity(samples, real, d_loss, d_loss_floor: float = D_LOSS_FLOOR,
         Thresholds (see the module docstring).
     value_range : (float, float)
         The images' range, for the saturation gate.
+    training_reasons : sequence of str
+        Gates the training run failed (its ``metrics.json``, :func:`upconv_tf.models.training.recorded_gates`):
+        each is a reason here too (prefixed ``"training run: "``), and the status is ``"untrained"``.
 
     Returns
     -------
     dict
         ``d_loss``, ``pixel_spread`` / ``pixel_spread_real`` / ``pixel_spread_ratio``, ``diversity`` /
-        ``diversity_real`` / ``diversity_ratio``, ``saturation`` / ``saturation_real``, ``checks`` (gate -> bool), ``reasons`` (one line per failed
-        gate) and ``status``: ``"trained"`` when every gate passes, else ``"untrained"``.
+        ``diversity_real`` / ``diversity_ratio``, ``saturation`` / ``saturation_real``, ``checks`` (gate -> bool),
+        ``reasons`` (one line per failed gate), ``thresholds`` (the arguments above) and ``status``:
+        ``"trained"`` when every gate passes, else ``"untrained"``.
     """
     samples, real = _images("samples", samples), _images("real", real)
     spread, spread_real = pixel_spread(samples), pixel_spread(real)
@@ -133,7 +138,11 @@ def gan_sanity(samples, real, d_loss, d_loss_floor: float = D_LOSS_FLOOR,
     checks["saturation"] = bool(report["saturation"] - report["saturation_real"] <= max_saturation_excess)
     if not checks["saturation"]:
         reasons.append(f"{report['saturation']:.0%} of values saturated (real {report['saturation_real']:.0%})")
-    report.update(checks=checks, reasons=reasons, status=TRAINED if all(checks.values()) else UNTRAINED)
+    reasons += [f"training run: {reason}" for reason in training_reasons]
+    thresholds = {"d_loss_floor": d_loss_floor, "spread_tolerance": spread_tolerance,
+                  "min_diversity": min_diversity, "max_saturation_excess": max_saturation_excess}
+    report.update(checks=checks, reasons=reasons, thresholds=thresholds,
+                  status=TRAINED if all(checks.values()) and not training_reasons else UNTRAINED)
     return report
 
 
@@ -153,7 +162,7 @@ def autoencoder_sanity(reconstructions, inputs, spread_tolerance: float = SPREAD
     the inputs' pixel spread.
 
     Returns a dict with ``mse``, ``baseline_mse`` (:func:`block_mean_baseline`), ``pixel_spread_ratio``,
-    ``checks``, ``reasons`` and ``status`` like :func:`gan_sanity`.
+    ``checks``, ``reasons``, ``thresholds`` and ``status`` like :func:`gan_sanity`.
     """
     reconstructions, inputs = _images("reconstructions", reconstructions), _images("inputs", inputs)
     if reconstructions.shape != inputs.shape:
@@ -171,4 +180,5 @@ def autoencoder_sanity(reconstructions, inputs, spread_tolerance: float = SPREAD
     if not checks["pixel_spread"]:
         reasons.append(f"pixel spread {ratio:.2f} x inputs, outside 1 +- {spread_tolerance}")
     return {"mse": mse, "baseline_mse": baseline, "pixel_spread_ratio": ratio, "checks": checks,
-            "reasons": reasons, "status": TRAINED if all(checks.values()) else UNTRAINED}
+            "reasons": reasons, "thresholds": {"spread_tolerance": spread_tolerance, "mse_tolerance": mse_tolerance},
+            "status": TRAINED if all(checks.values()) else UNTRAINED}

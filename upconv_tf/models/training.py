@@ -10,7 +10,9 @@ output folder ``out`` holds:
 * ``logs/`` (TensorBoard scalars and a spectrum plot per epoch), ``spectra/`` (those plots as PNG),
   ``samples/`` (a grid of the model's outputs per epoch: samples of fixed latents, or reconstructions);
 * ``history.json``, ``metrics.json`` (last-epoch losses, the spectral BCE of the outputs to the real mean,
-  the skipped input files) and the model: ``generator.keras`` or ``autoencoder.keras``.
+  the sanity gates of :mod:`upconv_tf.models.sanity` with their thresholds under ``sanity`` and the verdict
+  ``status``: ``"trained"`` or ``"untrained"``, the skipped input files) and the model: ``generator.keras``
+  or ``autoencoder.keras``.
 
 Example:
 
@@ -29,16 +31,24 @@ MODELS = ("gan", "autoencoder")
 CONFIG_FILE, HISTORY_FILE, METRICS_FILE = "config.json", "history.json", "metrics.json"
 MODEL_FILES = {"gan": "generator.keras", "autoencoder": "autoencoder.keras"}
 DEFAULT_LR = {"gan": 2e-4, "autoencoder": 1e-3}
+# Base width: 16 for the GAN (issue 14: the recipe measured to train at 32 px in 800 steps on seeds 1-5, with
+# R1 gamma 0.3 and the floored_log term; width 32 with the earlier term ended with d_loss 0.01, the
+# discriminator winning), 32 for the auto-encoder (the paper's filters).
+DEFAULT_DIM = {"gan": 16, "autoencoder": 32}
 AUTOENCODER_SPECTRAL_WEIGHT = 0.5  # the paper's lambda for the auto-encoder
-GAN_ONLY = ("loss", "latent_dim", "norm", "n_critic")
+GAN_ONLY = ("loss", "latent_dim", "norm", "n_critic", "r1_weight")
 # Settings that define the model: a resumed run must use the same ones.
 MODEL_KEYS = {
     "gan": ("model", "loss", "size", "upsampling", "correction", "kernel", "dim", "latent_dim", "norm", "n_critic",
-            "spectral_weight", "lr", "clipnorm", "batch_size", "seed", "mixed_precision"),
-    "autoencoder": ("model", "size", "upsampling", "correction", "kernel", "dim", "spectral_weight", "lr", "clipnorm",
-                    "batch_size", "seed", "mixed_precision"),
+            "spectral_weight", "spectral_profile", "r1_weight", "lr", "clipnorm", "batch_size", "seed",
+            "mixed_precision"),
+    "autoencoder": ("model", "size", "upsampling", "correction", "kernel", "dim", "spectral_weight",
+                    "spectral_profile", "lr", "clipnorm", "batch_size", "seed", "mixed_precision"),
 }
+# Keys added after runs were written without them: not compared when a run folder lacks them.
+ADDED_KEYS = ("spectral_profile", "r1_weight")
 MONITOR_IMAGES = 64  # outputs plotted (spectrum) and tiled (sample grid) after each epoch
+SANITY_SAMPLES = 256  # GAN samples the sanity gates read after training
 
 
 @dataclasses.dataclass
@@ -52,7 +62,8 @@ class TrainingConfig:
         count: number of bundled crops.
         policy: how folder images are brought to ``size`` (``"resize"`` or ``"center-crop"``).
         upsampling, correction, kernel, dim: the last up-sampling unit and the base width
-            (:func:`upconv_tf.models.build_generator`); ``correction`` defaults to 0 for transconv, else 1.
+            (:func:`upconv_tf.models.build_generator`); ``correction`` defaults to 0 for transconv, else 1;
+            ``dim`` to :data:`DEFAULT_DIM` (16 GAN, 32 auto-encoder).
         epochs, steps_per_epoch, batch_size: the schedule (steps default to images // batch size).
         lr, clipnorm: Adam learning rate (default 2e-4 GAN, 1e-3 auto-encoder) and gradient clipping.
         seed: weights, data order and latents.
@@ -60,7 +71,11 @@ class TrainingConfig:
         mixed_precision: ``mixed_float16`` (the spectrum stays float32).
         spectral_weight: lambda of the spectral term (default: the paper's, 2 for dcgan, 0.5 for lsgan and for
             the auto-encoder; 0 switches it off).
+        spectral_profile: the profile the term compares (:data:`upconv_tf.options.SPECTRAL_PROFILES`; default
+            ``"floored_log"``, the paper's with a bounded gradient).
         loss, latent_dim, norm, n_critic: GAN only (norm defaults to layer for wgan-gp/dragan, else batch).
+        r1_weight: GAN only, gamma of the R1 penalty on real images (default
+            :data:`upconv_tf.models.gan.DEFAULT_R1_WEIGHT`: 0.3 for dcgan/lsgan, 0 for wgan-gp/dragan).
     """
 
     model: str = "gan"
@@ -71,7 +86,7 @@ class TrainingConfig:
     upsampling: str = "transconv"
     correction: int | None = None
     kernel: int = 5
-    dim: int = 32
+    dim: int | None = None
     epochs: int = 10
     steps_per_epoch: int | None = None
     batch_size: int = 64
@@ -81,10 +96,12 @@ class TrainingConfig:
     save_every: int = 100
     mixed_precision: bool = False
     spectral_weight: float | None = None
+    spectral_profile: str = "floored_log"
     loss: str = "dcgan"
     latent_dim: int = 128
     norm: str | None = None
     n_critic: int | None = None
+    r1_weight: float | None = None
 
     def __post_init__(self):
         if self.model not in MODELS:
@@ -92,9 +109,13 @@ class TrainingConfig:
 
     def resolved(self) -> "TrainingConfig":
         """A copy with every ``None`` default filled in for this model."""
-        from upconv_tf.models.gan import PAPER_SPECTRAL_WEIGHTS
+        from upconv_tf.models.gan import DEFAULT_R1_WEIGHT, PAPER_SPECTRAL_WEIGHTS
 
         values = {}
+        if self.dim is None:
+            values["dim"] = DEFAULT_DIM[self.model]
+        if self.model == "gan" and self.r1_weight is None and self.loss in DEFAULT_R1_WEIGHT:
+            values["r1_weight"] = DEFAULT_R1_WEIGHT[self.loss]
         if self.spectral_weight is None:
             values["spectral_weight"] = (PAPER_SPECTRAL_WEIGHTS[self.loss] if self.model == "gan"
                                          else AUTOENCODER_SPECTRAL_WEIGHT)
@@ -173,7 +194,8 @@ def check_resume(config: TrainingConfig, out) -> None:
     except (OSError, ValueError) as error:
         raise ValueError(f"{path}: unreadable ({error}); use another `out`") from None
     current = config.as_dict()
-    changed = [key for key in MODEL_KEYS[config.model] if previous.get(key) != current.get(key)]
+    changed = [key for key in MODEL_KEYS[config.model]
+               if previous.get(key) != current.get(key) and (key in previous or key not in ADDED_KEYS)]
     if changed:
         detail = ", ".join(f"{key}: {previous.get(key)!r} -> {current.get(key)!r}" for key in changed)
         raise ValueError(f"{out} holds a run with other settings ({detail}); use another `out`")
@@ -189,7 +211,7 @@ def build_model(config: TrainingConfig):
     keras.utils.set_random_seed(config.seed)
     if config.model == "autoencoder":
         model = SpectralAutoencoder(config.size, config.upsampling, config.correction, config.kernel, config.dim,
-                                    spectral_weight=config.spectral_weight)
+                                    spectral_weight=config.spectral_weight, spectral_profile=config.spectral_profile)
         model.compile(keras.optimizers.Adam(config.lr, clipnorm=config.clipnorm or None))
         model.optimizer.build(model.trainable_variables)
         return model
@@ -197,7 +219,8 @@ def build_model(config: TrainingConfig):
                                 config.dim)
     discriminator = build_discriminator(config.size, norm=config.norm, dim=config.dim)
     model = SpectralGAN(generator, discriminator, loss=config.loss, spectral_weight=config.spectral_weight,
-                        n_critic=config.n_critic, seed=config.seed)
+                        n_critic=config.n_critic, seed=config.seed, r1_weight=config.r1_weight,
+                        spectral_profile=config.spectral_profile)
     adam = dict(learning_rate=config.lr, beta_1=0.5, beta_2=0.999, clipnorm=config.clipnorm or None)
     model.compile(g_optimizer=keras.optimizers.Adam(**adam), d_optimizer=keras.optimizers.Adam(**adam))
     return model
@@ -247,23 +270,84 @@ def fit(model, images, config: TrainingConfig, out, start, total, steps_per_epoc
 
 
 def final_metrics(model, config: TrainingConfig, images, history) -> dict:
-    """Last-epoch training metrics plus the spectral BCE of the outputs to the real mean."""
+    """Last-epoch training metrics, the spectral BCE of the outputs to the real mean and the sanity gates.
+
+    The gates (:mod:`upconv_tf.models.sanity`) read 8-bit outputs against the training images: 256 samples of
+    seeded latents and the last-epoch ``d_loss`` for a GAN, the reconstructions of the training images for
+    the auto-encoder. ``metrics["sanity"]`` holds their values, thresholds and reasons, ``metrics["status"]``
+    is ``"trained"`` or ``"untrained"`` (then no spectral verdict should be read from the model).
+    """
     import numpy as np
 
-    from upconv_tf.sampling import latents
+    from upconv_tf.models import sanity
+    from upconv_tf.sampling import latents, quantize, to_unit_range
+
+    def forward(network, inputs, batch=64):
+        # Plain calls, not ``predict``: identical on every worker, no collective step outside training.
+        return np.concatenate([np.asarray(network(inputs[i:i + batch], training=False), np.float32)
+                               for i in range(0, len(inputs), batch)])
 
     metrics = {key: values[-1] for key, values in history.items()}
     if config.model == "gan":
-        z = latents(256, model.latent_dim, config.seed + 1)
-        outputs = model.generator.predict(z, batch_size=64, verbose=0)
+        z = latents(SANITY_SAMPLES, model.latent_dim, config.seed + 1)
+        outputs = forward(model.sampling_generator(), z)
         metrics["samples"] = len(z)
+        report = sanity.gan_sanity(quantize(to_unit_range(outputs)), to_unit_range(images), metrics.get("d_loss"))
     else:
-        outputs = model.predict(images, batch_size=64, verbose=0)
+        outputs = forward(model, images)
         metrics["reconstruction_mse"] = float(np.mean((outputs - images) ** 2))
         metrics["samples"] = len(images)
+        report = sanity.autoencoder_sanity(quantize(to_unit_range(outputs)), to_unit_range(images))
     if model.has_real_spectrum:
         metrics["spectral_bce_to_real_mean"] = model.spectral_distance(outputs)
+    metrics["sanity"], metrics["status"] = report, report["status"]
     return metrics
+
+
+def read_history(out) -> dict:
+    """The ``history.json`` of a run folder (empty when there is none or it cannot be read)."""
+    try:
+        with open(os.path.join(os.fspath(out), HISTORY_FILE)) as handle:
+            history = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return history if isinstance(history, dict) else {}
+
+
+def training_record(path) -> dict | None:
+    """The ``metrics.json`` of an ``upconv-tf train`` folder, given the folder or its saved model file.
+
+    None when ``path`` is not such a folder (no ``config.json`` + ``metrics.json``) or they cannot be read;
+    :func:`upconv_tf.audit.audit_generator` reads the run's sanity gates from it.
+    """
+    path = os.fspath(path)
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    if os.path.isfile(path) and os.path.basename(path) not in MODEL_FILES.values():
+        return None
+    try:
+        with open(os.path.join(folder, METRICS_FILE)) as handle:
+            metrics = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not os.path.isfile(os.path.join(folder, CONFIG_FILE)) or not isinstance(metrics, dict):
+        return None
+    return metrics
+
+
+def recorded_gates(path) -> dict:
+    """What a training run recorded for the sanity gates of its samples read elsewhere.
+
+    Returns ``{"d_loss": ..., "training_reasons": [...]}``, the keyword arguments of
+    :func:`upconv_tf.models.sanity.gan_sanity`: the reasons of the gates the run failed, or its last-epoch
+    ``d_loss`` when it recorded no gates (an older run; then the discriminator gate is checked again).
+    Both empty when ``path`` is not an ``upconv-tf train`` folder or model file (:func:`training_record`).
+    """
+    record = training_record(path) or {}
+    recorded = record.get("sanity")
+    if isinstance(recorded, dict):
+        failed = recorded.get("status") != "trained"
+        return {"d_loss": None, "training_reasons": list(recorded.get("reasons", [])) if failed else []}
+    return {"d_loss": record.get("d_loss"), "training_reasons": []}
 
 
 def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None) -> TrainingResult:
@@ -285,11 +369,16 @@ def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None)
     """
     import keras
 
+    import shutil
+    import tempfile
+
     from upconv_tf._atomic import write_json
     from upconv_tf.callbacks import restore_checkpoint
     from upconv_tf.models.architectures import check_size
+    from upconv_tf.models.distribute import is_chief, training_strategy
     from upconv_tf.models.io import save_model
 
+    strategy = training_strategy()  # first: a multi-worker strategy must exist before any other TF op
     config = config.resolved()
     check_size(config.size)
     out = os.fspath(out)
@@ -301,29 +390,47 @@ def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None)
         images, skipped = load_training_images(config)
     if config.batch_size > len(images):
         raise ValueError(f"`batch_size` {config.batch_size} is larger than the {len(images)} training images")
+    if config.batch_size % strategy.num_replicas_in_sync:
+        raise ValueError(f"`batch_size` {config.batch_size} (global) must be a multiple of the "
+                         f"{strategy.num_replicas_in_sync} replicas")
     steps_per_epoch = config.steps_per_epoch or len(images) // config.batch_size
     total = config.epochs * steps_per_epoch
-    os.makedirs(out, exist_ok=True)
-    write_json(dict(config.as_dict(), out=out), os.path.join(out, CONFIG_FILE))
+    chief = is_chief(strategy)
+    # Every process reads the run folder (all resume from the chief's checkpoints); only the chief writes
+    # there. Other workers make the same saves into a folder of their own, removed at the end.
+    writes = out if chief else tempfile.mkdtemp(prefix="upconv-tf-worker-")
+    os.makedirs(writes, exist_ok=True)
+    write_json(dict(config.as_dict(), out=out), os.path.join(writes, CONFIG_FILE))
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        model = build_model(config)
+        with strategy.scope():
+            model = build_model(config)
         model.adapt(images)
         state = restore_checkpoint(model, os.path.join(out, "checkpoints"))
         start = state["step"] if state else 0
         if log is not None:
             log(f"{config.model}: {len(images)} images of {config.size} px, {total} steps ({config.epochs} epochs x "
-                f"{steps_per_epoch})" + (f", resuming at step {start}" if start else ""))
-        history = fit(model, images, config, out, start, total, steps_per_epoch, verbose) if start < total else {}
+                f"{steps_per_epoch})" + (f", resuming at step {start}" if start else "")
+                + (f", {strategy.num_replicas_in_sync} replicas" if strategy.num_replicas_in_sync > 1 else ""))
+        history = fit(model, images, config, writes, start, total, steps_per_epoch, verbose) if start < total else {}
         if history:
-            write_json(history, os.path.join(out, HISTORY_FILE))
+            # A resumed run keeps the epochs before it (the gates read the last epoch's losses).
+            previous = read_history(out) if start else {}
+            epochs_before = start // steps_per_epoch
+            history = {key: list(previous.get(key, []))[:epochs_before] + values for key, values in history.items()}
+            write_json(history, os.path.join(writes, HISTORY_FILE))
+        else:
+            history = read_history(out)  # already complete: score the run as it ended
         metrics = final_metrics(model, config, images, history)
         metrics["skipped"] = [{"path": p, "reason": r} for p, r in skipped]
-        write_json(metrics, os.path.join(out, METRICS_FILE))
+        write_json(metrics, os.path.join(writes, METRICS_FILE))
         saved = model.generator if config.model == "gan" else model
-        path = save_model(saved, os.path.join(out, MODEL_FILES[config.model]))
+        save_model(saved, os.path.join(writes, MODEL_FILES[config.model]))
+        path = os.path.join(out, MODEL_FILES[config.model])
     finally:
         if config.mixed_precision:
             keras.mixed_precision.set_global_policy("float32")
+        if not chief:
+            shutil.rmtree(writes, ignore_errors=True)
     return TrainingResult(model, path, metrics, history, list(skipped), len(images), start, total)
