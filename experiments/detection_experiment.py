@@ -36,8 +36,9 @@ def reading(accuracy):
     return "bypass" if accuracy < BYPASS_ACCURACY else "partly"
 
 
-def transfer(real, real_groups, base_fake, test_fakes, runs, seed, classifiers=("svm", "logreg")):
-    """Train on real vs ``base_fake``, test on held-out real photos vs each of ``test_fakes``."""
+def transfer(real, real_groups, base_fake, test_fakes, runs, seed, classifiers=("svm", "logreg"), statuses=None):
+    """Train on real vs ``base_fake``, test on held-out real photos vs each of ``test_fakes``; a generator whose
+    ``statuses`` entry is not "trained" gets that status as its reading (no verdict from an untrained model)."""
     from sklearn.metrics import accuracy_score, roc_auc_score
     from sklearn.model_selection import GroupShuffleSplit
 
@@ -69,13 +70,15 @@ def transfer(real, real_groups, base_fake, test_fakes, runs, seed, classifiers=(
         rows.append({"generator": name, "classifier": classifier, "runs": runs,
                      "accuracy": accuracy, "accuracy_std": float(np.std(values["accuracy"], ddof=1)),
                      "roc_auc": float(np.mean(values["roc_auc"])), "roc_auc_std": float(np.std(values["roc_auc"], ddof=1)),
-                     "reading": reading(accuracy),
+                     "reading": common.gated(reading(accuracy), {"status": (statuses or {}).get(name, "trained")}),
                      "paper": PAPER_BYPASS[name]})
     return rows
 
 
 def main():
     from upconv_tf.detection import evaluate_detector, format_table
+    from upconv_tf.models import sanity
+    from upconv_tf.models.training import recorded_gates
 
     args = common.parser(__doc__.splitlines()[0]).parse_args()
     run = common.Run("detection", args)
@@ -83,10 +86,14 @@ def main():
     crops = common.real_crops(budget["size"], budget["samples"], args.seed + 11)
     real = crops.images
     names = list(gan_experiment.GENERATORS)
-    fakes = {}
+    fakes, gates = {}, {}
     for name in names:
         generator, _ = gan_experiment.ensure_generator(name, args, budget)
         fakes[name] = gan_experiment.sample(generator, budget["samples"], args.seed + 2)
+        # The gates gan_experiment applies: the training run's recorded ones and the samples' against real.
+        gates[name] = sanity.gan_sanity(fakes[name], real, **recorded_gates(
+            gan_experiment.generator_path(args.work, args.budget, name)))
+        common.log(f"  {name:16s} {gates[name]['status']} {'; '.join(gates[name]['reasons'])}")
     common.log(f"Detection ({args.budget}): {len(real)} real crops of {len(np.unique(crops.groups))} photos, "
                f"{budget['samples']} samples per generator, {budget['size']} px")
     part_a = []
@@ -94,14 +101,16 @@ def main():
         evaluation = evaluate_detector(real, fakes[name], real_groups=crops.groups, samples=SAMPLES[args.budget],
                                        runs=RUNS[args.budget], seed=args.seed)
         common.log(f"  {name}\n" + "\n".join("    " + line for line in format_table(evaluation).splitlines()))
-        part_a.append({"generator": name, "evaluation": evaluation})
+        part_a.append({"generator": name, "evaluation": evaluation, "status": gates[name]["status"],
+                       "sanity": gates[name]})
     spectral_rows = []
     for name in CHANDRASEGARAN:
         row = dict(common.metric_row(real, fakes[name]), generator=name)
-        row["hf"] = common.hf_reading(row["high_frequency_gap_db"])
+        row["hf"] = common.gated(common.hf_reading(row["high_frequency_gap_db"]), gates[name])
+        row["status"] = gates[name]["status"]
         spectral_rows.append(row)
     part_b = transfer(real, crops.groups, fakes[CHANDRASEGARAN[0]], {n: fakes[n] for n in CHANDRASEGARAN},
-                      RUNS[args.budget], args.seed)
+                      RUNS[args.budget], args.seed, statuses={n: gates[n]["status"] for n in CHANDRASEGARAN})
     for row in part_b:
         common.log(f"  baseline-trained {row['classifier']:6s} on {row['generator']:16s} accuracy "
                    f"{100 * row['accuracy']:5.1f}%  AUC {row['roc_auc']:.3f} ({row['reading']}; paper: {row['paper']})")

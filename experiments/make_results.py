@@ -196,7 +196,9 @@ def detection_section(result, disagreements):
                 cells.append(f"{100 * r['accuracy']['mean']:.1f} ± {100 * r['accuracy']['std']:.1f} / "
                              f"{r['roc_auc']['mean']:.3f}")
             paper = "-"
-            if entry["generator"].endswith("transconv") and samples in PAPER_CELEBA["train"]:
+            if entry.get("status", "trained") != "trained":
+                cells[0] += f" ({entry['status']})"  # its samples are not a generator's: no comparison
+            elif entry["generator"].endswith("transconv") and samples in PAPER_CELEBA["train"]:
                 i = PAPER_CELEBA["train"].index(samples)
                 paper = " / ".join(str(PAPER_CELEBA[c][i]) for c in ("svm", "logreg", "kmeans"))
             cells.append(paper)
@@ -219,14 +221,15 @@ def detection_section(result, disagreements):
         t = transfer[name]
         readings = {c: t[c]["reading"] for c in t}
         paper = next(iter(t.values()))["paper"]
+        trained = row.get("status", "trained") == "trained"
         agree = all(v == paper for v in readings.values())
-        if not agree:
+        if trained and not agree:
             disagreements.append(f"Chandrasegaran {name}: baseline-trained detector "
                                  + ", ".join(f"{TITLES[c]} {100 * t[c]['accuracy']:.0f}% ({t[c]['reading']})" for c in t)
                                  + f"; paper: {paper}.")
         rows.append([name] + metric_cells(row)[:1] + [metric_cells(row)[3]]
                     + [f"{100 * t[c]['accuracy']:.1f} ± {100 * t[c]['accuracy_std']:.1f} / {t[c]['roc_auc']:.3f}" for c in t]
-                    + [" / ".join(readings.values()), paper, "yes" if agree else "**no**"])
+                    + [" / ".join(readings.values()), paper, ("yes" if agree else "**no**") if trained else "-"])
     classifiers = list(next(iter(transfer.values())))
     out.append(table(["generator", "spectral distance", "HF gap (dB)"] + [f"{TITLES[c]} acc / AUC" for c in classifiers]
                      + ["reading", "paper", "agrees"], rows))
@@ -286,7 +289,7 @@ def findings(results):
     if detection:
         transfer = {(r["generator"], r["classifier"]): r for r in detection["chandrasegaran_transfer"]}
         own = {e["generator"]: {(r["classifier"], r["samples"]): r for r in e["evaluation"]["results"]}
-               for e in detection["part_a"]}
+               for e in detection["part_a"] if e.get("status", "trained") == "trained"}  # no finding from untrained
         for name in ("dcgan-N.1.5", "dcgan-B.1.5"):
             if (name, "svm") in transfer and name in own and ("svm", "max") in own[name]:
                 lines.append(

@@ -44,3 +44,37 @@ def test_an_untrained_row_reads_untrained_and_is_no_disagreement():
     assert "| untrained | too much HF | untrained |" in line
     assert f"- dcgan-transconv: {'; '.join(collapsed['reasons'])}" in text  # why it reads untrained
     assert disagreements == ["GAN lsgan-transconv: ours matches (+3.00 dB), paper too much HF."]
+
+
+def test_detection_reads_no_verdict_from_an_untrained_generator():
+    """Chandrasegaran's transfer rows: an untrained variant reads "untrained", is not compared with the paper and is
+    no disagreement; a trained one keeps its accuracy reading."""
+    import numpy as np
+
+    from upconv_tf.datasets import bundled_crops
+
+    detection, results = experiment_module("detection_experiment"), experiment_module("make_results")
+    crops = bundled_crops(32, 64, seed=5)
+    fake = np.clip(bundled_crops(32, 64, seed=6).images + np.random.default_rng(0).normal(0, 0.2, (64, 32, 32, 3)), 0, 1)
+    names = detection.CHANDRASEGARAN
+    rows = detection.transfer(crops.images, crops.groups, fake, {n: fake for n in names}, runs=2, seed=0,
+                              classifiers=("logreg",), statuses={"dcgan-N.1.5": "untrained"})
+    readings = {r["generator"]: r["reading"] for r in rows}
+    assert readings["dcgan-N.1.5"] == "untrained"
+    assert all(readings[n] in ("detected", "partly", "bypass") for n in names if n != "dcgan-N.1.5")
+    metric = dict(spectral_distance=0.1, spectral_bce_loss=0.7, log_frequency_distance=1.0, high_frequency_gap_db=3.0,
+                  decay_exponent_fake=2.0, decay_exponent_real=2.5)
+    result = {"part_a": [], "samples": [], "runs": 2, "plots": ["chandrasegaran.png"],
+              "reading_thresholds": {"detected_accuracy": detection.DETECTED_ACCURACY,
+                                     "bypass_accuracy": detection.BYPASS_ACCURACY},
+              "chandrasegaran_spectra": [dict(metric, generator=n, hf="x",
+                                              status="untrained" if n == "dcgan-N.1.5" else "trained") for n in names],
+              "chandrasegaran_transfer": rows, "command": "x", "budget": "default", "seed": 0, "run_time_s": 60.0,
+              "date": "today", "machine": dict(cpu="cpu", cores=2, gpu="none", tensorflow="2", python="3")}
+    disagreements = []
+    text = "\n".join(results.detection_section(result, disagreements))
+    line = next(line for line in text.splitlines() if line.startswith("| dcgan-N.1.5 |"))
+    assert line.rstrip().endswith("| untrained | bypass | - |")
+    assert not any("dcgan-N.1.5" in d for d in disagreements)
+    # Z.1.5's paper reading is "detected": this weak detector's reading of it is compared (and may disagree).
+    assert "| dcgan-Z.1.5 |" in text
