@@ -118,18 +118,6 @@ def _fpr(text):
     return value
 
 
-def _gamma(text):
-    if text in ("scale", "auto"):
-        return text
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'scale', 'auto' or a number > 0, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected 'scale', 'auto' or a number > 0, got {value}")
-    return value
-
-
 def _positive_float(text):
     try:
         value = float(text)
@@ -138,6 +126,15 @@ def _positive_float(text):
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {value}")
     return value
+
+
+def _gamma(text):
+    if text in ("scale", "auto"):
+        return text
+    try:
+        return _positive_float(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected 'scale', 'auto' or a number > 0, got {text!r}") from None
 
 
 def _add_recipe_arguments(parser):
