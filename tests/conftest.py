@@ -32,3 +32,22 @@ def marker(tmp_path):
     path = tmp_path / "code-ran"
     yield path
     assert not path.exists(), "code from an untrusted file was executed"
+
+
+@pytest.fixture(scope="session")
+def write_crop_folders():
+    """The function below, for module fixtures that lay out image folders."""
+    return _write_crop_folders
+
+
+def _write_crop_folders(root, size, count, seeds, fake_folder="fake"):
+    """``root/real/`` bundled crops and ``root/FAKE_FOLDER/`` transposed-convolution fakes of other crops, PNG files
+    named ``SOURCE_INDEX.png`` (so ``--group-by prefix`` groups them by photo); ``seeds``: (real, other) crop seeds."""
+    from upconv_tf.datasets import bundled_crops, save_png
+    from upconv_tf.fakes import make_fakes
+
+    real, other = bundled_crops(size, count, seed=seeds[0]), bundled_crops(size, count, seed=seeds[1])
+    for crops, images, folder in ((real, real.images, "real"), (other, make_fakes(other.images, "transconv"), fake_folder)):
+        for i, image in enumerate(images):
+            save_png(image, root / folder / f"{crops.sources[crops.groups[i]]}_{i:04d}.png")
+    return root

@@ -14,14 +14,9 @@ from upconv_tf.fakes import make_fakes
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory):
+def folders(tmp_path_factory, write_crop_folders):
     """real/ and fake/ PNG crops named SOURCE_INDEX.png (fakes of other crops), plus unseen test images."""
-    root = tmp_path_factory.mktemp("detector_cli")
-    real, other = bundled_crops(64, 64, seed=10), bundled_crops(64, 64, seed=11)
-    fakes = make_fakes(other.images, "transconv", seed=0)
-    for crops, images, folder in ((real, real.images, "real"), (other, fakes, "fake/transconv")):
-        for i, image in enumerate(images):
-            save_png(image, root / folder / f"{crops.sources[crops.groups[i]]}_{i:04d}.png")
+    root = write_crop_folders(tmp_path_factory.mktemp("detector_cli"), 64, 64, (10, 11), "fake/transconv")
     unseen_real, unseen_other = bundled_crops(64, 12, seed=12), bundled_crops(64, 12, seed=13)
     for i, image in enumerate(unseen_real.images):
         save_png(image, root / "unseen" / "real" / f"{i}.png")

@@ -17,18 +17,12 @@ READS_NO_IMAGES = {"corpus": "builds the photo corpus with apt-get", "demo": "ma
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(tmp_path_factory, write_crop_folders):
     import keras
 
-    from upconv_tf.datasets import bundled_crops, save_png
-    from upconv_tf.fakes import make_fakes
     from upconv_tf.models import build_generator, save_model
 
-    root = tmp_path_factory.mktemp("vocabulary")
-    real, other = bundled_crops(32, 16, seed=3), bundled_crops(32, 16, seed=4)
-    for i, (a, b) in enumerate(zip(real.images, make_fakes(other.images, "transconv"))):
-        save_png(a, root / "real" / f"{real.sources[real.groups[i]]}_{i:03d}.png")
-        save_png(b, root / "fake" / f"{other.sources[other.groups[i]]}_{i:03d}.png")
+    root = write_crop_folders(tmp_path_factory.mktemp("vocabulary"), 32, 16, (3, 4))
     (root / "real" / "broken.png").write_bytes(b"not a png")
     keras.utils.set_random_seed(0)
     save_model(build_generator(32, latent_dim=4, dim=4), root / "generator.keras")

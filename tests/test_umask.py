@@ -29,16 +29,8 @@ def wrong_modes(root):
 
 
 @pytest.fixture(scope="module")
-def image_folders(tmp_path_factory):
-    from upconv_tf.datasets import bundled_crops, save_png
-    from upconv_tf.fakes import make_fakes
-
-    root = tmp_path_factory.mktemp("umask_images")
-    real, other = bundled_crops(32, 16, seed=1), bundled_crops(32, 16, seed=2)
-    for i, (a, b) in enumerate(zip(real.images, make_fakes(other.images, "transconv"))):
-        save_png(a, root / "real" / f"{i}.png")
-        save_png(b, root / "fake" / f"{i}.png")
-    return root
+def image_folders(tmp_path_factory, write_crop_folders):
+    return write_crop_folders(tmp_path_factory.mktemp("umask_images"), 32, 16, (1, 2))
 
 
 def test_detector_folder_and_repository_exports_follow_the_umask(image_folders, tmp_path, umask_022):
