@@ -77,8 +77,6 @@ def transfer(real, real_groups, base_fake, test_fakes, runs, seed, classifiers=(
 
 def main():
     from upconv_tf.detection import evaluate_detector, format_table
-    from upconv_tf.models import sanity
-    from upconv_tf.models.training import recorded_gates
 
     args = common.parser(__doc__.splitlines()[0]).parse_args()
     run = common.Run("detection", args)
@@ -90,9 +88,7 @@ def main():
     for name in names:
         generator, _ = gan_experiment.ensure_generator(name, args, budget)
         fakes[name] = gan_experiment.sample(generator, budget["samples"], args.seed + 2)
-        # The gates gan_experiment applies: the training run's recorded ones and the samples' against real.
-        gates[name] = sanity.gan_sanity(fakes[name], real, **recorded_gates(
-            gan_experiment.generator_path(args.work, args.budget, name)))
+        gates[name] = gan_experiment.sanity_gates(name, fakes[name], real, args)
         common.log(f"  {name:16s} {gates[name]['status']} {'; '.join(gates[name]['reasons'])}")
     common.log(f"Detection ({args.budget}): {len(real)} real crops of {len(np.unique(crops.groups))} photos, "
                f"{budget['samples']} samples per generator, {budget['size']} px")

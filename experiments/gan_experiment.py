@@ -98,19 +98,24 @@ def save_grid(images, path, columns=8):
     return save(images[: rows * columns], path, columns)
 
 
-def evaluate(names, args, budget, run, real):
-    """Metrics rows and samples of each generator in ``names``; a generator that fails the sanity gates
-    (its training run's, and its samples' against ``real``) reads "untrained"."""
+def sanity_gates(name, images, real, args):
+    """The gates a generator's row is read under: its training run's recorded ones and its samples' against ``real``."""
     from upconv_tf.models import sanity
     from upconv_tf.models.training import recorded_gates
 
+    return sanity.gan_sanity(images, real, **recorded_gates(generator_path(args.work, args.budget, name)))
+
+
+def evaluate(names, args, budget, run, real):
+    """Metrics rows and samples of each generator in ``names``; a generator that fails the sanity gates
+    (its training run's, and its samples' against ``real``) reads "untrained"."""
     rows, samples = [], {}
     for name in names:
         generator, seconds = ensure_generator(name, args, budget)
         images = sample(generator, budget["samples"], args.seed + 1)
         samples[name] = images
         loss, upsampling, correction, weight = GENERATORS[name]
-        gates = sanity.gan_sanity(images, real, **recorded_gates(generator_path(args.work, args.budget, name)))
+        gates = sanity_gates(name, images, real, args)
         row = dict(common.metric_row(real, images), generator=name, loss=loss, upsampling=upsampling,
                    correction=correction, spectral_weight=weight,
                    train_seconds=None if seconds is None else round(seconds, 1),
