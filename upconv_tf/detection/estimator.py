@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from upconv_tf import spectral
+from upconv_tf.backends import NUMPY
 from upconv_tf.detection.features import FEATURE_KINDS, SpectralFeatures, as_images, check_feature_params
 from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SVMHead
 from upconv_tf.options import CLASSIFIERS  # the one definition, importable without scikit-learn
@@ -463,7 +464,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
 
     def _head_decision_at(self, probability):
         """The decision value at which the final head's probability is ``probability``."""
-        logit = float(np.log(probability / (1.0 - probability)))
+        logit = float(_logit(probability))
         if self.classifier == "svm":
             a, b = self.calibration_
             return (logit - b) / a if a else float("inf")  # a flat Platt curve is never crossed
@@ -475,7 +476,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             value = a * decision + b
         else:
             value = decision
-        return 1.0 / (1.0 + np.exp(-value))
+        return NUMPY.sigmoid(value)  # the heads' own sigmoid
 
     # -------------------------------------------------------------------------------------- predict
     def _scaled(self, X):
