@@ -9,8 +9,8 @@ length, in every path alike. Paths:
 * ``reference``: the published pipeline: features one image at a time (:mod:`upconv_tf.reference_impl`,
   resampled and min-max normalised as the detector's), then the fitted scaler + SVM on them;
 * ``python``: ``SpectralDetector.predict_proba`` (numpy features, scikit-learn);
-* ``saved_model`` / ``saved_model_f32``: :class:`upconv_tf.inference.SavedModelDetector`;
-* ``onnx`` / ``onnx_f32``: :class:`upconv_tf.inference.OnnxDetector` (onnxruntime on the CPU, the four-step
+* ``saved_model`` / ``saved_model_f32``: :class:`upconv_tf.runtime.SavedModelDetector`;
+* ``onnx`` / ``onnx_f32``: :class:`upconv_tf.runtime.OnnxDetector` (onnxruntime on the CPU, the four-step
   MatMul DFT of :mod:`upconv_tf.export.fft`, the runners' default session options).
 
 Exported runners get the same batches (``RUN_BATCH``: about 1 M pixels at 128 and 256 px).
@@ -34,7 +34,6 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-
 import numpy as np  # noqa: E402
 
 SIZES = {128: 128, 256: 32, 1024: 8}  # size -> number of files / images
@@ -90,9 +89,9 @@ def reference_probability(detector, images):
 
 def build(size, detector, folder, quick=False):
     """``({name: (function, images_per_call)}, outputs on the array batch)`` for one size."""
-    from upconv_tf.datasets import iter_batches, iter_images, iter_batches_parallel, load_folder
+    from upconv_tf.datasets import iter_batches, iter_batches_parallel, iter_images, load_folder
     from upconv_tf.export import export_detector
-    from upconv_tf.inference import OnnxDetector, SavedModelDetector
+    from upconv_tf.runtime import OnnxDetector, SavedModelDetector
 
     count, batch = SIZES[size], RUN_BATCH[size]
     pngs, jpegs = write_files(folder, size, count)

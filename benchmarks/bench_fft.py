@@ -10,7 +10,7 @@ Candidates, per image size (gray float32 batch in, the power spectrum out), all 
   axis (float32 only: tf2onnx's conversion of a float64 rfft2d does not load in onnxruntime);
 * ``tf`` / ``tf_f32``: TensorFlow's ``rfft2d`` (the SavedModel's FFT), for scale.
 
-Sessions use the runners' options (:func:`upconv_tf.inference.session_options`). Each output is checked
+Sessions use the runners' options (:func:`upconv_tf.runtime.session_options`). Each output is checked
 against numpy's float64 FFT (largest error relative to the largest power).
 
 Target: ``four_step`` >= ``dft_op`` (same precision) at every size.
@@ -26,7 +26,6 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-
 import numpy as np  # noqa: E402
 
 # (height, width) -> batch: about 1-2 M pixels per call.
@@ -39,7 +38,7 @@ CHECK = 2
 def _session(model):
     import onnxruntime
 
-    from upconv_tf.inference import CPU, session_options
+    from upconv_tf.runtime import CPU, session_options
 
     session = onnxruntime.InferenceSession(model.SerializeToString(), session_options(CPU), providers=[CPU])
     name = session.get_inputs()[0].name

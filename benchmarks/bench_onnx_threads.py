@@ -1,11 +1,11 @@
 """onnxruntime CPU session settings for the exported detector: intra-op threads and spinning, alone and contended.
 
 The detector of ``bench_detect.py`` (SVM, reference mode, float64) is exported at each size and run by
-:class:`upconv_tf.inference.OnnxDetector` with every combination of ``threads`` (1, or 0: one per physical
+:class:`upconv_tf.runtime.OnnxDetector` with every combination of ``threads`` (1, or 0: one per physical
 core, onnxruntime's default) and ``spinning`` (``session.intra_op.allow_spinning``), in interleaved turns,
 twice: as the machine is, and with a competing process that keeps one core busy (what serving next to other
-work looks like). The runners' defaults (:data:`upconv_tf.inference.CPU_THREADS`,
-:data:`upconv_tf.inference.CPU_SPINNING`) are the setting that loses least across both conditions.
+work looks like). The runners' defaults (:data:`upconv_tf.runtime.onnx.CPU_THREADS`,
+:data:`upconv_tf.runtime.onnx.CPU_SPINNING`) are the setting that loses least across both conditions.
 
 Run: ``python benchmarks/bench_onnx_threads.py [--quick]`` -> ``benchmarks/results/onnx_threads.json``.
 """
@@ -19,7 +19,6 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-
 import numpy as np  # noqa: E402
 
 SIZES = {128: 64, 256: 16}  # size -> batch
@@ -33,7 +32,7 @@ def main(argv=None) -> int:
     from bench_detect import fit_detector
 
     from upconv_tf.export import export_detector
-    from upconv_tf.inference import CPU_SPINNING, CPU_THREADS, OnnxDetector
+    from upconv_tf.runtime.onnx import CPU_SPINNING, CPU_THREADS, OnnxDetector
 
     detector = fit_detector()
     data = {"environment": harness.environment(), "timing": harness.timing(args.quick), "sizes": {},

@@ -4,7 +4,7 @@ Fits SVM, logistic-regression and k-means detectors in both spectral modes on bu
 transposed-convolution and nearest fakes) at each ``--sizes``, exports them with
 :func:`upconv_tf.export.export_detector` (``compute_dtype`` float64, the default, and float32), and records
 the largest absolute difference of P(generated) between scikit-learn and (a) the ONNX model in onnxruntime
-(:class:`upconv_tf.inference.OnnxDetector`), (b) the SavedModel (:class:`upconv_tf.inference.SavedModelDetector`),
+(:class:`upconv_tf.runtime.OnnxDetector`), (b) the SavedModel (:class:`upconv_tf.runtime.SavedModelDetector`),
 on held-out crops with bilinear and zero-insertion fakes; then the largest relative difference between
 Keras and ONNX / SavedModel for a small generator of each up-sampling kind and the auto-encoder.
 
@@ -21,7 +21,6 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-
 import numpy as np  # noqa: E402
 
 TOLERANCE = 1e-4
@@ -43,7 +42,7 @@ def detector_parity(size, classifier, mode, count=24):
     """``{dtype: {"onnx", "savedmodel"}}``: max |P - P_sklearn| on held-out crops, and the P range."""
     from upconv_tf.detection import SpectralDetector
     from upconv_tf.export import export_detector
-    from upconv_tf.inference import OnnxDetector, SavedModelDetector
+    from upconv_tf.runtime import OnnxDetector, SavedModelDetector
 
     X, y = _crops(size, count, 0, ["transconv", "nearest"])
     test, _ = _crops(size, 8, 10, ["bilinear", "zero"])
@@ -63,7 +62,7 @@ def detector_parity(size, classifier, mode, count=24):
 def generator_parity(model, input_shape):
     """``{"onnx", "savedmodel"}``: max |out - keras| / max |keras| for one generator or auto-encoder."""
     from upconv_tf.export import export_generator
-    from upconv_tf.inference import OnnxGenerator, SavedModelGenerator
+    from upconv_tf.runtime import OnnxGenerator, SavedModelGenerator
 
     inputs = np.random.default_rng(0).standard_normal((8,) + tuple(input_shape)).astype(np.float32)
     expected = model(inputs, training=False).numpy()

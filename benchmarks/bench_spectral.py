@@ -35,7 +35,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-
 import numpy as np  # noqa: E402
 
 SIZES = {64: 256, 128: 128, 256: 64, 1024: 16}  # size -> batch

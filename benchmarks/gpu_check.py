@@ -5,7 +5,7 @@ after ``pip uninstall -y onnxruntime``), this script:
 
 1. exports the detector of ``bench_detect.py`` (SVM, reference mode, float64 inside) at each ``--sizes``, a
    32 px generator of each up-sampling kind and the auto-encoder (:mod:`upconv_tf.export`);
-2. runs each ONNX model with :class:`upconv_tf.inference.OnnxDetector` / ``OnnxGenerator`` on
+2. runs each ONNX model with :class:`upconv_tf.runtime.OnnxDetector` / ``OnnxGenerator`` on
    ``CUDAExecutionProvider`` with session profiling and verbose logging, and reads where every node ran
    (:func:`placements` from the profile, :func:`missing_kernels` from the log);
 3. fails when a node that computes data (any float output) ran on the CPU, or when onnxruntime reports an
@@ -89,7 +89,7 @@ def check_model(runner_class, path, inputs, folder) -> dict:
     """Run one exported model on CUDA with profiling; returns its placements and fallbacks."""
     import onnxruntime
 
-    from upconv_tf.inference import session_options
+    from upconv_tf.runtime import session_options
 
     log_path = os.path.join(folder, "ort_verbose.log")
     runner = runner_class(path, providers=[CUDA, CPU])
@@ -139,8 +139,8 @@ def main(argv=None) -> int:
     from bench_detect import fit_detector
 
     from upconv_tf.export import export_detector, export_generator
-    from upconv_tf.inference import OnnxDetector, OnnxGenerator, SavedModelDetector, SavedModelGenerator
     from upconv_tf.models import SpectralAutoencoder, build_generator
+    from upconv_tf.runtime import OnnxDetector, OnnxGenerator, SavedModelDetector, SavedModelGenerator
 
     results = {"environment": dict(harness.environment(), gpus=[gpu.name for gpu in gpus],
                                    providers=onnxruntime.get_available_providers()), "models": {}}

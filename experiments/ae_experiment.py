@@ -39,7 +39,8 @@ PAPER = {"transconv": "too much HF", "nearest": "missing HF", "bilinear": "missi
 
 def train_one(upsampling, spectral, correction, train, budget, seed, work):
     """One auto-encoder, trained by :func:`upconv_tf.models.training.train` in a folder under ``work``."""
-    from upconv_tf.models.training import TrainingConfig, train as train_run
+    from upconv_tf.models.training import TrainingConfig
+    from upconv_tf.models.training import train as train_run
 
     common.setup(seed)
     config = TrainingConfig(model="autoencoder", size=budget["size"], upsampling=upsampling,

@@ -16,10 +16,10 @@ Run: ``python experiments/detection_experiment.py`` (trains the generators it ne
 
 from __future__ import annotations
 
+import gan_experiment
 import numpy as np
 
 import common
-import gan_experiment
 
 CHANDRASEGARAN = ("dcgan-transconv", "dcgan-N.1.5", "dcgan-B.1.5", "dcgan-Z.1.5")
 PAPER_BYPASS = {"dcgan-transconv": "detected", "dcgan-N.1.5": "bypass", "dcgan-B.1.5": "bypass",

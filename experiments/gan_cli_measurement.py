@@ -26,8 +26,6 @@ import glob
 import json
 import os
 
-import numpy as np
-
 import common
 
 # The command, as written; a run folder must hold exactly these settings.

@@ -24,8 +24,6 @@ from __future__ import annotations
 import os
 import time
 
-import numpy as np
-
 import common
 
 BUDGET = {
@@ -76,11 +74,11 @@ def train_generator(name, budget, seed, path):
 
 def ensure_generator(name, args, budget):
     """The trained generator ``name`` from the work folder, training it first when it is missing."""
-    from upconv_tf.models import load_generator
+    from upconv_tf.models import load_generator_model
 
     path = generator_path(args.work, args.budget, name)
     if os.path.exists(path):
-        return load_generator(path), None
+        return load_generator_model(path), None
     return train_generator(name, budget, args.seed, path)
 
 

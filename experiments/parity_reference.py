@@ -13,10 +13,10 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
-from reference_impl import reference_profile  # noqa: E402
-
 from upconv_tf import spectral  # noqa: E402
 from upconv_tf.datasets import bundled_photos  # noqa: E402
+
+from reference_impl import reference_profile  # noqa: E402
 
 SIZES = [(32, 32), (64, 64), (128, 128), (256, 256), (218, 178)]
 

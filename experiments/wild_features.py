@@ -85,7 +85,7 @@ def probability_parity(height, width):
 
     from upconv_tf.detection import SpectralDetector
     from upconv_tf.export import export_detector
-    from upconv_tf.inference import OnnxDetector
+    from upconv_tf.runtime import OnnxDetector
 
     real, source = _crops(height, width, 24, 0), _crops(height, width, 24, 1)
     X = np.concatenate([real, _fakes(source[:12], "transconv", 0), _fakes(source[12:], "nearest", 0)])

@@ -1,5 +1,5 @@
-"""The one atomic writer (:mod:`upconv_tf._atomic`): all or nothing, hidden temporaries, umask modes (issue 12.3),
-and one-line refusals (a JSON path that is a folder, issue 12.9)."""
+"""The one atomic writer (:mod:`upconv_tf._atomic`): all or nothing, hidden temporaries, umask modes (a model
+server rarely runs as the trainer's user), and one-line refusals (a JSON path that is a folder)."""
 
 import json
 import os

@@ -25,6 +25,7 @@ from PIL import Image
 
 from upconv_tf import datasets
 from upconv_tf.cli import main
+from upconv_tf.errors import from_records
 
 NOBODY = 65534
 SIZE = 64  # every good file is at least 64 px on each side
@@ -174,8 +175,11 @@ def relative(folder, path):
 
 
 def check_errors(folder, errors, bad):
-    """``errors`` ([(path, reason)]) names exactly the bad files, each with a one-line reason."""
-    reasons = {relative(folder, path): reason for path, reason in errors}
+    """``errors`` (Skipped records) names exactly the bad files, each with a code and a one-line reason."""
+    from upconv_tf.errors import CODES
+
+    assert all(item.code in CODES for item in errors)
+    reasons = {relative(folder, item.path): item.reason for item in errors}
     assert set(reasons) == set(bad), (sorted(reasons), sorted(bad))
     for name, pattern in bad.items():
         assert re.search(pattern, reasons[name]), (name, reasons[name])
@@ -240,7 +244,7 @@ def check_cli_output(folder, stderr, records, bad):
     for line in skipped:
         path, reason = line[len("skipped "):].split(": ", 1)
         assert re.search(bad[relative(folder, path)], reason), line
-    check_errors(folder, [(r["path"], r["reason"]) for r in records], bad)
+    check_errors(folder, from_records(records), bad)
 
 
 @pytest.mark.parametrize("privileged", [True, False], ids=["as-is", "unprivileged"])

@@ -17,10 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reference_impl import reference_profile
 from upconv_tf import spectral
 from upconv_tf.layers import AzimuthalIntegral
 from upconv_tf.losses import spectral_bce
+
+from reference_impl import reference_profile
 
 FAST = settings(deadline=None, max_examples=30)
 SIDES = st.integers(spectral.MIN_SIZE["reference"], 40)

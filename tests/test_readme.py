@@ -1,4 +1,4 @@
-"""Issue 12.6: README's command and code examples run, as written, on `make demo`'s output.
+"""README's command and code examples run, as written, on `make demo`'s output.
 
 The demo runs at its own crop size (64 px, which the examples' ``--size 64`` matches) with few crops; then
 every ``upconv-tf`` line of README's bash blocks runs in order (training shortened to 2 steps, the only
@@ -45,7 +45,7 @@ def shortened(argv):
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
-    from upconv_tf.demo import DemoConfig, run_demo
+    from upconv_tf.workflows.demo import DemoConfig, run_demo
 
     root = tmp_path_factory.mktemp("readme")
     run_demo(DemoConfig(out=str(root / "demo_output"), count=64, gan_steps=5), log=lambda line: None)

@@ -1,5 +1,5 @@
 """upconv_tf.sampling: one latent stream whatever the batching, [-1, 1] -> [0, 1], grids; and the one generator
-loader of upconv_tf.inference on every form."""
+loader of upconv_tf.runtime on every form."""
 
 import numpy as np
 import pytest
@@ -29,8 +29,8 @@ def test_samples_do_not_depend_on_the_batch_size(generator):
 
 def test_runners_sample_the_same_images(generator, tmp_path):
     from upconv_tf.export import export_generator
-    from upconv_tf.inference import KerasGenerator, OnnxGenerator, SavedModelGenerator, load_generator
     from upconv_tf.models import save_model
+    from upconv_tf.runtime import KerasGenerator, OnnxGenerator, SavedModelGenerator, load_generator
 
     export_generator(generator, tmp_path / "bundle")
     save_model(generator, tmp_path / "g.keras")
@@ -44,8 +44,8 @@ def test_runners_sample_the_same_images(generator, tmp_path):
 
 
 def test_load_generator_errors_are_one_line(tmp_path):
-    from upconv_tf.inference import load_generator
     from upconv_tf.models import SpectralAutoencoder, save_model
+    from upconv_tf.runtime import load_generator
 
     with pytest.raises(ValueError, match="no such file or folder"):
         load_generator(tmp_path / "missing")

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from upconv_tf import spectral
+
 from reference_impl import reference_profile
 
 SIZES = [(32, 32), (64, 64), (128, 128), (256, 256), (218, 178)]

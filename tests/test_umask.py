@@ -1,4 +1,4 @@
-"""Issue 12.3: everything the package writes follows the umask (a model server rarely runs as the trainer's
+"""Everything the package writes follows the umask (a model server rarely runs as the trainer's
 user): detector folders, ``saved_models/<name>/<v>/``, ``export/<name>/<v>/`` and saved models."""
 
 import os

@@ -9,7 +9,7 @@ import zipfile
 import keras
 import pytest
 
-from upconv_tf.models import load_generator
+from upconv_tf.models import load_generator_model
 
 from untrusted import one_line  # noqa: E402
 
@@ -31,7 +31,7 @@ def test_keras_file_with_a_lambda_is_refused(tmp_path, marker):
     lambda_generator(path, marker)
     for target in (path, tmp_path):  # the file, and the folder `upconv-tf train gan` would write
         with pytest.raises(ValueError, match="Lambda") as info:
-            load_generator(target)
+            load_generator_model(target)
         assert "safe_mode" in one_line(info.value) and str(target) in str(info.value)
 
 
@@ -49,7 +49,7 @@ def test_keras_config_naming_arbitrary_callables_is_refused(tmp_path, marker, pa
         for name in source.namelist():
             target.writestr(name, json.dumps(payload) if name == "config.json" else source.read(name))
     with pytest.raises(ValueError) as info:
-        load_generator(crafted)
+        load_generator_model(crafted)
     assert str(crafted) in one_line(info.value)
 
 
@@ -59,5 +59,5 @@ def test_damaged_keras_file_is_one_clear_error(tmp_path, content):
     path = tmp_path / "generator.keras"
     path.write_bytes(content)
     with pytest.raises(ValueError) as info:
-        load_generator(path)
+        load_generator_model(path)
     assert str(path) in one_line(info.value)

@@ -14,7 +14,7 @@ import pytest
 from upconv_tf.detection import SpectralDetector, load_detector
 from upconv_tf.detection.persistence import DetectorLoadError, save_detector
 from upconv_tf.export import export_detector
-from upconv_tf.inference import OnnxDetector, SavedModelDetector, load_predictor
+from upconv_tf.runtime import OnnxDetector, SavedModelDetector, load_predictor
 
 from untrusted import one_line  # noqa: E402
 

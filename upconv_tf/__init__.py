@@ -1,7 +1,80 @@
-"""upconv-tf: see, fix and detect what up-convolutions do to the spectrum of generated images.
+"""upconv-tf: see, fix and detect what up-convolutions do to the frequency spectrum of generated images.
 
-Subpackages are imported on use (``upconv_tf.spectral`` needs only numpy; ``upconv_tf.layers`` loads
-TensorFlow).
+Everything a user needs is one attribute away; each is imported on first use, so ``import upconv_tf`` loads no
+TensorFlow (the numpy spectrum, the loaders of ONNX models and the scoring runtime never do).
+
+The spectrum
+    azimuthal_integral(images, mode=..., normalize=...)  numpy 1-D power spectrum (the paper's AI)
+    AzimuthalIntegral(mode=..., normalize=...)           the same as a differentiable Keras layer
+    spectral_distance(real, fake), log_frequency_distance(real, fake)   how far two image sets' spectra are
+
+Training (the spectral term and the 3 x 5x5 correction)
+    TrainingConfig(model, ...), train(config, out)       a whole run: data, checkpoints, resume, sanity gates
+    SpectralGAN, SpectralAutoencoder                      the Keras models with the spectral loss
+    build_generator, build_discriminator                  the reference architectures
+
+Detection
+    SpectralDetector                                      the scikit-learn estimator (features -> classifier)
+    train_detector(real, fake, preset=...)                fit on folders with a preset, save and export
+    evaluate_detector(real, fake, protocol=...)           grouped, cross-family and cross-source evaluation
+    detect(paths, model)                                  score image files with any detector
+    audit_generator(generator, real)                      how far a generator's spectrum is, how detectable
+
+Models
+    load(path_or_name)                                    any model -> the object that runs it (``.kind``)
+    resolve_model(path_or_name)                           what a path holds, found from any folder
+    export_model(path)                                    a trained model -> SavedModel + ONNX
+
+Errors
+    NoUsableImages, Skipped, ArgumentError                errors and skip records as data
+
+Example:
+
+>>> import upconv_tf
+>>> import numpy as np
+>>> upconv_tf.azimuthal_integral(np.zeros((1, 32, 32, 3)), mode="reference").shape
+(1, 20)
 """
 
+import importlib
+
 __version__ = "0.1.0"
+
+# name -> "module" or "module:attribute" (looked up on first use).
+_EXPORTS = {
+    "azimuthal_integral": "upconv_tf.spectral",
+    "AzimuthalIntegral": "upconv_tf.layers",
+    "spectral_distance": "upconv_tf.metrics",
+    "log_frequency_distance": "upconv_tf.metrics",
+    "TrainingConfig": "upconv_tf.models.training",
+    "train": "upconv_tf.models.training",
+    "SpectralGAN": "upconv_tf.models",
+    "SpectralAutoencoder": "upconv_tf.models",
+    "build_generator": "upconv_tf.models",
+    "build_discriminator": "upconv_tf.models",
+    "SpectralDetector": "upconv_tf.detection",
+    "train_detector": "upconv_tf.workflows.detector",
+    "evaluate_detector": "upconv_tf.workflows.detector",
+    "detect": "upconv_tf.workflows.detect",
+    "audit_generator": "upconv_tf.workflows.audit",
+    "load": "upconv_tf.runtime.load",
+    "resolve_model": "upconv_tf.resolve",
+    "export_model": "upconv_tf.export.api:export_path",
+    "NoUsableImages": "upconv_tf.errors",
+    "Skipped": "upconv_tf.errors",
+    "ArgumentError": "upconv_tf.errors",
+}
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'upconv_tf' has no attribute {name!r}")
+    module, _, attribute = _EXPORTS[name].partition(":")
+    value = getattr(importlib.import_module(module), attribute or name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

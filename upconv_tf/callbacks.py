@@ -19,6 +19,7 @@ import keras
 import numpy as np
 
 from upconv_tf._atomic import atomic_file, write_json
+from upconv_tf.errors import ArgumentError
 
 STATE_FILE = "state.json"
 
@@ -41,9 +42,9 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     def __init__(self, directory, save_every=None, initial_step=0):
         super().__init__()
         if save_every is not None and (not isinstance(save_every, int) or save_every < 1):
-            raise ValueError(f"`save_every` must be None or a positive integer. Received: save_every={save_every!r}")
+            raise ArgumentError("save_every", f"must be None or a positive integer. Received: save_every={save_every!r}")
         if not isinstance(initial_step, int) or initial_step < 0:
-            raise ValueError(f"`initial_step` must be an integer >= 0. Received: initial_step={initial_step!r}")
+            raise ArgumentError("initial_step", f"must be an integer >= 0. Received: initial_step={initial_step!r}")
         self.directory = os.fspath(directory)
         self.save_every = save_every
         self.step = initial_step
@@ -137,7 +138,7 @@ class SpectrumMonitor(keras.callbacks.Callback):
     def __init__(self, log_dir, inputs, every=1, plot_dir=None, grid_dir=None):
         super().__init__()
         if not isinstance(every, int) or every < 1:
-            raise ValueError(f"`every` must be a positive integer. Received: every={every!r}")
+            raise ArgumentError("every", f"must be a positive integer. Received: every={every!r}")
         self.log_dir = os.fspath(log_dir)
         self.inputs = inputs
         self.every = every

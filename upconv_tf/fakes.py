@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from upconv_tf.errors import ArgumentError
 from upconv_tf.spectral import array_batches
 
 KINDS = ("transconv", "nearest", "bilinear", "zero")
@@ -96,18 +97,18 @@ def make_fakes(images, kind: str = "transconv", seed: int = 0, strength: float =
     ((4, 64, 64, 3), True)
     """
     if kind not in KINDS:
-        raise ValueError(f"`kind` must be one of {KINDS}. Received: kind={kind!r}")
+        raise ArgumentError("kind", f"must be one of {KINDS}. Received: kind={kind!r}")
     if not np.isfinite(strength) or strength < 0:
-        raise ValueError(f"`strength` must be a finite number >= 0. Received: strength={strength!r}")
+        raise ArgumentError("strength", f"must be a finite number >= 0. Received: strength={strength!r}")
     images = np.asarray(images, dtype=np.float32)
     single = images.ndim == 3
     if single:
         images = images[None]
     if images.ndim != 4 or images.shape[-1] not in (1, 3) or min(images.shape[1:3]) < 4:
-        raise ValueError(f"`images` must be (N, H, W, C) with C in {{1, 3}} and H, W >= 4. "
-                         f"Received: shape={images.shape}")
+        raise ArgumentError("images", f"must be (N, H, W, C) with C in {{1, 3}} and H, W >= 4. "
+                                      f"Received: shape={images.shape}")
     if not np.all(np.isfinite(images)):
-        raise ValueError("`images` holds NaN or infinite values.")
+        raise ArgumentError("images", "holds NaN or infinite values.")
     _, height, width, channels = images.shape
     padded = np.pad(images, ((0, 0), (0, height % 2), (0, width % 2), (0, 0)), mode="edge")
     block = _block(kind, channels)

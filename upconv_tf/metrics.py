@@ -1,4 +1,6 @@
-"""Spectral quality metrics of generated images: plain numpy functions and Keras metrics.
+"""Spectral quality metrics of generated images, as numpy functions (no TensorFlow); their Keras metric twins
+(:class:`SpectralDistance`, :class:`LogFrequencyDistance`, :class:`SpectralDecayGap`) live in
+:mod:`upconv_tf.keras_metrics` and are reachable from here too, loaded on first use.
 
 Three numbers say how far the spectrum of generated images is from the real one:
 
@@ -46,10 +48,10 @@ from __future__ import annotations
 
 import functools
 
-import keras
 import numpy as np
 
 from upconv_tf import spectral
+from upconv_tf.errors import ArgumentError
 
 DEFAULT_MODE = "centered"
 # The spectral distance defaults to the published pipeline (the paper's loss input): in "centered" mode bin 0
@@ -61,7 +63,7 @@ DEFAULT_FRACTION = 0.25
 # ----------------------------------------------------------------------------------------- numpy
 def _check_fraction(fraction):
     if not isinstance(fraction, (float, int)) or isinstance(fraction, bool) or not 0 < fraction <= 1:
-        raise ValueError(f"`fraction` must be a number in (0, 1]. Received: fraction={fraction!r}")
+        raise ArgumentError("fraction", f"must be a number in (0, 1]. Received: fraction={fraction!r}")
     return float(fraction)
 
 
@@ -70,7 +72,7 @@ def _profiles(data, mode, normalize, batch_size=64):
     parts = [spectral.azimuthal_integral(batch, mode=mode, normalize=normalize)
              for batch in spectral.image_array_batches(data, batch_size)]
     if not parts:
-        raise ValueError("`images` yielded no images.")
+        raise ArgumentError("images", "yielded no images.")
     return np.concatenate([np.reshape(p, (-1, p.shape[-1])) for p in parts])
 
 
@@ -142,7 +144,7 @@ def mean_log_power_spectrum_2d(data, batch_size: int = 64) -> np.ndarray:
         total = spectra.sum(axis=0) if total is None else total + spectra.sum(axis=0)
         count += len(spectra)
     if not count:
-        raise ValueError("`images` yielded no images.")
+        raise ArgumentError("images", "yielded no images.")
     return total / count
 
 
@@ -162,8 +164,8 @@ def log_frequency_distance(real, fake, batch_size: int = 64) -> float:
     mean_real = mean_log_power_spectrum_2d(real, batch_size)
     mean_fake = mean_log_power_spectrum_2d(fake, batch_size)
     if mean_real.shape != mean_fake.shape:
-        raise ValueError(f"`real` and `fake` must have the same image size. "
-                         f"Received: {mean_real.shape} and {mean_fake.shape}")
+        raise ArgumentError("real", f"and `fake` must have the same image size. "
+                                    f"Received: {mean_real.shape} and {mean_fake.shape}", mentions=("fake",))
     return float(np.log1p(np.mean((mean_real - mean_fake) ** 2)))
 
 
@@ -237,8 +239,8 @@ def high_frequency_gap(real, fake, fraction: float = DEFAULT_FRACTION, batch_siz
     real_mean = spectral.mean_spectrum(real, mode="centered", normalize=None, batch_size=batch_size)
     fake_mean = spectral.mean_spectrum(fake, mode="centered", normalize=None, batch_size=batch_size)
     if real_mean.shape != fake_mean.shape:
-        raise ValueError(f"`real` and `fake` must have the same image size. "
-                         f"Received: {real_mean.shape} and {fake_mean.shape} bins")
+        raise ArgumentError("real", f"and `fake` must have the same image size. "
+                                    f"Received: {real_mean.shape} and {fake_mean.shape} bins", mentions=("fake",))
     start = int(np.floor(len(real_mean) * (1.0 - fraction)))
     return float(np.mean(fake_mean[start:].astype(np.float64) - real_mean[start:]))
 
@@ -265,243 +267,20 @@ def spectral_report(real, fake, mode: str = DEFAULT_MODE, fraction: float = DEFA
     }
 
 
-# ----------------------------------------------------------------------------------------- Keras
-def _check_mode(mode):
-    if mode not in spectral.MODES:
-        raise ValueError(f"`mode` must be one of {spectral.MODES}. Received: mode={mode!r}")
-    return mode
+_KERAS_METRICS = ("SpectralDistance", "LogFrequencyDistance", "SpectralDecayGap")
 
 
-def _weights(sample_weight, batch, dtype):
-    import tensorflow as tf
+def __getattr__(name):
+    # The Keras metrics import TensorFlow: load them only when asked for.
+    if name in _KERAS_METRICS:
+        from upconv_tf import keras_metrics
 
-    if sample_weight is None:
-        return tf.ones([batch], dtype)
-    return tf.reshape(tf.cast(sample_weight, dtype), [-1]) * tf.ones([batch], dtype)
-
-
-class _PairedSumMetric(keras.metrics.Metric):
-    """Weighted running sums of a per-image array for ``y_true`` and ``y_pred``, built on first use."""
-
-    def __init__(self, name, dtype=None):
-        super().__init__(name=name, dtype=dtype)
-        self._state_built = False
-
-    def _per_image(self, images):  # (B, H, W, C) -> (B, ...) float32
-        raise NotImplementedError
-
-    def _state_shape(self, height, width):
-        raise NotImplementedError
-
-    def _build_state(self, image_shape):
-        if len(image_shape) != 4:
-            raise ValueError(f"`y_true` and `y_pred` must be (batch, H, W, C). Received: shape={tuple(image_shape)}")
-        shape = self._state_shape(image_shape[1], image_shape[2])
-        self.sum_true = self.add_variable(shape=shape, initializer="zeros", name="sum_true", dtype="float32")
-        self.sum_pred = self.add_variable(shape=shape, initializer="zeros", name="sum_pred", dtype="float32")
-        self.count_true = self.add_variable(shape=(), initializer="zeros", name="count_true", dtype="float32")
-        self.count_pred = self.add_variable(shape=(), initializer="zeros", name="count_pred", dtype="float32")
-        self._state_built = True
-
-    def _accumulate(self, images, total, count, sample_weight):
-        import tensorflow as tf
-
-        values = tf.cast(self._per_image(tf.convert_to_tensor(images)), tf.float32)
-        weights = _weights(sample_weight, tf.shape(values)[0], tf.float32)
-        total.assign_add(tf.tensordot(weights, values, axes=1))
-        count.assign_add(tf.reduce_sum(weights))
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        """Accumulate real ``y_true`` and generated ``y_pred`` (batch, H, W, C); ``sample_weight`` (batch,)
-        weights the images of both (Keras passes them paired)."""
-        if not self._state_built:
-            self._build_state(tuple(y_pred.shape))
-        self._accumulate(y_true, self.sum_true, self.count_true, sample_weight)
-        self._accumulate(y_pred, self.sum_pred, self.count_pred, sample_weight)
-
-    def _means(self):
-        import tensorflow as tf
-
-        return (tf.math.divide_no_nan(self.sum_true, self.count_true),
-                tf.math.divide_no_nan(self.sum_pred, self.count_pred))
-
-    def _result(self, mean_true, mean_pred):
-        raise NotImplementedError
-
-    def result(self):
-        import tensorflow as tf
-
-        if not self._state_built:
-            return tf.constant(0.0)
-        value = tf.cast(self._result(*self._means()), tf.float32)
-        return tf.where(self.count_pred > 0, value, 0.0)  # 0 before any generated image was seen
-
-
-@keras.saving.register_keras_serializable(package="upconv_tf")
-class SpectralDistance(_PairedSumMetric):
-    """Excess spectral BCE (Durall et al., eq. 11) of the mean generated profile, as :func:`spectral_distance`.
-
-    ``update_state(y_true, y_pred)`` takes real images ``y_true`` and generated images ``y_pred``
-    (batch, H, W, C), same value range; it streams the mean min-max profile of each. The real profile
-    is ``real_profile`` when given (the paper estimates it once from 1,000 real images, e.g.
-    ``spectral.mean_spectrum(real, mode="reference")``), otherwise the streamed mean of ``y_true``. The
-    result is ``spectral_bce(mean_pred, real) - spectral_bce(real, real)`` (0 for equal means).
-
-    Args:
-        real_profile: optional (bins,) mean min-max normalised real profile.
-        mode: azimuthal-integral mode, ``"reference"`` (default, the paper's loss input) or ``"centered"``.
-        name, dtype: as for any Keras metric.
-
-    Example:
-
-    >>> metric = SpectralDistance()
-    >>> images = np.random.rand(4, 32, 32, 3)
-    >>> metric.update_state(images, images)
-    >>> float(metric.result()) < 1e-6
-    True
-    """
-
-    def __init__(self, real_profile=None, mode=DISTANCE_MODE, name="spectral_distance", dtype=None):
-        super().__init__(name=name, dtype=dtype)
-        self.mode = _check_mode(mode)
-        if real_profile is not None:
-            real_profile = np.asarray(real_profile, np.float32)
-            if real_profile.ndim != 1 or len(real_profile) < 2 or not np.all(np.isfinite(real_profile)):
-                raise ValueError(f"`real_profile` must be a finite 1-D profile of at least 2 bins. "
-                                 f"Received: shape={real_profile.shape}")
-        self.real_profile = real_profile
-
-    def _state_shape(self, height, width):
-        bins = spectral.num_bins(height, width, self.mode)
-        if self.real_profile is not None and len(self.real_profile) != bins:
-            raise ValueError(f"`real_profile` has {len(self.real_profile)} bins but {height} x {width} px images "
-                             f"give {bins} in mode={self.mode!r}. Received: shape={self.real_profile.shape}")
-        return (bins,)
-
-    def _per_image(self, images):
-        from upconv_tf.layers.azimuthal import azimuthal_integral
-
-        return azimuthal_integral(images, self.mode, "minmax")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        if self.real_profile is None:
-            return super().update_state(y_true, y_pred, sample_weight)
-        if not self._state_built:  # the real side is fixed: only the generated images are accumulated
-            self._build_state(tuple(y_pred.shape))
-        self._accumulate(y_pred, self.sum_pred, self.count_pred, sample_weight)
-
-    def _result(self, mean_true, mean_pred):
-        import tensorflow as tf
-
-        from upconv_tf.losses import spectral_bce
-
-        real = mean_true if self.real_profile is None else tf.constant(self.real_profile)
-        bce = spectral_bce(tf.stack([mean_pred, real]), real)
-        return tf.maximum(bce[0] - bce[1], 0.0)
-
-    def get_config(self):
-        config = super().get_config()
-        profile = None if self.real_profile is None else self.real_profile.tolist()
-        config.update({"real_profile": profile, "mode": self.mode})
-        return config
-
-
-@keras.saving.register_keras_serializable(package="upconv_tf")
-class LogFrequencyDistance(_PairedSumMetric):
-    """Log frequency distance between the mean 2-D spectra of ``y_true`` and ``y_pred`` (STIG's LFD).
-
-    Streams the mean of :func:`upconv_tf.spectral.log_power_spectrum_2d` of real (``y_true``) and generated (``y_pred``)
-    images; the result is ``ln(1 + mean_uv (S_true - S_pred)^2)``, as :func:`log_frequency_distance`.
-    ``y_true`` and ``y_pred`` need not be paired or of equal batch size, but must share a size and
-    value range.
-
-    Args:
-        name, dtype: as for any Keras metric.
-
-    Example:
-
-    >>> metric = LogFrequencyDistance()
-    >>> images = np.random.rand(4, 32, 32, 3)
-    >>> metric.update_state(images, images)
-    >>> float(metric.result())
-    0.0
-    """
-
-    def __init__(self, name="log_frequency_distance", dtype=None):
-        super().__init__(name=name, dtype=dtype)
-
-    def _state_shape(self, height, width):
-        if height is None or width is None:
-            raise ValueError(f"The image size must be static. Received: height={height}, width={width}")
-        return (int(height), int(width))
-
-    def _per_image(self, images):
-        import tensorflow as tf
-
-        from upconv_tf.layers.azimuthal import rgb_to_gray
-
-        from upconv_tf import backends
-
-        return spectral.gray_log_power_spectrum_2d(tf.cast(rgb_to_gray(images), tf.float32), backends.tensorflow())
-
-    def _result(self, mean_true, mean_pred):
-        import tensorflow as tf
-
-        return tf.math.log1p(tf.reduce_mean(tf.square(mean_true - mean_pred)))
-
-
-@keras.saving.register_keras_serializable(package="upconv_tf")
-class SpectralDecayGap(_PairedSumMetric):
-    """Gap of the high-frequency power-law decay exponent, ``alpha(y_pred) - alpha(y_true)`` (Dzanic et al.).
-
-    Streams the mean un-normalised azimuthal integral of real (``y_true``) and generated (``y_pred``)
-    images and fits ``P(k) ~ k^-alpha`` over the upper ``fraction`` of the bins of each
-    (:func:`power_law_fit`). Negative: generated images keep too much high-frequency power (transposed
-    convolutions); positive: they lose it (interpolation).
-
-    Args:
-        mode: azimuthal-integral mode, ``"centered"`` or ``"reference"``.
-        fraction: upper part of the frequency range that is fitted, in (0, 1].
-        name, dtype: as for any Keras metric.
-
-    Example:
-
-    >>> metric = SpectralDecayGap()
-    >>> images = np.random.rand(4, 32, 32, 3)
-    >>> metric.update_state(images, images)
-    >>> abs(float(metric.result())) < 1e-5
-    True
-    """
-
-    def __init__(self, mode=DEFAULT_MODE, fraction=DEFAULT_FRACTION, name="spectral_decay_gap", dtype=None):
-        super().__init__(name=name, dtype=dtype)
-        self.mode = _check_mode(mode)
-        self.fraction = _check_fraction(fraction)
-        self._fit = None
-
-    def _state_shape(self, height, width):
-        bins = spectral.num_bins(height, width, self.mode)
-        self._fit = decay_fit_weights(bins, self.mode, self.fraction)[0].astype(np.float32)
-        return (bins,)
-
-    def _per_image(self, images):
-        from upconv_tf.layers.azimuthal import azimuthal_integral
-
-        return azimuthal_integral(images, self.mode, None)
-
-    def _result(self, mean_true, mean_pred):
-        import tensorflow as tf
-
-        return tf.tensordot(mean_pred - mean_true, tf.constant(self._fit), axes=1)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"mode": self.mode, "fraction": self.fraction})
-        return config
+        return getattr(keras_metrics, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
-    "LogFrequencyDistance", "SpectralDecayGap", "SpectralDistance", "decay_exponent", "decay_exponent_gap",
+    "decay_exponent", "decay_exponent_gap",
     "decay_fit_weights", "high_frequency_gap", "log_frequency_distance", "mean_log_power_spectrum_2d",
     "power_law_fit", "spectral_bce_loss", "spectral_distance", "spectral_report",
 ]

@@ -2,9 +2,9 @@
 
 The one place where "draw latents, run the generator, map its output range to [0, 1]" is written. It works on
 a Keras generator (latent (N, d) -> images in [-1, 1], e.g. ``SpectralGAN.generator`` or
-:func:`upconv_tf.models.load_generator`) and on the runners of :mod:`upconv_tf.inference` (exported SavedModel
+:func:`upconv_tf.models.load_generator_model`) and on the runners of :mod:`upconv_tf.runtime` (exported SavedModel
 or ONNX generators, whose ``metadata.json`` gives the output range). Loading any of them from a path:
-:func:`upconv_tf.inference.load_generator`.
+:func:`upconv_tf.runtime.load_generator`.
 
 Latents are standard-normal float32 drawn from ``numpy.random.default_rng(seed)`` in one stream, so a
 sample does not depend on the batch size: ``sample_images(g, 256, seed=0)[:16]`` equals
@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from upconv_tf.errors import ArgumentError
+
 MODEL_RANGE = (-1.0, 1.0)  # tanh output of the package's generators
 
 
@@ -29,7 +31,7 @@ def to_unit_range(images, value_range=MODEL_RANGE) -> np.ndarray:
     """Images in ``value_range`` (default the models' [-1, 1]) -> float32 in [0, 1], clipped."""
     low, high = (float(v) for v in value_range)
     if not high > low:
-        raise ValueError(f"`value_range` must be (low, high) with high > low. Received: value_range={value_range!r}")
+        raise ArgumentError("value_range", f"must be (low, high) with high > low. Received: value_range={value_range!r}")
     images = (np.asarray(images, np.float32) - low) / (high - low)
     return np.clip(images, 0.0, 1.0)
 
@@ -49,7 +51,7 @@ def latents(count: int, latent_dim: int, seed=0) -> np.ndarray:
 
 
 def generator_interface(generator):
-    """``(latent_dim, output_range, forward)`` of a Keras generator or an :mod:`upconv_tf.inference` runner.
+    """``(latent_dim, output_range, forward)`` of a Keras generator or an :mod:`upconv_tf.runtime` runner.
 
     Raises ``ValueError`` for a model that does not take latent vectors (e.g. an auto-encoder).
     """
@@ -76,9 +78,9 @@ def iter_samples(generator, count: int, seed=0, batch_size: int = 64, quantize_8
     never sits in memory at once.
     """
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
-        raise ValueError(f"`count` must be a positive integer. Received: count={count!r}")
+        raise ArgumentError("count", f"must be a positive integer. Received: count={count!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
+        raise ArgumentError("batch_size", f"must be a positive integer. Received: batch_size={batch_size!r}")
     latent_dim, value_range, forward = generator_interface(generator)
     rng = np.random.default_rng(seed)
     for start in range(0, int(count), int(batch_size)):
@@ -91,7 +93,7 @@ def sample_images(generator, count: int, seed=0, batch_size: int = 64, quantize_
     """``count`` images of ``generator`` in [0, 1], float32 (N, H, W, C).
 
     Args:
-        generator: a Keras generator or a generator runner of :mod:`upconv_tf.inference`.
+        generator: a Keras generator or a generator runner of :mod:`upconv_tf.runtime`.
         count: number of images.
         seed: latent seed (:func:`latents`).
         batch_size: images per forward pass (does not change the result).
@@ -109,11 +111,11 @@ def image_grid(images, columns: int | None = None) -> np.ndarray:
     if images.ndim == 3:
         images = images[..., None]
     if images.ndim != 4 or not len(images):
-        raise ValueError(f"`images` must be a non-empty (N, H, W, C) array. Received: shape={images.shape}")
+        raise ArgumentError("images", f"must be a non-empty (N, H, W, C) array. Received: shape={images.shape}")
     count, height, width, channels = images.shape
     columns = int(columns or math.ceil(math.sqrt(count)))
     if columns < 1:
-        raise ValueError(f"`columns` must be a positive integer. Received: columns={columns!r}")
+        raise ArgumentError("columns", f"must be a positive integer. Received: columns={columns!r}")
     rows = math.ceil(count / columns)
     cells = np.zeros((rows * columns, height, width, channels), np.float32)
     cells[:count] = images

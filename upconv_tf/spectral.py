@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Iterable
 
 import numpy as np
 
 from upconv_tf.backends import NUMPY
+from upconv_tf.errors import ArgumentError
 
 MODES = ("centered", "reference")
 # Side of the folded cell grid: the half-plane frequencies |fy| < H/2, |fx| < W/2 cut into CELL_GRID x CELL_GRID
@@ -83,12 +83,12 @@ class BinLayout:
 
 def _check_mode(mode):
     if mode not in MODES:
-        raise ValueError(f"`mode` must be one of {MODES}. Received: mode={mode!r}")
+        raise ArgumentError("mode", f"must be one of {MODES}. Received: mode={mode!r}")
 
 
 def _check_normalize(normalize):
     if normalize not in NORMALIZATIONS:
-        raise ValueError(f"`normalize` must be one of {NORMALIZATIONS}. Received: normalize={normalize!r}")
+        raise ArgumentError("normalize", f"must be one of {NORMALIZATIONS}. Received: normalize={normalize!r}")
 
 
 def check_size(height, width, mode):
@@ -192,7 +192,7 @@ def log_power_spectrum_2d(images) -> np.ndarray:
 
 def _check_bin_map(mode):
     if mode not in BIN_MAPS:
-        raise ValueError(f"`mode` must be one of {BIN_MAPS}. Received: mode={mode!r}")
+        raise ArgumentError("mode", f"must be one of {BIN_MAPS}. Received: mode={mode!r}")
 
 
 @functools.lru_cache(maxsize=64)
@@ -303,7 +303,7 @@ def resample_plan(length_in: int, length_out: int):
     Returns ``(lower, upper, weight)`` so that ``out = p[lower] * (1 - weight) + p[upper] * weight``.
     """
     if int(length_out) < 2:
-        raise ValueError(f"`num_bins` must be at least 2. Received: num_bins={length_out}")
+        raise ArgumentError("num_bins", f"must be at least 2. Received: num_bins={length_out}")
     position = np.linspace(0.0, length_in - 1, int(length_out))
     lower = np.minimum(np.floor(position).astype(np.int32), length_in - 1)
     upper = np.minimum(lower + 1, length_in - 1)
@@ -315,18 +315,18 @@ def check_num_bins(num_bins) -> None:
     """Raise ``ValueError`` unless ``num_bins`` is None or an integer >= 2."""
     if num_bins is not None and (isinstance(num_bins, bool) or not isinstance(num_bins, (int, np.integer))
                                  or num_bins < 2):
-        raise ValueError(f"`num_bins` must be None or an integer >= 2. Received: num_bins={num_bins!r}")
+        raise ArgumentError("num_bins", f"must be None or an integer >= 2. Received: num_bins={num_bins!r}")
 
 
 def to_gray(images: np.ndarray) -> np.ndarray:
     """(..., H, W, C) with C in {1, 3, 4} -> (..., H, W) float64 luma (alpha dropped); (H, W) passes."""
     images = np.asarray(images)
     if images.dtype.kind not in "biuf":
-        raise ValueError(f"`images` must hold real numbers. Received: dtype={images.dtype}")
+        raise ArgumentError("images", f"must hold real numbers. Received: dtype={images.dtype}")
     if images.ndim == 2:
         return images.astype(np.float64)
     if images.ndim < 3:
-        raise ValueError(f"`images` must be (H, W) or (..., H, W, C). Received: shape={images.shape}")
+        raise ArgumentError("images", f"must be (H, W) or (..., H, W, C). Received: shape={images.shape}")
     channels = images.shape[-1]
     if channels == 1:
         return images[..., 0].astype(np.float64)
@@ -334,12 +334,12 @@ def to_gray(images: np.ndarray) -> np.ndarray:
         # A weighted sum of channel planes: ~20x faster than a (..., 3) @ (3,) matmul.
         red, green, blue = (images[..., c].astype(np.float64) for c in range(3))
         return GRAY_WEIGHTS[0] * red + GRAY_WEIGHTS[1] * green + GRAY_WEIGHTS[2] * blue
-    raise ValueError(f"`images` must have 1, 3 or 4 channels. Received: shape={images.shape}")
+    raise ArgumentError("images", f"must have 1, 3 or 4 channels. Received: shape={images.shape}")
 
 
 def _check_finite(name, array):
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"`{name}` holds NaN or infinite values. Received: shape={np.shape(array)}")
+        raise ArgumentError(name, f"holds NaN or infinite values. Received: shape={np.shape(array)}")
 
 
 def profile_from_gray(gray: np.ndarray, mode: str = "centered") -> np.ndarray:
@@ -413,7 +413,7 @@ def azimuthal_integral(images, mode: str = "centered", normalize=None, num_bins:
     gray = to_gray(images)
     check_size(gray.shape[-2], gray.shape[-1], mode)
     if gray.size == 0:
-        raise ValueError(f"`images` is an empty batch. Received: shape={np.shape(images)}")
+        raise ArgumentError("images", f"is an empty batch. Received: shape={np.shape(images)}")
     _check_finite("images", gray)
     profile = profile_from_gray(gray, mode)
     if num_bins is not None:
@@ -459,7 +459,7 @@ class SpectrumAccumulator:
 def check_batch_size(batch_size) -> int:
     """``batch_size`` as an int, or ``ValueError`` unless it is an integer >= 1."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be an integer >= 1. Received: batch_size={batch_size!r}")
+        raise ArgumentError("batch_size", f"must be an integer >= 1. Received: batch_size={batch_size!r}")
     return int(batch_size)
 
 
@@ -525,14 +525,7 @@ def mean_spectrum(data, mode: str = "centered", normalize="minmax", num_bins: in
             continue
         accumulator.update(azimuthal_integral(batch, mode=mode, normalize=normalize, num_bins=num_bins))
     if not accumulator.count:
-        raise ValueError(f"`data` yielded no images. Received: data of type {type(data).__name__}")
+        raise ArgumentError("data", f"yielded no images. Received: data of type {type(data).__name__}")
     mean = accumulator.mean.astype(np.float32)
     return (mean, accumulator.std.astype(np.float32)) if return_std else mean
 
-
-def describe_modes() -> Iterable[str]:
-    """One line per mode, for help texts."""
-    return [
-        "centered: eq. (2), log power (dB) ring means, k = 0 .. min(H, W)//2 - 1",
-        "reference: published numpy pipeline, 20 ln|F|, integer radii, first/last dropped",
-    ]

@@ -44,9 +44,8 @@ def DetectorPusher(
     version = next free number). ``serving_root`` is a file-system path (on Vertex: a /gcs/ FUSE path).
     Records ``pushed`` (0/1), ``pushed_version`` and the paths on
     ``pushed_model`` (TFX's Pusher conventions)."""
-    from upconv_tf.export import export_detector
-
     from tfx_pipeline.models.detector import TRAINING_FILE, load_model
+    from upconv_tf.export import export_detector
 
     if model_blessing.get_int_custom_property("blessed") != 1:
         pushed_model.set_int_custom_property("pushed", 0)

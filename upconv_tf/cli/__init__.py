@@ -7,7 +7,16 @@ import argparse
 import importlib
 import sys
 
-from upconv_tf.cli.common import EXIT_USAGE, CommandError, check_json_target
+from upconv_tf.cli.common import (
+    EXIT_USAGE,
+    CommandError,
+    check_json_target,
+    describe,
+    no_usable_image,
+    option_table,
+    report_errors,
+)
+from upconv_tf.errors import NoUsableImages
 
 # Modules under upconv_tf.cli that add a sub-command.
 COMMANDS = ["spectrum", "corpus", "demo", "audit", "detector", "detect", "export", "train", "generate"]
@@ -51,6 +60,7 @@ def build_parser():
     for leaf in _leaf_parsers(parser):
         if leaf is not parser:  # also accepted after the command; SUPPRESS keeps the top-level value
             leaf.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
+            leaf.set_defaults(options=option_table(leaf))
     return parser
 
 
@@ -63,16 +73,17 @@ def main(argv=None) -> int:
         try:
             check_json_target(args)
             return args.run(args) or 0
+        except NoUsableImages as error:
+            report_errors(error.skipped)
+            message = describe(error, args.options)
+            print(f"upconv-tf {args.command}: error: {no_usable_image(message, error.skipped)}", file=sys.stderr)
+            return EXIT_USAGE
         except (CommandError, ValueError, OSError) as error:
-            print(f"upconv-tf {args.command}: error: {one_line(error)}", file=sys.stderr)
+            print(f"upconv-tf {args.command}: error: {describe(error, args.options)}", file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:
             print(f"upconv-tf {args.command}: interrupted", file=sys.stderr)
             return 130
-
-
-def one_line(error) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 if __name__ == "__main__":

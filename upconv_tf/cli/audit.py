@@ -1,6 +1,6 @@
 """``upconv-tf audit``: how far a generator's spectrum is from real images, and how detectable it is.
 
-The work is :func:`upconv_tf.audit.audit_generator`; this module parses the options and prints the report.
+The work is :func:`upconv_tf.workflows.audit.audit_generator`; this module parses the options and prints the report.
 """
 
 from __future__ import annotations
@@ -8,18 +8,15 @@ from __future__ import annotations
 from upconv_tf.cli.common import (
     EXIT_OK,
     EXIT_PARTIAL,
-    CommandError,
     add_json_option,
     group_by_option,
-    option_names,
     policy_choices,
     positive_int,
     report_errors,
     text_stream,
     write_json_output,
 )
-
-OPTIONS = ("generator", "real", "group_by", "samples", "max_real", "policy", "classifier", "runs", "seed")
+from upconv_tf.errors import from_records
 
 
 def register(subparsers):
@@ -52,19 +49,13 @@ def register(subparsers):
 
 
 def run(args):
-    from upconv_tf.audit import NotEnoughRealImages, audit_generator, plot_report
+    from upconv_tf.workflows.audit import audit_generator, plot_report
 
     out = text_stream(args)
-    try:
-        report = audit_generator(args.generator, args.real, samples=args.samples, max_real=args.max_real,
-                                 policy=args.policy, group_by=args.group_by, classifier=args.classifier,
-                                 runs=args.runs, seed=args.seed, batch_size=args.batch_size)
-    except NotEnoughRealImages as error:
-        report_errors(error.skipped)
-        raise CommandError(option_names(str(error), OPTIONS)) from None
-    except ValueError as error:
-        raise CommandError(option_names(str(error), OPTIONS)) from None
-    skipped = [(s["path"], s["reason"]) for s in report["skipped"]]
+    report = audit_generator(args.generator, args.real, samples=args.samples, max_real=args.max_real,
+                             policy=args.policy, group_by=args.group_by, classifier=args.classifier,
+                             runs=args.runs, seed=args.seed, batch_size=args.batch_size)
+    skipped = from_records(report["skipped"])
     report_errors(skipped)
     m, d = report["metrics"], report["detector"]
     print(f"generator {args.generator}: {report['size']} px, {report['counts']['generated']} samples vs "

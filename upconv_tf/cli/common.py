@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import sys
 
 from upconv_tf._atomic import write_json  # noqa: F401  (the commands write their JSON with it)
+from upconv_tf.errors import TOO_SMALL, ArgumentError, NoUsableImages, crop_hint
 
 # Documented exit status of every command.
 EXIT_OK = 0
@@ -26,53 +26,50 @@ def progress(iterable, total=None, desc=None, unit="img"):
 
 # More files than this skipped for one kind of reason are summarised in one line (the JSON lists each).
 SUMMARY_AFTER = 5
-_SMALLER = re.compile(r"(\d+) x (\d+) px is smaller than the (\d+) px crop")
 
 
-def _reason_kind(reason: str) -> str:
-    """A skip reason with its numbers blanked: "64 x 64 px is smaller than the 128 px crop" and "60 x 64 px ..."
-    are one kind."""
-    return re.sub(r"\d+", "#", reason)
-
-
-def report_errors(errors, stream=None) -> None:
-    """Print skipped files on stderr: ``skipped PATH: reason`` each, except that a kind of reason shared by more
-    than :data:`SUMMARY_AFTER` files becomes one line (``skipped N files like PATH: reason``)."""
+def report_errors(skipped, stream=None) -> None:
+    """Print skipped files on stderr: ``skipped PATH: reason`` each, except that a kind of reason (a
+    :class:`~upconv_tf.errors.Skipped` code) shared by more than :data:`SUMMARY_AFTER` files becomes one line
+    (``skipped N files like PATH: reason``)."""
     stream = stream or sys.stderr
     kinds = {}
-    for path, reason in errors:
-        kinds.setdefault(_reason_kind(reason), []).append((path, reason))
+    for item in skipped:
+        kinds.setdefault(item.code, []).append(item)
     for items in kinds.values():
         if len(items) > SUMMARY_AFTER:
-            path, reason = items[0]
-            print(f"skipped {len(items)} files like {path}: {reason} (--json lists each)", file=stream)
+            print(f"skipped {len(items)} files like {items[0].path}: {items[0].reason} (--json lists each)",
+                  file=stream)
         else:
-            for path, reason in items:
-                print(f"skipped {path}: {reason}", file=stream)
+            for item in items:
+                print(f"skipped {item.path}: {item.reason}", file=stream)
 
 
-def size_hint(errors, size_option: str = "--size"):
+def fitting_size(side: int) -> int:
+    """The largest power of two that is at most ``side`` (a crop size every such image allows)."""
+    return 1 << (side.bit_length() - 1) if side > 0 else side
+
+
+def size_hint(skipped, size_option: str = "--size"):
     """One line for files skipped as smaller than the crop (None when there are none): how many, and the
     ``size_option`` that would fit the largest of them."""
-    sizes = [m for m in (_SMALLER.search(reason) for _, reason in errors) if m]
-    if not sizes:
+    hint = crop_hint(skipped)
+    if hint is None:
         return None
-    side = max(min(int(m.group(1)), int(m.group(2))) for m in sizes)
-    fit = 1 << (side.bit_length() - 1) if side > 0 else side
-    return (f"{len(sizes)} image(s) smaller than the {sizes[0].group(3)} px crop were skipped; pass {size_option} "
-            f"{fit} (or up to {side}) to use them")
+    crop, side = hint
+    count = sum(item.code == TOO_SMALL for item in skipped)
+    return (f"{count} image(s) smaller than the {crop} px crop were skipped; pass {size_option} "
+            f"{fitting_size(side)} (or up to {side}) to use them")
 
 
-def no_usable_image(message: str, errors, size_option: str = "--size") -> str:
+def no_usable_image(message: str, skipped, size_option: str = "--size") -> str:
     """The one-line error ``message`` for "nothing usable", plus a smaller ``size_option`` to try when every
     image was skipped for being smaller than the crop."""
-    sizes = [_SMALLER.search(reason) for _, reason in errors]
-    if errors and all(sizes):
-        side = max(min(int(m.group(1)), int(m.group(2))) for m in sizes)
-        crop = int(sizes[0].group(3))
-        fit = 1 << (side.bit_length() - 1) if side > 0 else side
+    hint = crop_hint(skipped, every=True)
+    if hint is not None:
+        crop, side = hint
         message += (f": every image is smaller than the {crop} px crop (the largest fits {side} px); "
-                    f"pass {size_option} {fit} or less")
+                    f"pass {size_option} {fitting_size(side)} or less")
     return message
 
 
@@ -135,10 +132,35 @@ def write_json_output(data, args) -> None:
         print(f"wrote {args.json_path}", file=text_stream(args))
 
 
-def option_names(message: str, names) -> str:
-    """The library names an argument as `name`; the user typed --name."""
-    return re.sub(r"`(\w+)`", lambda m: "--" + m.group(1).replace("_", "-") if m.group(1) in names else m.group(0),
-                  message)
+def option_table(parser) -> dict:
+    """``{library name: option}`` of a command's parser (``size`` -> ``--size``; a positional argument -> None,
+    its value already being in the message): how a library :class:`~upconv_tf.errors.ArgumentError` names the
+    option the user typed."""
+    table = {}
+    for action in parser._actions:
+        if action.dest in ("help", "command", "action"):
+            continue
+        longs = [o for o in action.option_strings if o.startswith("--")]
+        table[action.dest] = longs[0] if longs else None
+    return table
+
+
+def describe(error, options=None) -> str:
+    """One line for a library error. An :class:`~upconv_tf.errors.ArgumentError` (or
+    :class:`~upconv_tf.errors.NoUsableImages`) names its argument and the ones it mentions by the command's options
+    (``options``, from :func:`option_table`; a positional argument is left out, its value being in the detail).
+    Anything else keeps its own text."""
+    if isinstance(error, (ArgumentError, NoUsableImages)) and error.argument:
+        options = options or {}
+
+        def spell(name):
+            return options.get(name) or f"`{name}`"
+
+        message = error.format(spell)
+        if error.argument in options and options[error.argument] is None:  # positional: its value is in the detail
+            message = message[len(spell(error.argument)):].lstrip(": ")
+        return " ".join(message.split())
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def policy_choices(native: bool = True) -> tuple:

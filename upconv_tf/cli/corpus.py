@@ -1,5 +1,5 @@
 """``upconv-tf corpus build``: the Debian photo corpus for benchmarks (SPEC s. 5) and the in-the-wild
-corpus of generated images with real photos processed alike (issue 13)."""
+corpus of generated images with real photos processed alike."""
 
 from __future__ import annotations
 

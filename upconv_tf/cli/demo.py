@@ -1,5 +1,5 @@
 """``upconv-tf demo``: the main job end to end on the bundled photos (what ``make demo`` runs);
-the steps are :mod:`upconv_tf.demo`."""
+the steps are :mod:`upconv_tf.workflows.demo`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from upconv_tf.cli.common import EXIT_OK, positive_int
 
 
 def register(subparsers):
-    from upconv_tf.demo import DemoConfig
+    from upconv_tf.workflows.demo import DemoConfig
 
     default = DemoConfig()
     parser = subparsers.add_parser("demo", help="run the main job end to end on the bundled photos")
@@ -25,7 +25,7 @@ def register(subparsers):
 
 
 def run(args):
-    from upconv_tf.demo import DemoConfig, run_demo
+    from upconv_tf.workflows.demo import DemoConfig, run_demo
 
     run_demo(DemoConfig(out=args.out, size=args.size, count=args.count, seed=args.seed, gan_steps=args.gan_steps,
                         pretrained=args.pretrained),

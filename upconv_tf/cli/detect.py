@@ -1,5 +1,5 @@
 """``upconv-tf detect PATH... --model DIR``: score images with a trained spectral detector
-(:func:`upconv_tf.folders.detect`)."""
+(:func:`upconv_tf.workflows.detect.detect`)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,13 @@ from upconv_tf.cli.common import (
     EXIT_PARTIAL,
     CommandError,
     add_json_option,
-    no_usable_image,
-    option_names,
     policy_choices,
     positive_int,
     progress_factory,
     report_errors,
     write_json_output,
 )
-
-OPTIONS = ("size", "policy", "threshold", "model")
+from upconv_tf.errors import from_records
 
 
 def register(subparsers):
@@ -46,24 +43,18 @@ def register(subparsers):
 
 
 def run(args):
-    from upconv_tf.folders import NoUsableImages, detect
-    from upconv_tf.inference import load_predictor
+    from upconv_tf.runtime import load_predictor
+    from upconv_tf.workflows.detect import detect
 
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise CommandError(f"--threshold must be in [0, 1], got {args.threshold}")
     predictor = load_predictor(args.model)
     if hasattr(predictor, "provider"):
         print(f"model: {type(predictor).__name__} on {predictor.provider}", file=sys.stderr)
-    try:
-        result = detect(args.paths, (predictor, args.model), size=args.size, policy=args.policy,
-                        threshold=args.threshold, batch_size=args.batch_size, progress=progress_factory())
-    except NoUsableImages as error:
-        report_errors(error.skipped)
-        raise CommandError(no_usable_image(str(error), error.skipped)) from None
-    except ValueError as error:
-        raise CommandError(option_names(str(error), OPTIONS)) from None
+    result = detect(args.paths, (predictor, args.model), size=args.size, policy=args.policy,
+                    threshold=args.threshold, batch_size=args.batch_size, progress=progress_factory())
     records = result["results"]
-    skipped = [(s["path"], s["reason"]) for s in result["skipped"]]
+    skipped = from_records(result["skipped"])
     report_errors(skipped)
     if args.json_path:
         write_json_output(result, args)

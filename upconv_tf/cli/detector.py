@@ -1,6 +1,5 @@
 """``upconv-tf detector train|evaluate``: fit the spectral detector on folders with a preset, or evaluate it
-honestly (:func:`upconv_tf.folders.train_detector`, :func:`upconv_tf.folders.evaluate_detector_on_folders`,
-:func:`upconv_tf.folders.evaluate_preset_on_folders`)."""
+honestly (:mod:`upconv_tf.workflows.detector`: :func:`train_detector`, :func:`evaluate_detector`)."""
 
 from __future__ import annotations
 
@@ -13,13 +12,14 @@ from upconv_tf.cli.common import (
     EXIT_PARTIAL,
     CommandError,
     add_json_option,
+    describe,
+    fitting_size,
     group_by_option,
     mode_choices,
     no_usable_image,
     non_negative_int,
     normalize_choices,
     normalize_value,
-    option_names,
     policy_choices,
     positive_int,
     progress_factory,
@@ -29,11 +29,8 @@ from upconv_tf.cli.common import (
     write_json_output,
 )
 from upconv_tf.cli.export import add_export_arguments
+from upconv_tf.errors import from_records
 
-OPTIONS = ("real", "fake", "out", "overwrite", "policy", "num_bins", "test_size", "size", "preset", "target_fpr",
-           "families", "protocol", "treatments", "labelled", "feature_kind", "gamma")
-# Library names whose option is spelled differently.
-RENAMED = {"feature_kind": "--features"}
 PROTOCOLS = ("samples", "splits", "cross-family")
 
 
@@ -180,37 +177,25 @@ def _settings(args) -> dict:
     return settings
 
 
-def _message(error) -> str:
-    message = option_names(str(error), OPTIONS)
-    for name, option in RENAMED.items():
-        message = message.replace(f"--{name}", option)
-    return message
-
-
 def _failure(error, args):
-    """The one-line CommandError of a library failure (skipped files are reported first)."""
-    from upconv_tf.folders import NoUsableImages
-
-    if isinstance(error, NoUsableImages):
-        report_errors(error.skipped)
-        return CommandError(_small_images(no_usable_image(_message(error), error.skipped), args))
-    return CommandError(_message(error))
-
-
-def _small_images(message, args) -> str:
-    """``message`` plus the fallback when the size it suggests is below what the recipe's features take (the
-    default rings-cells-colour features need 24 px; the azimuthal integral takes smaller images)."""
-    import re
-
+    """The one-line CommandError of a library failure (skipped files are reported first); when every image was
+    smaller than the crop and the size that would fit is below what the recipe's features take (the default
+    rings-cells-colour features need 24 px; the azimuthal integral takes smaller images), the fallback too."""
     from upconv_tf.detection import rings_cells_colour
     from upconv_tf.detection.presets import PRESETS
+    from upconv_tf.errors import NoUsableImages
 
-    suggested = re.search(r"pass --size (\d+) or less$", message)
+    message = describe(error, args.options)
+    if not isinstance(error, NoUsableImages):
+        return CommandError(message)
+    report_errors(error.skipped)
+    message = no_usable_image(message, error.skipped)
+    hint = error.smallest_crop_that_fits()
     kind = args.feature_kind or PRESETS[args.preset].feature_kind
-    if suggested and kind == rings_cells_colour.KIND and int(suggested.group(1)) < rings_cells_colour.min_side():
+    if hint and kind == rings_cells_colour.KIND and fitting_size(hint[1]) < rings_cells_colour.min_side():
         message += (f" with --features azimuthal (the {kind} features need {rings_cells_colour.min_side()} px or "
                     "more)")
-    return message
+    return CommandError(message)
 
 
 def _report_skipped(skipped):
@@ -221,7 +206,7 @@ def _report_skipped(skipped):
 
 
 def run_train(args):
-    from upconv_tf.folders import train_detector
+    from upconv_tf.workflows.detector import train_detector
 
     if args.out is None and args.no_export:
         raise CommandError("--no-export needs --out (otherwise nothing would be written)")
@@ -305,8 +290,9 @@ def _parse_treatments(text):
 
 def run_evaluate(args):
     from upconv_tf.detection import format_table, format_treatment_table
-    from upconv_tf.folders import evaluate_detector_on_folders, evaluate_preset_on_folders, read_family_map
     from upconv_tf.options import CLASSIFIERS
+    from upconv_tf.workflows.detector import evaluate_detector_on_folders, evaluate_preset_on_folders
+    from upconv_tf.workflows.features import read_family_map
 
     settings = _settings(args)
     try:
@@ -332,7 +318,7 @@ def run_evaluate(args):
             table = format_treatment_table(evaluation)
     except ValueError as error:
         raise _failure(error, args) from None
-    skipped = [(s["path"], s["reason"]) for s in evaluation["skipped"]]
+    skipped = from_records(evaluation["skipped"])
     _report_skipped(skipped)
     print(table, file=text_stream(args))
     write_json_output(evaluation, args)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from upconv_tf.cli.common import EXIT_OK, CommandError, option_names, positive_int
-
-OPTIONS = ("size", "version", "out", "name")
+from upconv_tf.cli.common import EXIT_OK, positive_int
 
 
 def register(subparsers):
@@ -19,7 +17,7 @@ def register(subparsers):
                     "export/NAME/VERSION/model.onnx under --root (next version); NAME and the metadata's kind "
                     "follow the model. Writes are atomic.",
     )
-    parser.add_argument("model", metavar="MODEL", help="detector folder, train folder or .keras file")
+    parser.add_argument("path", metavar="MODEL", help="detector folder, train folder or .keras file")
     add_export_arguments(parser)
     parser.add_argument("--out", help="bundle folder to write (default: the repository layout under --root)")
     parser.add_argument("--version", type=positive_int, help="version number (default: the next one)")
@@ -47,11 +45,7 @@ def print_result(result, stream=None):
 def run(args):
     from upconv_tf.export import export_path
 
-    try:
-        result = export_path(args.model, args.out, name=args.name, version=args.version, root=args.root,
-                             size=args.size)
-    except ValueError as error:
-        raise CommandError(option_names(str(error), OPTIONS)) from None
+    result = export_path(args.path, args.out, name=args.name, version=args.version, root=args.root, size=args.size)
     print_result(result)
     if args.triton:
         from upconv_tf.export.triton import write_triton_repository

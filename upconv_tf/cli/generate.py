@@ -13,7 +13,7 @@ def register(subparsers):
     parser = subparsers.add_parser(
         "generate", help="write PNG samples of a trained generator",
         description="Sample latents ~ N(0, 1) and write the generated images as PNG files. MODEL is any "
-                    "generator upconv_tf.inference.load_generator reads.",
+                    "generator upconv_tf.runtime.load_generator reads.",
     )
     parser.add_argument("model", metavar="MODEL",
                         help="an `upconv-tf train gan` folder, a generator .keras or .onnx file, an exported "
@@ -31,7 +31,7 @@ def register(subparsers):
 
 def run(args):
     from upconv_tf.datasets import save_png
-    from upconv_tf.inference import load_generator
+    from upconv_tf.runtime import load_generator
     from upconv_tf.sampling import iter_samples, save_grid
 
     if os.path.exists(args.out) and not os.path.isdir(args.out):

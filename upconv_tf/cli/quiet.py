@@ -1,4 +1,4 @@
-"""Keep TensorFlow's start-up and runtime chatter off the user's terminal (issue 12.5).
+"""Keep TensorFlow's start-up and runtime chatter off the user's terminal.
 
 TensorFlow's C++ side logs straight to file descriptor 2 through absl (``WARNING: All log messages before
 absl::InitializeLog()...``, oneDNN, ``cuInit``, ``cudart_stub``, "rebuild TensorFlow with the appropriate

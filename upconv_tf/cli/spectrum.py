@@ -1,5 +1,5 @@
 """``upconv-tf spectrum DIR [DIR ...]``: mean and spread of the azimuthal integral of each folder
-(:func:`upconv_tf.folders.spectrum_statistics`), as a plot and JSON."""
+(:func:`upconv_tf.workflows.spectrum.spectrum_statistics`), as a plot and JSON."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from upconv_tf.cli.common import (
     text_stream,
     write_json_output,
 )
+from upconv_tf.errors import from_records
 
 
 def register(subparsers):
@@ -41,7 +42,7 @@ def register(subparsers):
 def run(args):
     import os
 
-    from upconv_tf.folders import plot_spectrum_statistics, spectrum_statistics
+    from upconv_tf.workflows.spectrum import plot_spectrum_statistics, spectrum_statistics
 
     for folder in args.folders:
         if not os.path.exists(folder):
@@ -52,7 +53,7 @@ def run(args):
     out = text_stream(args)
     skipped = []
     for result in stats["folders"]:
-        errors = [(s["path"], s["reason"]) for s in result["skipped"]]
+        errors = from_records(result["skipped"])
         report_errors(errors)
         skipped += errors
         summary = f"{result['path']}: {result['count']} images"

@@ -4,7 +4,7 @@ Output folder (``--out``): ``config.json`` (the settings), ``checkpoints/`` (ato
 rerunning the same command resumes at the last saved step), ``logs/`` (TensorBoard scalars and a
 spectrum plot per epoch), ``spectra/`` (the plots as PNG), ``history.json``, ``metrics.json`` (with the
 sanity gates and ``status``: ``trained`` or ``untrained``, also printed) and the model: ``generator.keras``
-(GAN, for ``upconv-tf generate`` and :func:`upconv_tf.models.load_generator`) or ``autoencoder.keras``. The run itself is :func:`upconv_tf.models.training.train`.
+(GAN, for ``upconv-tf generate`` and :func:`upconv_tf.models.load_generator_model`) or ``autoencoder.keras``. The run itself is :func:`upconv_tf.models.training.train`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ import argparse
 from upconv_tf.cli.common import (
     EXIT_OK,
     EXIT_PARTIAL,
-    CommandError,
-    no_usable_image,
     non_negative_int,
-    option_names,
     positive_int,
     report_errors,
 )
@@ -112,16 +109,10 @@ def config_from_args(args):
 
 
 def run(args):
-    from upconv_tf.models.training import NoUsableImages, train
+    from upconv_tf.models.training import train
 
     config = config_from_args(args)
-    try:
-        result = train(config, args.out, log=print)
-    except NoUsableImages as error:
-        report_errors(error.skipped)
-        raise CommandError(no_usable_image(f"--data {error.folder}: no usable image", error.skipped)) from None
-    except ValueError as error:
-        raise CommandError(option_names(str(error), config_fields() | {"out"})) from None
+    result = train(config, args.out, log=print)
     report_errors(result.skipped)
     bce = result.metrics.get("spectral_bce_to_real_mean")
     print(f"wrote {result.model_path}" + (f"; spectral BCE to the real mean {bce:.4f}" if bce is not None else ""))

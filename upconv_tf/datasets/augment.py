@@ -1,7 +1,7 @@
 """Training-time augmentation of the detector's images, and the re-encodings of its robustness table.
 
 Generated images reach users through platforms that crop, resize and re-encode them. A detector trained on
-pristine PNGs learns the encoding as much as the generator (issue 13: accuracy fell from 92-98 % to 72-79 %
+pristine PNGs learns the encoding as much as the generator (measured: accuracy fell from 92-98 % to 72-79 %
 once test images were re-encoded). :func:`augment_image` makes, from one image:
 
 * ``crops`` crops of ``size`` px: the centre, then offsets of up to ``max_offset`` px that never move towards
@@ -33,6 +33,8 @@ import re
 
 import numpy as np
 
+from upconv_tf.errors import ArgumentError
+
 # Test-time treatments of ``detector evaluate``'s robustness table: none, then what upload platforms do.
 TREATMENTS = ("none", "jpeg90", "jpeg75", "webp80")
 ENCODINGS = ("jpeg", "webp")
@@ -49,8 +51,8 @@ def parse_treatment(name: str):
         return None
     match = _TREATMENT.match(str(name))
     if not match or not 1 <= int(match.group(2)) <= 100 or (match.group(1) == "webp" and match.group(3)):
-        raise ValueError(f"`treatment` must be 'none', 'jpegQ[-444|-420]' or 'webpQ' with Q in 1..100. "
-                         f"Received: {name!r}")
+        raise ArgumentError("treatment", f"must be 'none', 'jpegQ[-444|-420]' or 'webpQ' with Q in 1..100. "
+                                         f"Received: {name!r}")
     encoding, quality = match.group(1), int(match.group(2))
     return encoding, quality, (match.group(3) or "420") if encoding == "jpeg" else None
 
@@ -70,7 +72,7 @@ def encode(image, encoding: str, quality: int, subsampling: str | None = None) -
     from PIL import Image
 
     if encoding not in ENCODINGS:
-        raise ValueError(f"`encoding` must be one of {ENCODINGS}. Received: encoding={encoding!r}")
+        raise ArgumentError("encoding", f"must be one of {ENCODINGS}. Received: encoding={encoding!r}")
     buffer = io.BytesIO()
     pixels = _to_uint8(image)
     gray = pixels.ndim == 3 and pixels.shape[-1] == 1
@@ -101,7 +103,7 @@ def crop_offsets(height: int, width: int, size: int, count: int = 5, max_offset:
     image gives its one crop.
     """
     if not 1 <= count <= len(DIRECTIONS):
-        raise ValueError(f"`count` must be 1 to {len(DIRECTIONS)}. Received: count={count!r}")
+        raise ArgumentError("count", f"must be 1 to {len(DIRECTIONS)}. Received: count={count!r}")
     if min(height, width) < size:
         raise ValueError(f"{width} x {height} px is smaller than the {size} px crop")
     top, left = (height - size) // 2, (width - size) // 2
@@ -135,19 +137,19 @@ class Augmentation:
 
     def __post_init__(self):
         if not 1 <= self.crops <= len(DIRECTIONS):
-            raise ValueError(f"`crops` must be 1 to {len(DIRECTIONS)}. Received: crops={self.crops!r}")
+            raise ArgumentError("crops", f"must be 1 to {len(DIRECTIONS)}. Received: crops={self.crops!r}")
         if self.twins < 0 or self.max_offset < 0:
-            raise ValueError(f"`twins` and `max_offset` must be >= 0. Received: twins={self.twins!r}, "
-                             f"max_offset={self.max_offset!r}")
+            raise ArgumentError("twins", f"and `max_offset` must be >= 0. Received: twins={self.twins!r}, "
+                                         f"max_offset={self.max_offset!r}", mentions=("max_offset",))
         if not (0 <= self.jpeg and 0 <= self.webp and self.jpeg + self.webp <= 1 and 0 <= self.resize <= 1):
             raise ValueError("`jpeg`, `webp` and `resize` must be probabilities (jpeg + webp <= 1). "
                              f"Received: jpeg={self.jpeg!r}, webp={self.webp!r}, resize={self.resize!r}")
         low, high = self.quality
         if not 1 <= low <= high <= 100:
-            raise ValueError(f"`quality` must be (low, high) in 1..100. Received: quality={self.quality!r}")
+            raise ArgumentError("quality", f"must be (low, high) in 1..100. Received: quality={self.quality!r}")
         low, high = self.scale
         if not 0 < low <= high <= 1:
-            raise ValueError(f"`scale` must be (low, high) in (0, 1]. Received: scale={self.scale!r}")
+            raise ArgumentError("scale", f"must be (low, high) in (0, 1]. Received: scale={self.scale!r}")
 
     @property
     def per_image(self) -> int:
@@ -207,7 +209,7 @@ def augment_image(image, size: int, augmentation: Augmentation = Augmentation(),
     """
     image = np.asarray(image, np.float32)
     if image.ndim != 3:
-        raise ValueError(f"`image` must be (H, W, C). Received: shape={image.shape}")
+        raise ArgumentError("image", f"must be (H, W, C). Received: shape={image.shape}")
     rng = np.random.default_rng((int(seed), int(index)))
     crops, original = [], []
     for top, left in crop_offsets(image.shape[0], image.shape[1], size, augmentation.crops, augmentation.max_offset):

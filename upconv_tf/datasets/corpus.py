@@ -17,6 +17,7 @@ import tempfile
 from PIL import Image
 
 from upconv_tf.datasets.folder import IMAGE_EXTENSIONS
+from upconv_tf.errors import ArgumentError
 
 # package -> folders inside the package holding the images.
 CORPUS_PACKAGES = {
@@ -103,7 +104,7 @@ def build_corpus(cache_dir, packages=None, update: bool = False, log=print) -> d
     packages = list(packages or CORPUS_PACKAGES)
     unknown = [p for p in packages if p not in CORPUS_PACKAGES]
     if unknown:
-        raise ValueError(f"`packages` holds unknown names {unknown}; known: {sorted(CORPUS_PACKAGES)}")
+        raise ArgumentError("packages", f"holds unknown names {unknown}; known: {sorted(CORPUS_PACKAGES)}")
     if update:
         _run(["apt-get", "update", "-qq"], cache_dir)
     manifest = {"files": [], "failed": {}}
@@ -477,9 +478,9 @@ def build_wild_corpus(cache_dir, match: str = "quality", resample: str = "box", 
     from upconv_tf._atomic import write_bytes, write_json, write_text
 
     if match not in ("quality", "bpp"):
-        raise ValueError(f"`match` must be 'quality' or 'bpp'. Received: match={match!r}")
+        raise ArgumentError("match", f"must be 'quality' or 'bpp'. Received: match={match!r}")
     if resample not in RESAMPLE_FILTERS:
-        raise ValueError(f"`resample` must be one of {RESAMPLE_FILTERS}. Received: resample={resample!r}")
+        raise ArgumentError("resample", f"must be one of {RESAMPLE_FILTERS}. Received: resample={resample!r}")
     cache_dir = os.path.abspath(os.fspath(cache_dir))
     root = os.path.join(cache_dir, WILD_DIR)
     for folder in ("wheel", "generated", "real"):

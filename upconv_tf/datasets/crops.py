@@ -7,6 +7,8 @@ import dataclasses
 import numpy as np
 from PIL import Image
 
+from upconv_tf.errors import ArgumentError
+
 
 @dataclasses.dataclass
 class CropSet:
@@ -53,11 +55,11 @@ def sample_crops(photos, size: int, count: int, seed: int = 0, max_scale: float 
     if not isinstance(photos, dict):
         photos = {f"photo_{i}": p for i, p in enumerate(photos)}
     if int(size) < 4:
-        raise ValueError(f"`size` must be at least 4. Received: size={size}")
+        raise ArgumentError("size", f"must be at least 4. Received: size={size}")
     if int(count) < 0:
-        raise ValueError(f"`count` must be >= 0. Received: count={count}")
+        raise ArgumentError("count", f"must be >= 0. Received: count={count}")
     if max_scale < 1:
-        raise ValueError(f"`max_scale` must be >= 1. Received: max_scale={max_scale}")
+        raise ArgumentError("max_scale", f"must be >= 1. Received: max_scale={max_scale}")
     names = [n for n, p in photos.items() if min(p.shape[:2]) >= size]
     if not names:
         raise ValueError(f"No photo is at least {size} px on its shorter side. Received: size={size}")

@@ -26,7 +26,8 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from upconv_tf.datasets.folder import MAX_PIXELS, ImageLoadError, batch_pairs, iter_batches, iter_images
+from upconv_tf.datasets.folder import MAX_PIXELS, batch_pairs, iter_batches, iter_images
+from upconv_tf.errors import ImageLoadError
 from upconv_tf.spectral import check_batch_size
 
 # PIL modes of the PNG files whose TensorFlow decoding equals the PIL loader's, bit for bit.
@@ -86,7 +87,7 @@ def iter_batches_parallel(paths, size: int, batch_size: int = 64, policy: str = 
     """Yield ``(images, paths)`` batches of (b, size, size, 3) float32 from ``paths``, decoded in parallel.
 
     Same output as :func:`upconv_tf.datasets.iter_batches` (module docstring): bad files go to ``errors``
-    as ``(path, reason)``, or raise :class:`ImageLoadError` when ``errors`` is None.
+    as :class:`~upconv_tf.errors.Skipped` records, or raise :class:`ImageLoadError` when ``errors`` is None.
 
     Args:
         paths: image files.
@@ -118,7 +119,7 @@ def _decoded(paths, size, batch_size, parallel, max_pixels, errors):
         elif errors is None:
             raise error
         else:
-            errors.append((error.path, error.reason))
+            errors.append(error.skipped)
 
 
 def _in_order(paths, size, batch_size, parallel, max_pixels):

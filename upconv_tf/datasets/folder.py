@@ -20,19 +20,13 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from upconv_tf import errors as E
+from upconv_tf.errors import ArgumentError, ImageLoadError, Skipped
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 POLICIES = ("center-crop", "resize", "none")
 # Decompression-bomb guard, checked from the header before any pixel is decoded.
 MAX_PIXELS = 64_000_000
-
-
-class ImageLoadError(ValueError):
-    """One file could not be used; ``str()`` is a one-line ``path: reason``."""
-
-    def __init__(self, path, reason):
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
-        self.reason = reason
 
 
 @dataclasses.dataclass
@@ -42,7 +36,7 @@ class FolderImages:
     Attributes:
         images: (N, size, size, 3) float32 array, or a list of arrays with ``policy="none"``.
         paths: the N file paths, in order.
-        errors: ``[(path, reason), ...]`` for every file that was skipped.
+        errors: a :class:`upconv_tf.errors.Skipped` record for every file that was skipped.
     """
 
     images: object
@@ -53,8 +47,9 @@ class FolderImages:
 def list_images(*roots, recursive: bool = True, errors: list | None = None) -> list:
     """Image files (by extension) under ``roots`` (files or folders), sorted, following folder order.
 
-    A folder that cannot be listed (e.g. no permission) is appended to ``errors`` as ``(path, reason)``,
-    or reported with a warning when ``errors`` is None. Raises ``ValueError`` when a root does not exist.
+    A folder that cannot be listed (e.g. no permission) is appended to ``errors`` as a
+    :class:`~upconv_tf.errors.Skipped` record, or reported with a warning when ``errors`` is None. Raises
+    ``ValueError`` when a root does not exist.
     """
     found = []
 
@@ -63,7 +58,7 @@ def list_images(*roots, recursive: bool = True, errors: list | None = None) -> l
         if errors is None:
             warnings.warn(f"{error.filename}: {reason}", stacklevel=3)
         else:
-            errors.append((error.filename, reason))
+            errors.append(Skipped(error.filename, E.UNLISTABLE, reason))
 
     for root in roots:
         root = os.fspath(root)
@@ -71,7 +66,7 @@ def list_images(*roots, recursive: bool = True, errors: list | None = None) -> l
             found.append(root)
             continue
         if not os.path.isdir(root):
-            raise ValueError(f"`{root}` is not a file or folder.")
+            raise ArgumentError(root, "is not a file or folder.")
         for folder, dirs, files in os.walk(root, onerror=unlistable, followlinks=False):
             dirs.sort()
             found.extend(os.path.join(folder, f) for f in sorted(files) if f.lower().endswith(IMAGE_EXTENSIONS))
@@ -98,14 +93,14 @@ def _to_rgb_float(image: Image.Image) -> np.ndarray:
 def _check_regular_file(path) -> None:
     """Refuse what is not a non-empty regular file before opening it (a FIFO would block forever)."""
     if os.path.islink(path) and not os.path.exists(path):
-        raise ImageLoadError(path, "broken (or looping) symbolic link")
+        raise ImageLoadError(path, E.NOT_A_FILE, "broken (or looping) symbolic link")
     mode = os.stat(path).st_mode
     if not stat.S_ISREG(mode):
         kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
             "a socket" if stat.S_ISSOCK(mode) else "a device"
-        raise ImageLoadError(path, f"not a regular file ({kind})")
+        raise ImageLoadError(path, E.NOT_A_FILE, f"not a regular file ({kind})")
     if os.path.getsize(path) == 0:
-        raise ImageLoadError(path, "empty file (0 bytes)")
+        raise ImageLoadError(path, E.EMPTY, "empty file (0 bytes)")
 
 
 def load_image(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
@@ -123,28 +118,28 @@ def load_image(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
                 width, height = image.size
                 if width * height > max_pixels:
                     raise ImageLoadError(
-                        path, f"{width} x {height} px is over the {max_pixels:,}-pixel limit (decompression bomb guard)"
+                        path, E.TOO_LARGE, f"{width} x {height} px is over the {max_pixels:,}-pixel limit (decompression bomb guard)"
                     )
                 image.load()
                 image = ImageOps.exif_transpose(image)
                 array = _to_rgb_float(image)
         if not np.isfinite(array).all():  # float TIFFs can hold NaN / inf
-            raise ImageLoadError(path, "holds NaN or infinite pixel values")
+            raise ImageLoadError(path, E.BAD_PIXELS, "holds NaN or infinite pixel values")
         return array
     except ImageLoadError:
         raise
     except PermissionError:
-        raise ImageLoadError(path, "permission denied") from None
+        raise ImageLoadError(path, E.PERMISSION, "permission denied") from None
     except UnidentifiedImageError:
-        raise ImageLoadError(path, "not a readable image (unknown or corrupt format)") from None
+        raise ImageLoadError(path, E.UNREADABLE, "not a readable image (unknown or corrupt format)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageLoadError(path, f"decompression bomb guard: {error}") from None
+        raise ImageLoadError(path, E.TOO_LARGE, f"decompression bomb guard: {error}") from None
     except MemoryError:
-        raise ImageLoadError(path, "out of memory while decoding") from None
+        raise ImageLoadError(path, E.TOO_LARGE, "out of memory while decoding") from None
     except (OSError, SyntaxError, ValueError) as error:
-        raise ImageLoadError(path, f"cannot decode: {_first_line(error)}") from None
+        raise ImageLoadError(path, E.DECODE_ERROR, f"cannot decode: {_first_line(error)}") from None
     except Exception as error:  # noqa: BLE001 - a decoder bug must not stop a folder of millions of files
-        raise ImageLoadError(path, f"cannot decode ({type(error).__name__}): {_first_line(error)}") from None
+        raise ImageLoadError(path, E.DECODE_ERROR, f"cannot decode ({type(error).__name__}): {_first_line(error)}") from None
 
 
 def _first_line(error) -> str:
@@ -155,13 +150,14 @@ def _first_line(error) -> str:
 def fit_to_size(image: np.ndarray, size: int, policy: str = "center-crop", path="image") -> np.ndarray:
     """Apply a size policy (module docstring) to one (H, W, 3) image."""
     if policy not in POLICIES:
-        raise ValueError(f"`policy` must be one of {POLICIES}. Received: policy={policy!r}")
+        raise ArgumentError("policy", f"must be one of {POLICIES}. Received: policy={policy!r}")
     if policy == "none" or size is None:
         return image
     height, width = image.shape[:2]
     if policy == "center-crop":
         if min(height, width) < size:
-            raise ImageLoadError(path, f"{width} x {height} px is smaller than the {size} px crop")
+            raise ImageLoadError(path, E.TOO_SMALL, f"{width} x {height} px is smaller than the {size} px crop",
+                                 size=(width, height), crop=size)
         top, left = (height - size) // 2, (width - size) // 2
         return image[top:top + size, left:left + size]
     side = min(height, width)
@@ -172,14 +168,15 @@ def fit_to_size(image: np.ndarray, size: int, policy: str = "center-crop", path=
 
 def iter_images(paths, size=None, policy: str = "center-crop", errors: list | None = None,
                 max_pixels: int = MAX_PIXELS) -> Iterator:
-    """Yield ``(path, image)`` for every usable file; append ``(path, reason)`` to ``errors`` for the rest."""
+    """Yield ``(path, image)`` for every usable file; append a :class:`~upconv_tf.errors.Skipped` record to
+    ``errors`` for the rest."""
     for path in paths:
         try:
             yield path, fit_to_size(load_image(path, max_pixels), size, policy, path)
         except ImageLoadError as error:
             if errors is None:
                 raise
-            errors.append((error.path, error.reason))
+            errors.append(error.skipped)
 
 
 def iter_batches(paths, size, batch_size: int = 64, policy: str = "center-crop", errors: list | None = None):

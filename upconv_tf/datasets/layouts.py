@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from upconv_tf.errors import ArgumentError
+
 CELEBA_SPLITS = {"train": "0", "val": "1", "test": "2"}
 
 
@@ -17,13 +19,13 @@ def celeba_files(root, split: str | None = None) -> list:
     images = os.path.join(root, "img_align_celeba")
     folder = images if os.path.isdir(images) else root
     if not os.path.isdir(folder):
-        raise ValueError(f"`root` is not a folder. Received: root={root!r}")
+        raise ArgumentError("root", f"is not a folder. Received: root={root!r}")
     if split is None:
         from upconv_tf.datasets.folder import list_images
 
         return list_images(folder)
     if split not in CELEBA_SPLITS:
-        raise ValueError(f"`split` must be None or one of {tuple(CELEBA_SPLITS)}. Received: split={split!r}")
+        raise ArgumentError("split", f"must be None or one of {tuple(CELEBA_SPLITS)}. Received: split={split!r}")
     partition = os.path.join(root, "list_eval_partition.txt")
     if not os.path.isfile(partition):
         raise ValueError(f"{partition}: missing; needed for split={split!r}")

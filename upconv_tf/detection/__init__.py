@@ -3,7 +3,6 @@ paper's recipe and the robust default), training rows with augmentation, evaluat
 without pickle, and file-level detection."""
 
 from upconv_tf.detection.estimator import CLASSIFIERS, SpectralDetector, power_law_departure
-from upconv_tf.detection.features import FEATURE_KINDS, SpectralFeatures
 from upconv_tf.detection.evaluation import (
     balanced_sample,
     detection_metrics,
@@ -14,6 +13,7 @@ from upconv_tf.detection.evaluation import (
     format_treatment_table,
     grouped_splits,
 )
+from upconv_tf.detection.features import FEATURE_KINDS, SpectralFeatures
 from upconv_tf.detection.files import GROUP_BY, detect_files, file_features, group_ids, iter_file_batches
 from upconv_tf.detection.persistence import (
     DetectorLoadError,

@@ -12,8 +12,8 @@ from upconv_tf import spectral
 from upconv_tf.backends import NUMPY
 from upconv_tf.detection.features import FEATURE_KINDS, SpectralFeatures, as_images, check_feature_params
 from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SVMHead
+from upconv_tf.errors import ArgumentError
 from upconv_tf.options import CLASSIFIERS  # the one definition, importable without scikit-learn
-
 
 # Below this many real sources a calibrated threshold is kept, with a warning (its FPR is a coarse estimate).
 MIN_CALIBRATION_SOURCES = 20
@@ -65,7 +65,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     to a spectral rule and warns: the cluster whose mean profile's top quarter departs more from a power law
     fitted to its lower half (``cluster_departure_``) is "generated". That rule assumes fakes bend the top of the
     spectrum more than real images do; it names the wrong cluster on generators with smooth spectra and on
-    textured real images (ROC-AUC 0.15-0.43 on regularised GANs, issue 14), so it is not a sound default.
+    textured real images (ROC-AUC 0.15-0.43 on regularised GANs, docs/RESULTS.md s. 3), so it is not a sound default.
     ``fake_cluster=0`` or ``1`` fixes the mapping instead. ``fake_cluster_rule_`` says which rule named it.
 
     **Threshold.** ``predict`` says "generated" where the probability is >= ``threshold_``. It is 0.5 unless
@@ -79,8 +79,8 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     odds, where held-out photos cross it (bundled photos: thresholds of 0.05-0.3 gave 16 % false positives
     on new photos instead of 5 %). Real images are what a deployment
     sees most of, and a threshold set on them holds its false-positive rate on a generator that was not in the
-    training set, while a threshold set between the classes (0.5) does not (issue 13). With fewer than 2 real
-    sources the threshold stays 0.5; with fewer than :data:`MIN_CALIBRATION_SOURCES` it is kept but the
+    training set, while a threshold set between the classes (0.5) does not (docs/RESULTS.md s. 4). With fewer than
+    2 real sources the threshold stays 0.5; with fewer than :data:`MIN_CALIBRATION_SOURCES` it is kept but the
     detector warns that its false-positive rate is uncertain (``threshold_calibration_["warnings"]``).
 
     **Defaults, and why.** They are general choices, not tuned on a data set:
@@ -177,6 +177,8 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     (2, 2)
     """
 
+    kind = "detector"  # what upconv_tf.load returns it as
+
     def __init__(self, classifier="svm", mode="reference", normalize="minmax", num_bins=None, C=6.37,
                  gamma="scale", max_iter=1000, n_init=10, fake_cluster="auto", random_state=None,
                  feature_kind="azimuthal", scaler=True, target_fpr=None):
@@ -197,19 +199,19 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     # ----------------------------------------------------------------------------------- parameters
     def _check_params(self):
         if self.classifier not in CLASSIFIERS:
-            raise ValueError(f"`classifier` must be one of {CLASSIFIERS}. Received: classifier={self.classifier!r}")
+            raise ArgumentError("classifier", f"must be one of {CLASSIFIERS}. Received: classifier={self.classifier!r}")
         if not isinstance(self.feature_kind, str) or self.feature_kind not in FEATURE_KINDS:
-            raise ValueError(f"`feature_kind` must be one of {tuple(FEATURE_KINDS)}. "
-                             f"Received: feature_kind={self.feature_kind!r}")
+            raise ArgumentError("feature_kind", f"must be one of {tuple(FEATURE_KINDS)}. "
+                                                f"Received: feature_kind={self.feature_kind!r}")
         check_feature_params(kind=self.feature_kind, mode=self.mode, normalize=self.normalize, num_bins=self.num_bins)
         if self.fake_cluster not in ("auto", 0, 1):
-            raise ValueError(f"`fake_cluster` must be 'auto', 0 or 1. Received: fake_cluster={self.fake_cluster!r}")
+            raise ArgumentError("fake_cluster", f"must be 'auto', 0 or 1. Received: fake_cluster={self.fake_cluster!r}")
         if not isinstance(self.scaler, (bool, np.bool_)):
-            raise ValueError(f"`scaler` must be True or False. Received: scaler={self.scaler!r}")
+            raise ArgumentError("scaler", f"must be True or False. Received: scaler={self.scaler!r}")
         if self.target_fpr is not None and (isinstance(self.target_fpr, bool) or
                                             not isinstance(self.target_fpr, numbers.Real)
                                             or not 0 < self.target_fpr < 1):
-            raise ValueError(f"`target_fpr` must be None or a number in (0, 1). Received: target_fpr={self.target_fpr!r}")
+            raise ArgumentError("target_fpr", f"must be None or a number in (0, 1). Received: target_fpr={self.target_fpr!r}")
 
     # ------------------------------------------------------------------------------------- features
     def feature_transformer(self) -> SpectralFeatures:
@@ -268,22 +270,22 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             self.__dict__.pop(name, None)
         features = self.features(X)
         if self.num_bins is not None and features.shape[1] != self.num_bins:
-            raise ValueError(f"`X` has {features.shape[1]} features but num_bins={self.num_bins}.")
+            raise ArgumentError("X", f"has {features.shape[1]} features but num_bins={self.num_bins}.")
         if len(features) < 2:
-            raise ValueError(f"`X` must hold at least 2 samples. Received: {len(features)} sample(s)")
+            raise ArgumentError("X", f"must hold at least 2 samples. Received: {len(features)} sample(s)")
         if y is None and self.classifier != "kmeans":
             raise ValueError(f"classifier={self.classifier!r} needs labels `y`.")
         labelled = np.ones(len(features), bool)
         if y is not None:
             y = column_or_1d(y, warn=True)
             if len(y) != len(features):
-                raise ValueError(f"`y` must hold one label per sample ({len(features)}). Received: {len(y)} labels")
+                raise ArgumentError("y", f"must hold one label per sample ({len(features)}). Received: {len(y)} labels")
             check_classification_targets(y)
             if self.classifier == "kmeans" and y.dtype.kind in "iuf" and len(np.unique(y)) == 3 and (y == -1).any():
                 labelled = y != -1  # scikit-learn's mark of an unlabelled sample, beside the two classes
             classes = np.unique(y[labelled])
             if len(classes) != 2 and not (self.classifier == "kmeans" and len(classes) < 2):
-                raise ValueError(f"`y` must hold exactly 2 classes (real and generated). Received: {classes.tolist()}")
+                raise ArgumentError("y", f"must hold exactly 2 classes (real and generated). Received: {classes.tolist()}")
             if len(classes) < 2:  # k-means with fewer than two labelled classes: labels cannot name clusters
                 classes = np.array([0, 1])
                 labelled[:] = False
@@ -319,7 +321,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             return None
         values = np.asarray(values)
         if values.ndim != 1 or len(values) != count:
-            raise ValueError(f"`{name}` must hold one value per sample ({count}). Received: shape {values.shape}")
+            raise ArgumentError(name, f"must hold one value per sample ({count}). Received: shape {values.shape}")
         return values
 
     # ----------------------------------------------------------------------------------- classifiers
@@ -333,7 +335,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         else:
             gamma = self.gamma
         if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not gamma > 0:
-            raise ValueError(f"`gamma` must be 'scale', 'auto' or a number > 0. Received: gamma={self.gamma!r}")
+            raise ArgumentError("gamma", f"must be 'scale', 'auto' or a number > 0. Received: gamma={self.gamma!r}")
         return float(gamma)
 
     def _model(self, scaled):
@@ -483,8 +485,8 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "classifier_")
         features = self.features(X)
         if features.shape[1] != self.num_bins_:
-            raise ValueError(f"`X` has {features.shape[1]} features, but the detector was fitted on "
-                             f"{self.num_bins_}.")
+            raise ArgumentError("X", f"has {features.shape[1]} features, but the detector was fitted on "
+                                     f"{self.num_bins_}.")
         return self.scaler_.transform(features)
 
     def _probability(self, scaled):

@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_array
 
 from upconv_tf.detection.estimator import CLASSIFIERS, SpectralDetector
 from upconv_tf.detection.features import as_images
+from upconv_tf.errors import ArgumentError
 
 CLASSIFIER_TITLES = {"svm": "SVM", "logreg": "LR", "kmeans": "k-means"}
 MAX_SAMPLES = "max"
@@ -128,10 +129,10 @@ def evaluate_detector(real, fake, real_groups=None, fake_groups=None, samples=(2
     classifiers = list(classifiers)
     for name in classifiers:
         if name not in CLASSIFIERS:
-            raise ValueError(f"`classifiers` must be among {CLASSIFIERS}. Received: {name!r}")
+            raise ArgumentError("classifiers", f"must be among {CLASSIFIERS}. Received: {name!r}")
     samples = [_check_samples(count) for count in samples]
     if runs < 1:
-        raise ValueError(f"`runs` must be >= 1. Received: runs={runs}")
+        raise ArgumentError("runs", f"must be >= 1. Received: runs={runs}")
     features, labels, groups = _stack(real, fake, real_groups, fake_groups, detector_params)
     splits = grouped_splits(groups, labels, runs, test_size, seed)
     results = {(name, count): {"train_size": [], "test_size": [], "accuracy": [], "roc_auc": []}
@@ -164,7 +165,7 @@ def _check_samples(count):
     if count == MAX_SAMPLES:
         return count
     if isinstance(count, (bool, np.bool_)) or not isinstance(count, (int, np.integer)) or count < 2:
-        raise ValueError(f"`samples` must hold integers >= 2 or 'max'. Received: {count!r}")
+        raise ArgumentError("samples", f"must hold integers >= 2 or 'max'. Received: {count!r}")
     return int(count)
 
 
@@ -228,7 +229,7 @@ def format_table(evaluation: dict) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Preset protocols: what a deployed detector meets (issue 13). They work on the rows of
+# Preset protocols: what a deployed detector meets. They work on the rows of
 # :func:`upconv_tf.detection.training.preset_features`: the training rows of the training images (augmented as
 # the preset says) fit the preset's detector, with its own threshold; the test images are scored once per
 # treatment (re-encoded as a platform would, then cropped).
@@ -302,9 +303,9 @@ def evaluate_splits(features, runs: int = 5, test_size: float = 0.25, seed: int 
         "train_size", "test_size", "threshold", "treatments": {treatment: metrics}}]}``.
     """
     if runs < 1:
-        raise ValueError(f"`runs` must be >= 1. Received: runs={runs}")
+        raise ArgumentError("runs", f"must be >= 1. Received: runs={runs}")
     if not features.test:
-        raise ValueError("`features` hold no test rows: compute them with `treatments`")
+        raise ArgumentError("features", "hold no test rows: compute them with `treatments`", mentions=("treatments",))
     splits = grouped_splits(features.groups, features.labels, runs, test_size, seed)
     folds = []
     for run, (train, test) in enumerate(splits):
@@ -327,7 +328,7 @@ def evaluate_cross_family(features, seed: int = 0, labelled=None, min_images: in
         "test_size", "generated", "threshold", "treatments": {treatment: metrics}}]}``.
     """
     if not features.test:
-        raise ValueError("`features` hold no test rows: compute them with `treatments`")
+        raise ArgumentError("features", "hold no test rows: compute them with `treatments`", mentions=("treatments",))
     generated = features.labels == 1
     names = [family for family in np.unique(features.families[generated])
              if (features.families[generated] == family).sum() >= min_images]

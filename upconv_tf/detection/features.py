@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from upconv_tf import spectral
 from upconv_tf.detection import rings_cells_colour
+from upconv_tf.errors import ArgumentError
 
 # Images per FFT call are capped so one call touches about this many pixels (memory stays ~100 MB).
 _PIXELS_PER_CALL = 1 << 22
@@ -86,17 +87,17 @@ def check_feature_params(kind="azimuthal", mode="reference", normalize="minmax",
     Returns the ``size`` as ``(height, width)`` or None.
     """
     if not isinstance(kind, str) or kind not in FEATURE_KINDS:
-        raise ValueError(f"`kind` must be one of {tuple(FEATURE_KINDS)}. Received: kind={kind!r}")
+        raise ArgumentError("kind", f"must be one of {tuple(FEATURE_KINDS)}. Received: kind={kind!r}")
     if mode not in spectral.MODES:
-        raise ValueError(f"`mode` must be one of {spectral.MODES}. Received: mode={mode!r}")
+        raise ArgumentError("mode", f"must be one of {spectral.MODES}. Received: mode={mode!r}")
     if normalize not in spectral.NORMALIZATIONS:
-        raise ValueError(f"`normalize` must be one of {spectral.NORMALIZATIONS}. Received: normalize={normalize!r}")
+        raise ArgumentError("normalize", f"must be one of {spectral.NORMALIZATIONS}. Received: normalize={normalize!r}")
     if num_bins is not None and (isinstance(num_bins, bool) or not isinstance(num_bins, numbers.Integral)
                                  or num_bins < 2):
-        raise ValueError(f"`num_bins` must be None or an integer >= 2. Received: num_bins={num_bins!r}")
+        raise ArgumentError("num_bins", f"must be None or an integer >= 2. Received: num_bins={num_bins!r}")
     if num_bins is not None and not FEATURE_KINDS[kind].resamples:
-        raise ValueError(f"`num_bins` applies to the 'azimuthal' features only ({kind!r} has a fixed length per "
-                         f"image size). Received: num_bins={num_bins!r}")
+        raise ArgumentError("num_bins", f"applies to the 'azimuthal' features only ({kind!r} has a fixed length per "
+                                        f"image size). Received: num_bins={num_bins!r}")
     if size is None:
         return None
     def integer(value):
@@ -107,11 +108,11 @@ def check_feature_params(kind="azimuthal", mode="reference", normalize="minmax",
     elif isinstance(size, (tuple, list)) and len(size) == 2 and all(integer(side) for side in size):
         height, width = (int(side) for side in size)
     else:
-        raise ValueError(f"`size` must be None, an integer or (height, width). Received: size={size!r}")
+        raise ArgumentError("size", f"must be None, an integer or (height, width). Received: size={size!r}")
     try:
         FEATURE_KINDS[kind].check_size(height, width, mode)
     except ValueError as error:
-        raise ValueError(f"`size` is too small: {error}") from None
+        raise ArgumentError("size", f"is too small: {error}") from None
     return height, width
 
 
@@ -197,10 +198,10 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
     def _images(X):
         images = as_images(X)
         if images is None:
-            raise ValueError(f"`X` must be images: (N, H, W, C) or (N, H, W) arrays or a list of (H, W[, C]) "
-                             f"arrays. Received: {type(X).__name__} of shape {np.shape(X)}")
+            raise ArgumentError("X", f"must be images: (N, H, W, C) or (N, H, W) arrays or a list of (H, W[, C]) "
+                                     f"arrays. Received: {type(X).__name__} of shape {np.shape(X)}")
         if len(images) == 0:
-            raise ValueError("`X` holds no images.")
+            raise ArgumentError("X", "holds no images.")
         return images
 
     def _native_lengths(self, images):
@@ -235,8 +236,9 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
             raise ValueError(f"The number of features depends on the image size: give {needed}.")
         lengths = self._native_lengths(self._images(X))
         if not kind.resamples and len(set(lengths.values())) > 1:
-            raise ValueError(f"kind={self.kind!r} gives a different number of features per image size; bring the "
-                             f"images to one size (`size` with `policy` 'center-crop' or 'resize'). Received: {self._sizes(lengths)}")
+            raise ArgumentError("X", f"kind={self.kind!r} gives a different number of features per image size; bring "
+                                     "the images to one size (`size` with `policy` 'center-crop' or 'resize'). "
+                                     f"Received: {self._sizes(lengths)}", mentions=("size", "policy"))
         return min(lengths.values())
 
     @staticmethod

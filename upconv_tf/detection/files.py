@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from upconv_tf.errors import ArgumentError
 from upconv_tf.options import GROUP_BY  # the one definition, importable without scikit-learn
 
 GENERATED, REAL = "generated", "real"
@@ -24,7 +25,7 @@ def group_ids(paths, group_by: str = "file") -> list:
     folder (e.g. one folder per video or per source photo).
     """
     if group_by not in GROUP_BY:
-        raise ValueError(f"`group_by` must be one of {GROUP_BY}. Received: group_by={group_by!r}")
+        raise ArgumentError("group_by", f"must be one of {GROUP_BY}. Received: group_by={group_by!r}")
     if group_by == "file":
         return [os.path.abspath(p) for p in paths]
     if group_by == "folder":

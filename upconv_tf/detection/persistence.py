@@ -43,13 +43,15 @@ import numpy as np
 from upconv_tf._atomic import atomic_folder
 from upconv_tf.detection.estimator import CLASSIFIERS, SpectralDetector
 from upconv_tf.detection.heads import KMeansHead, LogisticHead, Standardizer, SVMHead
+from upconv_tf.errors import ArgumentError
+from upconv_tf.resolve import DETECTOR_FILE
 
 FORMAT = "upconv-tf-spectral-detector"
 # 2: the numbers of the closed-form heads only (format 1 also had scaler_var, svm_support, svm_n_support).
 # 3: threshold_ and threshold_calibration_ (calibrated threshold), k-means fake_cluster_rule_/cluster_agreement_;
 #    params gained feature_kind, scaler and target_fpr (absent in older folders: their defaults).
 FORMAT_VERSION = 3
-JSON_NAME = "detector.json"
+JSON_NAME = DETECTOR_FILE
 NPZ_NAME = "detector.npz"
 
 _SCALER_ARRAYS = ("scaler_mean", "scaler_scale")
@@ -129,9 +131,9 @@ def save_detector(detector: SpectralDetector, out_dir, metadata: dict | None = N
 
     out_dir = os.path.abspath(os.fspath(out_dir))
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-        raise ValueError(f"`out_dir` is a file, not a folder: {out_dir}")
+        raise ArgumentError("out_dir", f"is a file, not a folder: {out_dir}")
     if os.path.isdir(out_dir) and os.listdir(out_dir) and not overwrite:
-        raise ValueError(f"`out_dir` exists and is not empty: {out_dir} (pass overwrite=True / --overwrite)")
+        raise ArgumentError("out_dir", f"exists and is not empty: {out_dir} (pass overwrite=True / --overwrite)")
     arrays = detector_arrays(detector)
     info = {
         "format": FORMAT,

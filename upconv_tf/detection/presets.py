@@ -4,7 +4,7 @@ A recipe is everything that decides a detector besides the data: its features, s
 threshold (:class:`~upconv_tf.detection.SpectralDetector` parameters), how files become images (crop ``size``,
 ``policy``) and whether training images are augmented (:mod:`upconv_tf.datasets.augment`).
 
-* ``"default"``: built to hold up on images it has not seen (issue 13 research; docs/RESULTS.md measures it):
+* ``"default"``: built to hold up on images it has not seen (docs/RESULTS.md measures it):
   the ``"rings-cells-colour"`` features (ring, 2-D cell and colour spectra,
   :mod:`upconv_tf.detection.rings_cells_colour`) of a 192 px centre crop at native resolution
   (large enough for the ring statistics, small enough to miss the logos and labels near the edges of
@@ -32,10 +32,11 @@ from __future__ import annotations
 import dataclasses
 
 from upconv_tf.datasets.augment import Augmentation
-from upconv_tf.detection.estimator import SpectralDetector
 from upconv_tf.detection import rings_cells_colour
+from upconv_tf.detection.estimator import SpectralDetector
+from upconv_tf.errors import ArgumentError
 
-# The default preset's feature kind (issue 13): it beat the azimuthal integral on the in-the-wild corpus within
+# The default preset's feature kind: it beat the azimuthal integral on the in-the-wild corpus within
 # and across families and under every re-encoding, and the paper recipe on the bundled fakes (docs/RESULTS.md).
 WILD_KIND = rings_cells_colour.KIND
 # Fields of a recipe that are SpectralDetector parameters.
@@ -101,5 +102,5 @@ PRESETS = {
 def detector_preset(name: str = "default", **overrides) -> DetectorPreset:
     """The recipe ``name`` (:data:`PRESETS`) with ``overrides`` applied."""
     if name not in PRESETS:
-        raise ValueError(f"`preset` must be one of {tuple(PRESETS)}. Received: preset={name!r}")
+        raise ArgumentError("preset", f"must be one of {tuple(PRESETS)}. Received: preset={name!r}")
     return PRESETS[name].replace(**overrides) if overrides else PRESETS[name]

@@ -1,6 +1,6 @@
 """The ``"rings-cells-colour"`` features: ring and 2-D cell statistics of the luma and chroma power spectra.
 
-The feature set the issue-13 research recommends for generated images "in the wild" (resized, re-encoded,
+The feature set measured best for generated images "in the wild" (resized, re-encoded,
 unseen generators; docs in ``/work/notes/wild_report.md`` of the project): the 1-D spectrum alone (the paper's
 azimuthal integral) loses where periodic up-sampling peaks sit and what the colour channels do. Definition,
 for an ``H x W`` image (any size with sides of at least ``2 * spectral.CELL_GRID`` = 24 px):
@@ -45,6 +45,7 @@ import numpy as np
 
 from upconv_tf import spectral
 from upconv_tf.backends import NUMPY
+from upconv_tf.errors import ArgumentError
 
 KIND = "rings-cells-colour"
 CHANNELS = ("y", "cb", "cr")
@@ -168,7 +169,7 @@ def features(images) -> np.ndarray:
     """(N, H, W, C) images, C in {1, 3, 4}, any value range -> (N, num_features(H, W)) float64 features."""
     images = np.asarray(images)
     if images.ndim != 4:
-        raise ValueError(f"`images` must be (N, H, W, C). Received: shape={images.shape}")
+        raise ArgumentError("images", f"must be (N, H, W, C). Received: shape={images.shape}")
     n, height, width, channels = images.shape
     check_size(height, width)
     planes = images.astype(np.float64) @ channel_matrix(channels)  # (N, H, W, 3)

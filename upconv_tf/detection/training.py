@@ -21,8 +21,9 @@ import dataclasses
 import numpy as np
 
 from upconv_tf.datasets.augment import augment_image, reencode
-from upconv_tf.datasets.folder import ImageLoadError, fit_to_size
+from upconv_tf.datasets.folder import fit_to_size
 from upconv_tf.detection.presets import DetectorPreset
+from upconv_tf.errors import FEATURES, ArgumentError, ImageLoadError
 
 
 @dataclasses.dataclass
@@ -38,7 +39,7 @@ class PresetFeatures:
     train_image: np.ndarray  # (M,) the image of each training row
     train_original: np.ndarray  # (M,) True for untreated crops
     test: dict  # {treatment: (N, F)}
-    skipped: list  # [(name, reason)] of images that gave no row
+    skipped: list  # Skipped records of the images that gave no row
 
     def subset(self, images) -> "PresetFeatures":
         """The rows of ``images`` only (indices), renumbered."""
@@ -68,7 +69,7 @@ def _policy_image(image, preset, name):
     try:
         FEATURE_KINDS[preset.feature_kind].check_size(*image.shape[:2], preset.mode)
     except ValueError as error:
-        raise ImageLoadError(name, f"cannot compute features: {error}") from None
+        raise ImageLoadError(name, FEATURES, f"cannot compute features: {error}") from None
     return image
 
 
@@ -83,7 +84,8 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
         preset: the recipe.
         treatments: test treatments to compute (e.g. ``TREATMENTS``); () for training only.
         seed: augmentation seed.
-        errors: list that receives ``(name, reason)`` for images too small for the crop; without it they raise.
+        errors: list that receives a :class:`~upconv_tf.errors.Skipped` record for each image too small for the
+            crop; without it they raise.
         progress: object with ``update(n)``, advanced per image.
         batch_rows: rows per feature call.
 
@@ -92,8 +94,8 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
     """
     transformer = preset.detector().feature_transformer()
     if preset.policy == "none" and preset.num_bins is None and preset.feature_kind == "azimuthal":
-        raise ValueError("`policy` none keeps native image sizes: give `num_bins` (e.g. 80) so that every profile "
-                         "has the same length")
+        raise ArgumentError("policy", "none keeps native image sizes: give `num_bins` (e.g. 80) so that every profile "
+                                      "has the same length", mentions=("num_bins",))
     if preset.policy != "none":  # one size for every image: a size the features refuse fails before any file
         from upconv_tf.detection.features import FEATURE_KINDS
 
@@ -127,8 +129,8 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
         except ImageLoadError as error:
             if errors is None:
                 raise ValueError(f"{error.path}: {error.reason}") from None
-            errors.append((error.path, error.reason))
-            skipped.append((error.path, error.reason))
+            errors.append(error.skipped)
+            skipped.append(error.skipped)
             if progress is not None:
                 progress.update(1)
             continue

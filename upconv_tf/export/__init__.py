@@ -1,4 +1,4 @@
-"""Export trained detectors and generators to SavedModel and ONNX, with metadata.json (issue 5).
+"""Export trained detectors and generators to SavedModel and ONNX, with metadata.json.
 
 * :func:`export_detector`: a fitted :class:`upconv_tf.detection.SpectralDetector` as one graph, image batch
   (float32, [0, 1]) in, probability of "generated" out; gray, FFT, azimuthal integral, normalisation,
@@ -7,21 +7,26 @@
 * :func:`export_path`: whatever a path holds (detector folder, ``upconv-tf train`` folder, ``.keras`` file).
 * Layout and atomic writes: :mod:`upconv_tf.export.layout`; metadata: :mod:`upconv_tf.export.metadata`.
 
-Run them with :mod:`upconv_tf.inference` (onnxruntime, or the SavedModel through TensorFlow).
+Run them with :mod:`upconv_tf.runtime` (onnxruntime, or the SavedModel through TensorFlow).
 """
 
-from upconv_tf.export.api import (
-    FORMATS,
-    ExportResult,
-    export_detector,
-    export_generator,
-    export_path,
-    export_trained_detector,
-)
-from upconv_tf.export.layout import next_version
-from upconv_tf.export.metadata import read_metadata, validate_metadata
+import importlib
 
-__all__ = [
-    "FORMATS", "ExportResult", "export_detector", "export_generator", "export_path", "export_trained_detector",
-    "next_version", "read_metadata", "validate_metadata",
-]
+# Loaded on first use, so that the runtime can read metadata.json and the layout without the writers (and
+# without TensorFlow).
+_NAMES = {
+    "FORMATS": "api", "ExportResult": "api", "export_detector": "api", "export_generator": "api",
+    "export_path": "api", "export_trained_detector": "api", "next_version": "layout", "read_metadata": "metadata",
+    "validate_metadata": "metadata",
+}
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name):
+    if name not in _NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_NAMES))

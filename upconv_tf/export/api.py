@@ -8,6 +8,7 @@ import os
 import numpy as np
 
 from upconv_tf._atomic import write_json
+from upconv_tf.errors import ArgumentError
 from upconv_tf.export import layout
 from upconv_tf.export.metadata import FILENAME, base_metadata
 from upconv_tf.export.onnx import OPSET, function_to_onnx
@@ -31,13 +32,13 @@ def _image_size(image_size):
     if (isinstance(image_size, (tuple, list)) and len(image_size) == 2
             and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in image_size)):
         return int(image_size[0]), int(image_size[1])
-    raise ValueError(f"`image_size` must be an integer or (height, width). Received: image_size={image_size!r}")
+    raise ArgumentError("image_size", f"must be an integer or (height, width). Received: image_size={image_size!r}")
 
 
 def _check_formats(formats):
     formats = tuple(formats)
     if not formats or any(f not in FORMATS for f in formats):
-        raise ValueError(f"`formats` must be a non-empty subset of {FORMATS}. Received: formats={formats!r}")
+        raise ArgumentError("formats", f"must be a non-empty subset of {FORMATS}. Received: formats={formats!r}")
     return formats
 
 
@@ -50,7 +51,7 @@ def _write(save_saved_model, save_onnx, metadata, out_dir, name, version, root, 
         if version is None:
             version = layout.next_version(root, name)
         elif isinstance(version, bool) or not isinstance(version, (int, np.integer)) or version < 1:
-            raise ValueError(f"`version` must be an integer >= 1. Received: version={version!r}")
+            raise ArgumentError("version", f"must be an integer >= 1. Received: version={version!r}")
         version = int(version)
         saved_model_dir = os.path.join(root, layout.SAVED_MODELS, name, str(version))
         onnx_dir = os.path.join(root, layout.ONNX_ROOT, name, str(version))
@@ -112,7 +113,7 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
         metadata: extra keys for metadata.json, e.g. ``{"training_data": {...}, "metrics": {...}}``.
         root: repository root for the layout.
         formats: ``("saved_model", "onnx")`` or a subset.
-        opset: ONNX opset, 17 to 19.
+        opset: ONNX opset, 17 (default) or 18 (newer opsets change operators the CUDA provider lacks).
         compute_dtype: precision inside the graph, ``"float64"`` (default; probabilities within ~1e-7 of
             scikit-learn) or ``"float32"`` (faster; float32 FFT rounding moves them by up to ~1e-3).
 
@@ -185,8 +186,8 @@ def _generator_model(model):
     if isinstance(inner, keras.Model):
         model = inner
     if not isinstance(model, keras.Model):
-        raise ValueError(f"`model` must be a Keras model (a generator, SpectralGAN or SpectralAutoencoder). "
-                         f"Received: {type(model).__name__}")
+        raise ArgumentError("model", f"must be a Keras model (a generator, SpectralGAN or SpectralAutoencoder). "
+                                     f"Received: {type(model).__name__}")
     for layer in model._flatten_layers(include_self=False):
         policy = getattr(layer, "dtype_policy", None)
         if policy is not None and getattr(policy, "compute_dtype", "float32") not in ("float32", None):
@@ -211,7 +212,7 @@ def model_input_shape(model, input_shape=None) -> list:
     else:
         raise ValueError(f"Cannot tell the input shape of {model.name}; pass `input_shape` (without the batch).")
     if not shape or not all(isinstance(d, (int, np.integer)) and d > 0 for d in shape):
-        raise ValueError(f"`input_shape` must be fixed positive sizes without the batch. Received: {shape}")
+        raise ArgumentError("input_shape", f"must be fixed positive sizes without the batch. Received: {shape}")
     return [None] + [int(d) for d in shape]
 
 
@@ -317,35 +318,37 @@ def export_path(path, out_dir=None, *, name=None, version=None, root=".", size=N
         ValueError: one line naming the argument (`path`, `size`, `version`) in backquotes.
     """
     from upconv_tf.detection import load_detector, read_detector_info
-    from upconv_tf.detection.persistence import JSON_NAME
-    from upconv_tf.models.io import AUTOENCODER_FILE, GENERATOR_FILE, load_keras_model
+    from upconv_tf.models.io import load_keras_model
+    from upconv_tf.resolve import AUTOENCODER_FILE, DETECTOR_FILE, GENERATOR_FILE, resolve_model
 
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise ValueError(f"{path}: no such file or folder")
     if out_dir is not None and version is not None:
-        raise ValueError("`version` applies to the repository layout; it cannot be combined with `out`")
-    if os.path.isdir(path) and os.path.isfile(os.path.join(path, JSON_NAME)):
-        saved = read_detector_info(path)["metadata"]
+        raise ArgumentError("version", "applies to the repository layout; it cannot be combined with `out`", mentions=("out",))
+    try:
+        ref = resolve_model(path)
+    except ArgumentError as error:
+        raise ArgumentError("path", error.detail) from None
+    if ref.format == "detector-folder":
+        saved = read_detector_info(ref.path)["metadata"]
         size = size or saved.get("input", {}).get("size")
         if size is None:
-            raise ValueError(f"{path}: the detector was trained on native sizes; give `size` for the export")
+            raise ArgumentError("size", f"is needed: the detector in {ref.path} was trained on native sizes")
         training = dict(saved.get("training", {}))
         metrics = {key: training.pop(key) for key in list(training) if key.endswith("accuracy")}
-        return export_trained_detector(load_detector(path), training, metrics, size,
+        return export_trained_detector(load_detector(ref.path), training, metrics, size,
                                        saved.get("input", {}).get("policy", "center-crop"), out_dir, name, root,
                                        version)
     if size is not None:
-        raise ValueError("`size` applies to detectors; a generator's size is fixed by the model")
-    model_file = path
-    if os.path.isdir(path):
-        found = [os.path.join(path, f) for f in (GENERATOR_FILE, AUTOENCODER_FILE) if os.path.isfile(os.path.join(path, f))]
-        if not found:
-            raise ValueError(f"{path}: nothing to export (no detector.json, {GENERATOR_FILE} or {AUTOENCODER_FILE})")
-        model_file = found[0]
+        raise ArgumentError("size", "applies to detectors; a generator's size is fixed by the model")
+    if ref.format == "training-run":
+        model_file = os.path.join(ref.path, GENERATOR_FILE if ref.kind == "generator" else AUTOENCODER_FILE)
+    elif ref.format == "keras":
+        model_file = ref.path
+    else:
+        raise ArgumentError("path", f"{ref.path}: nothing to export (no {DETECTOR_FILE}, {GENERATOR_FILE}, "
+                                    f"{AUTOENCODER_FILE} or .keras file; it is already an exported model)")
     try:
         model = load_keras_model(model_file)
     except OSError as error:
-        raise ValueError(str(error)) from None
+        raise ArgumentError("path", str(error)) from None
     return export_generator(model, out_dir, name=name, version=version, root=root,
                             metadata={"source": os.path.abspath(model_file)})

@@ -20,20 +20,8 @@ from __future__ import annotations
 import os
 
 from upconv_tf import _atomic
-
-SAVED_MODELS = "saved_models"
-ONNX_ROOT = "export"
-ONNX_FILE = "model.onnx"
-SAVED_MODEL_DIR = "saved_model"
-
-
-def versions(folder) -> list:
-    """Integer version numbers present under ``folder`` (sorted; empty when it does not exist)."""
-    folder = os.fspath(folder)
-    if not os.path.isdir(folder):
-        return []
-    return sorted(int(entry) for entry in os.listdir(folder)
-                  if entry.isdigit() and os.path.isdir(os.path.join(folder, entry)))
+from upconv_tf.errors import ArgumentError
+from upconv_tf.resolve import ONNX_FILE, ONNX_ROOT, SAVED_MODEL_DIR, SAVED_MODELS, versions  # noqa: F401
 
 
 def next_version(root, name: str) -> int:
@@ -46,8 +34,8 @@ def check_name(name: str) -> str:
     """A model name is one path component: letters, digits, '-', '_', '.'."""
     if (not isinstance(name, str) or not name or name in (".", "..")
             or not all(c.isalnum() or c in "-_." for c in name)):
-        raise ValueError(f"`name` must be a non-empty string of letters, digits, '-', '_' or '.'. "
-                         f"Received: name={name!r}")
+        raise ArgumentError("name", f"must be a non-empty string of letters, digits, '-', '_' or '.'. "
+                                    f"Received: name={name!r}")
     return name
 
 

@@ -1,7 +1,7 @@
 """``metadata.json`` of an exported model: what it is, what it takes and returns, how it was made.
 
 Written next to every SavedModel and ONNX file by :mod:`upconv_tf.export` and checked by
-:mod:`upconv_tf.inference` before a model is used. Keys:
+:mod:`upconv_tf.runtime` before a model is used. Keys:
 
 * ``format`` (``"upconv-tf-export"``), ``format_version`` (1), ``kind`` (``"detector"``, ``"generator"`` or
   ``"autoencoder"``),
@@ -24,12 +24,14 @@ import datetime
 import json
 import os
 
+from upconv_tf.resolve import METADATA_FILE
+
 FORMAT = "upconv-tf-export"
 FORMAT_VERSION = 1
 KINDS = ("detector", "generator", "autoencoder")
 # What a runner of each kind reads: the generator runners also run auto-encoders (images in, images out).
 READABLE_AS = {"detector": ("detector",), "generator": ("generator", "autoencoder")}
-FILENAME = "metadata.json"
+FILENAME = METADATA_FILE
 
 
 def base_metadata(kind: str, name: str, version, inputs: dict, outputs: dict, extra=None) -> dict:

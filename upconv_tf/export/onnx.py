@@ -2,7 +2,8 @@
 
 The detector's graph has no FFT op when it is built for ONNX: its spectrum is the four-step MatMul DFT of
 :mod:`upconv_tf.export.fft` (``detector_function(..., fft="matmul")``), so the file holds only operators
-that onnxruntime's CUDA provider implements (no ``DFT``, which has no CUDA kernel: onnxruntime issue 21164).
+that onnxruntime's CUDA provider implements (no ``DFT``, which has no CUDA kernel:
+https://github.com/microsoft/onnxruntime/issues/21164).
 A function that still calls ``tf.signal.rfft2d`` converts to tf2onnx's full-size MatMul DFT, or, with
 ``dft_operator=True`` (for comparisons), to two ONNX ``DFT`` operators. tf2onnx computes ``Log`` of a
 float64 tensor in float32 (Cast, Log, Cast back); that is kept by default: on onnxruntime's CPU provider the
@@ -13,8 +14,8 @@ round trip moves the features by ~1e-5 dB (float64: ~1e-12) at the same speed.
 
 Opset: 17 by default, 17 or 18 accepted (tf2onnx 1.17 converts up to 18). Opset 19 changes the schema of
 operators the CUDA provider registers only up to 18 (``Pad``, ``Equal``; ``ConvTranspose`` changes at 22,
-onnxruntime issue 26393): those nodes would run on the CPU; :mod:`upconv_tf.export.cuda_coverage` checks a
-file against the provider's kernel table.
+https://github.com/microsoft/onnxruntime/issues/26393): those nodes would run on the CPU.
+``tests/export/test_export_cuda.py`` checks every exported node against the provider's kernel table.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import os
 
 import numpy as np
+
+from upconv_tf.errors import ArgumentError
 
 OPSET = 17
 OPSETS = (17, 18)
@@ -71,8 +74,8 @@ def function_to_onnx(function, input_signature, path, output_names, opset: int =
     import tf2onnx
 
     if isinstance(opset, bool) or opset not in OPSETS:
-        raise ValueError(f"`opset` must be one of {OPSETS} (tf2onnx converts up to 18; from 19 some operators "
-                         f"have no CUDA kernel). Received: opset={opset}")
+        raise ArgumentError("opset", f"must be one of {OPSETS} (tf2onnx converts up to 18; from 19 some operators "
+                                     f"have no CUDA kernel). Received: opset={opset}")
     handlers = {"RFFT2D": (_rfft2d_as_dft, [])} if dft_operator else {}
     if float64_log:
         handlers["Log"] = (_keep_node, [])

@@ -27,6 +27,7 @@ import shutil
 import numpy as np
 
 from upconv_tf import _atomic
+from upconv_tf.errors import ArgumentError
 from upconv_tf.export import layout
 from upconv_tf.export.metadata import FILENAME, read_metadata
 
@@ -75,14 +76,14 @@ def config_text(metadata: dict, name: str, max_batch_size: int, preferred_batch_
                 max_queue_delay_us: int = MAX_QUEUE_DELAY_US, source="metadata.json") -> str:
     """The ``config.pbtxt`` text (protobuf text format of Triton's ``ModelConfig``) for one model."""
     if isinstance(max_batch_size, bool) or not isinstance(max_batch_size, (int, np.integer)) or max_batch_size < 1:
-        raise ValueError(f"`max_batch_size` must be an integer >= 1. Received: max_batch_size={max_batch_size!r}")
+        raise ArgumentError("max_batch_size", f"must be an integer >= 1. Received: max_batch_size={max_batch_size!r}")
     preferred = [int(size) for size in preferred_batch_sizes]
     if any(not 1 <= size <= max_batch_size for size in preferred):
-        raise ValueError(f"`preferred_batch_sizes` must lie in 1..max_batch_size ({max_batch_size}). "
-                         f"Received: {preferred}")
+        raise ArgumentError("preferred_batch_sizes", f"must lie in 1..max_batch_size ({max_batch_size}). "
+                                                     f"Received: {preferred}")
     if isinstance(max_queue_delay_us, bool) or not isinstance(max_queue_delay_us, (int, np.integer)) \
             or max_queue_delay_us < 0:
-        raise ValueError(f"`max_queue_delay_us` must be an integer >= 0. Received: {max_queue_delay_us!r}")
+        raise ArgumentError("max_queue_delay_us", f"must be an integer >= 0. Received: {max_queue_delay_us!r}")
     inputs, outputs = _tensor(metadata["input"], source), _tensor(metadata["output"], source)
     batching = [f"  max_queue_delay_microseconds: {int(max_queue_delay_us)}"]
     if preferred:
@@ -166,7 +167,7 @@ def write_triton_repository(onnx_model, repository, *, name=None, version=None, 
         wanted = metadata.get("version")
         version = wanted if isinstance(wanted, int) and wanted >= 1 and wanted not in taken else max(taken, default=0) + 1
     elif isinstance(version, bool) or not isinstance(version, (int, np.integer)) or version < 1:
-        raise ValueError(f"`version` must be an integer >= 1. Received: version={version!r}")
+        raise ArgumentError("version", f"must be an integer >= 1. Received: version={version!r}")
     version = int(version)
     version_folder = os.path.join(model_folder, str(version))
     if os.path.exists(version_folder):

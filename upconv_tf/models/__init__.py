@@ -3,11 +3,12 @@ reference architectures (SPEC s. 3)."""
 
 from upconv_tf.models.architectures import NORMS, UPSAMPLINGS, build_discriminator, build_generator, check_size
 from upconv_tf.models.autoencoder import SpectralAutoencoder
-from upconv_tf.models.gan import ARMS, LOSSES, PAPER_SPECTRAL_WEIGHTS, SpectralGAN, arm
 from upconv_tf.models.data import step_batches, to_model_range
-from upconv_tf.models.io import load_generator, save_model
+from upconv_tf.models.gan import ARMS, LOSSES, PAPER_SPECTRAL_WEIGHTS, SpectralGAN, arm
+from upconv_tf.models.io import load_generator, load_generator_model, save_model  # noqa: F401 (deprecated name)
 
 __all__ = [
     "ARMS", "LOSSES", "NORMS", "PAPER_SPECTRAL_WEIGHTS", "UPSAMPLINGS", "SpectralAutoencoder", "SpectralGAN",
-    "arm", "build_discriminator", "build_generator", "check_size", "load_generator", "save_model", "step_batches", "to_model_range",
+    "arm", "build_discriminator", "build_generator", "check_size", "load_generator_model", "save_model",
+    "step_batches", "to_model_range",
 ]

@@ -24,6 +24,7 @@ import math
 
 import keras
 
+from upconv_tf.errors import ArgumentError
 from upconv_tf.layers import (
     InterpolationUpsampling,
     SpectralCorrection,
@@ -35,7 +36,7 @@ from upconv_tf.options import NORMS, UPSAMPLINGS  # noqa: F401 - re-exported by 
 
 def _positive_int(name, value, minimum=1):
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
+        raise ArgumentError(name, f"must be an integer >= {minimum}. Received: {name}={value!r}")
     return value
 
 
@@ -43,14 +44,14 @@ def check_size(size):
     """Image side: a power of two >= 8 (the 4 x 4 seed map is doubled up to it)."""
     _positive_int("size", size, 8)
     if size & (size - 1):
-        raise ValueError(f"`size` must be a power of two (32, 64, 128...). Received: size={size!r}")
+        raise ArgumentError("size", f"must be a power of two (32, 64, 128...). Received: size={size!r}")
     return int(math.log2(size // 4))
 
 
 def check_last_unit(upsampling, correction, kernel_size):
     """Validate the last-unit arguments; returns ``correction`` with its default resolved."""
     if upsampling not in UPSAMPLINGS:
-        raise ValueError(f"`upsampling` must be one of {UPSAMPLINGS}. Received: upsampling={upsampling!r}")
+        raise ArgumentError("upsampling", f"must be one of {UPSAMPLINGS}. Received: upsampling={upsampling!r}")
     if correction is None:
         correction = 0 if upsampling == "transconv" else 1
     minimum = 0 if upsampling == "transconv" else 1
@@ -66,7 +67,7 @@ def check_last_unit(upsampling, correction, kernel_size):
 
 def check_norm(norm):
     if norm not in NORMS:
-        raise ValueError(f"`norm` must be one of {NORMS}. Received: norm={norm!r}")
+        raise ArgumentError("norm", f"must be one of {NORMS}. Received: norm={norm!r}")
     return norm
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from upconv_tf.errors import ArgumentError
 from upconv_tf.models import distribute
 from upconv_tf.models.architectures import check_last_unit, last_unit, output_dtype
 from upconv_tf.models.gan import unpack_images
 from upconv_tf.models.spectral_target import SpectralTargetMixin
-
 
 DOWNSAMPLINGS = ("average",)
 
@@ -61,11 +61,11 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
                  **kwargs):
         super().__init__(**kwargs)
         if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 8 or image_size % 2:
-            raise ValueError(f"`image_size` must be an even integer >= 8. Received: image_size={image_size!r}")
+            raise ArgumentError("image_size", f"must be an even integer >= 8. Received: image_size={image_size!r}")
         if not isinstance(filters, int) or isinstance(filters, bool) or filters < 1:
-            raise ValueError(f"`filters` must be a positive integer. Received: filters={filters!r}")
+            raise ArgumentError("filters", f"must be a positive integer. Received: filters={filters!r}")
         if downsampling not in DOWNSAMPLINGS:
-            raise ValueError(f"`downsampling` must be one of {DOWNSAMPLINGS}. Received: downsampling={downsampling!r}")
+            raise ArgumentError("downsampling", f"must be one of {DOWNSAMPLINGS}. Received: downsampling={downsampling!r}")
         self.image_size = image_size
         self.upsampling = upsampling
         self.correction = check_last_unit(upsampling, correction, kernel_size)

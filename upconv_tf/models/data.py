@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from upconv_tf.errors import ArgumentError
+
 
 def to_model_range(images01):
     """Images in [0, 1] (loaders, crops) -> [-1, 1] (the generators' tanh range), float32."""
@@ -32,10 +34,10 @@ def step_batches(images, batch_size, seed=0, start_step=0):
     """
     images = np.asarray(images, np.float32)
     if images.ndim != 4:
-        raise ValueError(f"`images` must be (N, H, W, C). Received: shape={images.shape}")
+        raise ArgumentError("images", f"must be (N, H, W, C). Received: shape={images.shape}")
     if not isinstance(batch_size, int) or batch_size < 1 or batch_size > len(images):
-        raise ValueError(f"`batch_size` must be between 1 and the number of images ({len(images)}). "
-                         f"Received: batch_size={batch_size!r}")
+        raise ArgumentError("batch_size", f"must be between 1 and the number of images ({len(images)}). "
+                                          f"Received: batch_size={batch_size!r}")
     per_pass = len(images) // batch_size
     count = len(images)
     data = tf.constant(images)

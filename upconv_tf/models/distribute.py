@@ -18,6 +18,8 @@ import os
 
 import tensorflow as tf
 
+from upconv_tf.errors import ArgumentError
+
 _multi_worker_strategy = None  # one per process: TensorFlow allows a single collective setup
 
 
@@ -118,10 +120,10 @@ def training_strategy():
         try:
             config = json.loads(text)
         except ValueError:
-            raise ValueError("`TF_CONFIG` is not valid JSON") from None
+            raise ArgumentError("TF_CONFIG", "is not valid JSON") from None
         if not isinstance(config, dict) or not config.get("cluster") or not isinstance(config.get("task"), dict):
-            raise ValueError("`TF_CONFIG` must name a `cluster` and this process' `task` "
-                             f"(e.g. {{'task': {{'type': 'worker', 'index': 0}}}}). Received: {text[:200]}")
+            raise ArgumentError("TF_CONFIG", "must name a `cluster` and this process' `task` "
+                                             f"(e.g. {{'task': {{'type': 'worker', 'index': 0}}}}). Received: {text[:200]}")
         if _multi_worker_strategy is None:
             _multi_worker_strategy = tf.distribute.MultiWorkerMirroredStrategy()
         return _multi_worker_strategy

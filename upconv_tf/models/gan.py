@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from upconv_tf.errors import ArgumentError
 from upconv_tf.losses import gan as gan_losses
 from upconv_tf.models import distribute
 from upconv_tf.models.spectral_target import SpectralTargetMixin, check_weight
@@ -40,7 +41,7 @@ ARMS = {
 def arm(name):
     """A copy of the settings of the named arm (:data:`ARMS`), e.g. ``arm("published-code")``."""
     if name not in ARMS:
-        raise ValueError(f"`arm` must be one of {tuple(ARMS)}. Received: arm={name!r}")
+        raise ArgumentError("arm", f"must be one of {tuple(ARMS)}. Received: arm={name!r}")
     return dict(ARMS[name])
 
 
@@ -117,29 +118,29 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
                  label_smoothing=0.0, spectral_profile="floored_log", spectral_warmup=0, spectral_reduction="batch", **kwargs):
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
-            raise ValueError("`generator` and `discriminator` must be keras.Model instances. "
-                             f"Received: generator={type(generator).__name__}, "
-                             f"discriminator={type(discriminator).__name__}")
+            raise ArgumentError("generator", "and `discriminator` must be keras.Model instances. "
+                                             f"Received: generator={type(generator).__name__}, "
+                                             f"discriminator={type(discriminator).__name__}", mentions=("discriminator",))
         if loss not in LOSSES:
-            raise ValueError(f"`loss` must be one of {tuple(LOSSES)}. Received: loss={loss!r}")
+            raise ArgumentError("loss", f"must be one of {tuple(LOSSES)}. Received: loss={loss!r}")
         in_shape, out_shape = generator.input_shape, generator.output_shape
         if len(in_shape) != 2 or len(out_shape) != 4 or None in out_shape[1:]:
-            raise ValueError("`generator` must map (N, latent_dim) to (N, H, W, C) with a static size. "
-                             f"Received: input_shape={in_shape}, output_shape={out_shape}")
+            raise ArgumentError("generator", "must map (N, latent_dim) to (N, H, W, C) with a static size. "
+                                             f"Received: input_shape={in_shape}, output_shape={out_shape}")
         if latent_dim is None:
             latent_dim = in_shape[1]
         if not isinstance(latent_dim, int) or latent_dim < 1 or latent_dim != in_shape[1]:
-            raise ValueError(f"`latent_dim` must match the generator input ({in_shape[1]}). "
-                             f"Received: latent_dim={latent_dim!r}")
+            raise ArgumentError("latent_dim", f"must match the generator input ({in_shape[1]}). "
+                                              f"Received: latent_dim={latent_dim!r}")
         if tuple(discriminator.input_shape[1:]) != tuple(out_shape[1:]):
-            raise ValueError(f"`discriminator` must take the generator's images {tuple(out_shape[1:])}. "
-                             f"Received: discriminator input_shape={discriminator.input_shape}")
+            raise ArgumentError("discriminator", f"must take the generator's images {tuple(out_shape[1:])}. "
+                                                 f"Received: discriminator input_shape={discriminator.input_shape}")
         default_critic = LOSSES[loss][3]
         n_critic = default_critic if n_critic is None else n_critic
         if not isinstance(n_critic, int) or isinstance(n_critic, bool) or n_critic < 1:
-            raise ValueError(f"`n_critic` must be an integer >= 1. Received: n_critic={n_critic!r}")
+            raise ArgumentError("n_critic", f"must be an integer >= 1. Received: n_critic={n_critic!r}")
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            raise ValueError(f"`seed` must be None or an integer. Received: seed={seed!r}")
+            raise ArgumentError("seed", f"must be None or an integer. Received: seed={seed!r}")
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = latent_dim
@@ -150,8 +151,8 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         self.r1_weight = check_weight("r1_weight", DEFAULT_R1_WEIGHT[loss] if r1_weight is None else r1_weight)
         self.label_smoothing = check_weight("label_smoothing", label_smoothing)
         if self.label_smoothing >= 1 or self.label_smoothing and LOSSES[loss][1] is not gan_losses.dcgan_discriminator_loss:
-            raise ValueError("`label_smoothing` must be in [0, 1) and needs a BCE loss ('dcgan' or 'dragan'). "
-                             f"Received: label_smoothing={label_smoothing!r}, loss={loss!r}")
+            raise ArgumentError("label_smoothing", "must be in [0, 1) and needs a BCE loss ('dcgan' or 'dragan'). "
+                                                   f"Received: label_smoothing={label_smoothing!r}, loss={loss!r}")
         self.seed = seed
         self._image_shape = tuple(out_shape[1:])
         self._image_dtype = "float64" if getattr(generator, "output", None) is not None \
@@ -359,7 +360,7 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
 def _prepare_optimizer(optimizer, policy, name):
     optimizer = default_optimizer() if optimizer is None else keras.optimizers.get(optimizer)
     if not isinstance(optimizer, keras.optimizers.Optimizer):
-        raise ValueError(f"`{name}` must be a keras optimizer. Received: {name}={optimizer!r}")
+        raise ArgumentError(name, f"must be a keras optimizer. Received: {name}={optimizer!r}")
     if policy.name == "mixed_float16" and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer

@@ -8,16 +8,15 @@ import zipfile
 import keras
 
 from upconv_tf._atomic import atomic_file
-
-GENERATOR_FILE = "generator.keras"
-AUTOENCODER_FILE = "autoencoder.keras"
+from upconv_tf.errors import ArgumentError
+from upconv_tf.resolve import AUTOENCODER_FILE, GENERATOR_FILE  # noqa: F401  (the file names of a training run)
 
 
 def save_model(model, path) -> str:
     """``model.save(path)`` atomically (:mod:`upconv_tf._atomic`: hidden temporary, umask mode, rename)."""
     path = os.fspath(path)
     if not path.endswith(".keras"):
-        raise ValueError(f"`path` must end in .keras. Received: path={path!r}")
+        raise ArgumentError("path", f"must end in .keras. Received: path={path!r}")
     with atomic_file(path, suffix=".keras") as temporary:
         model.save(temporary)
     return path
@@ -55,11 +54,11 @@ def load_keras_model(path):
     return model
 
 
-def load_generator(path):
-    """Load a Keras generator: latent (N, latent_dim) -> images (N, H, W, 3) in [-1, 1].
+def load_generator_model(path):
+    """Load a Keras generator as a ``keras.Model``: latent (N, latent_dim) -> images (N, H, W, 3) in [-1, 1].
 
     For exported generators (SavedModel, ONNX, ``saved_models/NAME[/V]``) as well, use
-    :func:`upconv_tf.inference.load_generator`, which gives a runner of any of them.
+    :func:`upconv_tf.runtime.load_generator`, which gives a runner of any of them.
 
     Args:
         path: a folder written by ``upconv-tf train gan`` (its ``generator.keras``), a generator
@@ -75,7 +74,7 @@ def load_generator(path):
 
     Example:
 
-    >>> generator = load_generator("runs/gan64")  # doctest: +SKIP
+    >>> generator = load_generator_model("runs/gan64")  # doctest: +SKIP
     >>> images = generator(np.random.normal(size=(4, generator.input_shape[1])))  # doctest: +SKIP
     """
     path = os.fspath(path)
@@ -92,3 +91,14 @@ def load_generator(path):
         raise ValueError(f"{path}: not a generator (expected (N, latent) -> (N, H, W, C); "
                          f"got {in_shape} -> {out_shape})")
     return model
+
+
+def load_generator(path):
+    """Deprecated name of :func:`load_generator_model` (the runner of any generator is
+    :func:`upconv_tf.runtime.load_generator`)."""
+    import warnings
+
+    warnings.warn("upconv_tf.models.load_generator is now load_generator_model (a keras.Model); "
+                  "upconv_tf.load / upconv_tf.runtime.load_generator give a runner of any generator",
+                  DeprecationWarning, stacklevel=2)
+    return load_generator_model(path)

@@ -30,6 +30,7 @@ import os
 import numpy as np
 
 from upconv_tf import spectral
+from upconv_tf.errors import ArgumentError
 
 MODE = "reference"
 BAND_FRACTION = 0.9
@@ -59,8 +60,8 @@ def _profiles(name, data):
     if profiles.ndim == 4:
         profiles = reference_profiles(profiles)
     if profiles.ndim != 2 or len(profiles) < 2:
-        raise ValueError(f"`{name}` must be images (N, H, W, C) or profiles (N, bins) with N >= 2. "
-                         f"Received: shape={np.shape(data)}")
+        raise ArgumentError(name, f"must be images (N, H, W, C) or profiles (N, bins) with N >= 2. "
+                                  f"Received: shape={np.shape(data)}")
     return profiles
 
 
@@ -71,7 +72,7 @@ def band_fraction(real, fake) -> float:
     """
     real, fake = _profiles("real", real), _profiles("fake", fake)
     if real.shape[1] != fake.shape[1]:
-        raise ValueError(f"`real` and `fake` must have the same bins. Received: {real.shape[1]} and {fake.shape[1]}")
+        raise ArgumentError("real", f"and `fake` must have the same bins. Received: {real.shape[1]} and {fake.shape[1]}", mentions=("fake",))
     return float(np.mean(np.abs(fake.mean(0) - real.mean(0)) <= real.std(0)))
 
 
@@ -83,7 +84,7 @@ def real_floor(real, reference=None, seed: int = 0) -> float:
     real = np.asarray(real)
     if reference is None:
         if len(real) < 4:
-            raise ValueError(f"`real` needs at least 4 images to be split in two. Received: {len(real)}")
+            raise ArgumentError("real", f"needs at least 4 images to be split in two. Received: {len(real)}")
         order = np.random.default_rng(seed).permutation(len(real))
         real, reference = real[order[: len(real) // 2]], real[order[len(real) // 2:]]
     return spectral_distance(real, reference, mode=MODE)
@@ -99,7 +100,7 @@ def reference_hf_gap(real, fake) -> dict:
     """
     real, fake = np.asarray(real), np.asarray(fake)
     if real.shape[1:3] != fake.shape[1:3]:
-        raise ValueError(f"`real` and `fake` must have the same image size. Received: {real.shape} and {fake.shape}")
+        raise ArgumentError("real", f"and `fake` must have the same image size. Received: {real.shape} and {fake.shape}", mentions=("fake",))
     height, width = real.shape[1:3]
     gap = (reference_profiles(fake, None).mean(0) - reference_profiles(real, None).mean(0)) * _DB_PER_UNIT
     radii, half = reference_radii(height, width), min(height, width) / 2.0
@@ -160,7 +161,7 @@ def plot_readout(sets: dict, path, title: str | None = None) -> str:
     import matplotlib.pyplot as plt
 
     if not sets:
-        raise ValueError("`sets` is empty: give at least the real images.")
+        raise ArgumentError("sets", "is empty: give at least the real images.")
     figure, axis = plt.subplots(figsize=(15, 9))
     half = None
     for (label, data), color in zip(sets.items(), COLORS * (len(sets) // len(COLORS) + 1)):

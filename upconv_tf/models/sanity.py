@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from upconv_tf.errors import ArgumentError
+
 D_LOSS_FLOOR = 0.05
 SPREAD_TOLERANCE = 0.25
 MIN_DIVERSITY = 0.5
@@ -48,9 +50,9 @@ TRAINED, UNTRAINED = "trained", "untrained"
 def _images(name, images):
     images = np.asarray(images, np.float64)
     if images.ndim != 4 or len(images) < 2:
-        raise ValueError(f"`{name}` must be a batch (N, H, W, C) with N >= 2. Received: shape={images.shape}")
+        raise ArgumentError(name, f"must be a batch (N, H, W, C) with N >= 2. Received: shape={images.shape}")
     if not np.all(np.isfinite(images)):
-        raise ValueError(f"`{name}` holds NaN or infinite values. Received: shape={images.shape}")
+        raise ArgumentError(name, f"holds NaN or infinite values. Received: shape={images.shape}")
     return images
 
 
@@ -67,7 +69,7 @@ def diversity(images, pairs: int = DIVERSITY_PAIRS, seed: int = 0) -> float:
     """
     images = _images("images", images)
     if isinstance(pairs, bool) or not isinstance(pairs, (int, np.integer)) or pairs < 1:
-        raise ValueError(f"`pairs` must be a positive integer. Received: pairs={pairs!r}")
+        raise ArgumentError("pairs", f"must be a positive integer. Received: pairs={pairs!r}")
     rng = np.random.default_rng(seed)
     first = rng.integers(0, len(images), pairs)
     second = (first + rng.integers(1, len(images), pairs)) % len(images)  # never the same image
@@ -151,7 +153,7 @@ def block_mean_baseline(images) -> np.ndarray:
     images = np.asarray(images, np.float64)
     n, height, width, channels = images.shape
     if height % 2 or width % 2:
-        raise ValueError(f"`images` must have an even height and width. Received: shape={images.shape}")
+        raise ArgumentError("images", f"must have an even height and width. Received: shape={images.shape}")
     blocks = images.reshape(n, height // 2, 2, width // 2, 2, channels).mean(axis=(2, 4))
     return np.repeat(np.repeat(blocks, 2, axis=1), 2, axis=2)
 
@@ -166,8 +168,8 @@ def autoencoder_sanity(reconstructions, inputs, spread_tolerance: float = SPREAD
     """
     reconstructions, inputs = _images("reconstructions", reconstructions), _images("inputs", inputs)
     if reconstructions.shape != inputs.shape:
-        raise ValueError(f"`reconstructions` must have the inputs' shape {inputs.shape}. "
-                         f"Received: shape={reconstructions.shape}")
+        raise ArgumentError("reconstructions", f"must have the inputs' shape {inputs.shape}. "
+                                               f"Received: shape={reconstructions.shape}")
     mse = float(np.mean((reconstructions - inputs) ** 2))
     baseline = float(np.mean((block_mean_baseline(inputs) - inputs) ** 2))
     ratio = _ratio(pixel_spread(reconstructions), pixel_spread(inputs))

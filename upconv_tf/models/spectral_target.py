@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from upconv_tf import spectral
+from upconv_tf.errors import ArgumentError
 from upconv_tf.layers import AzimuthalIntegral
 from upconv_tf.losses import floored_log_profile, hold_extremes, log_ring_power, normalize_minmax, spectral_bce
 from upconv_tf.losses.spectral import check_profile
@@ -46,7 +47,7 @@ MAX_SPECTRUM_IMAGES = 1000
 
 def check_weight(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"`{name}` must be a finite number >= 0. Received: {name}={value!r}")
+        raise ArgumentError(name, f"must be a finite number >= 0. Received: {name}={value!r}")
     return float(value)
 
 
@@ -67,7 +68,7 @@ def take_images(data, limit=MAX_SPECTRUM_IMAGES) -> np.ndarray:
         if count >= limit:
             break
     if not chunks:
-        raise ValueError("`data` yielded no images to estimate the real spectrum from.")
+        raise ArgumentError("data", "yielded no images to estimate the real spectrum from.")
     return np.concatenate(chunks)
 
 
@@ -79,18 +80,18 @@ class SpectralTargetMixin:
         self.spectral_weight = check_weight("spectral_weight", spectral_weight)
         self.spectral_profile = check_profile(spectral_profile)
         if spectral_reduction not in SPECTRAL_REDUCTIONS:
-            raise ValueError(f"`spectral_reduction` must be one of {SPECTRAL_REDUCTIONS}. "
-                             f"Received: spectral_reduction={spectral_reduction!r}")
+            raise ArgumentError("spectral_reduction", f"must be one of {SPECTRAL_REDUCTIONS}. "
+                                                      f"Received: spectral_reduction={spectral_reduction!r}")
         self.spectral_reduction = spectral_reduction
         if isinstance(spectral_warmup, bool) or not isinstance(spectral_warmup, (int, np.integer)) or spectral_warmup < 0:
-            raise ValueError(f"`spectral_warmup` must be an integer >= 0 (generator updates). "
-                             f"Received: spectral_warmup={spectral_warmup!r}")
+            raise ArgumentError("spectral_warmup", f"must be an integer >= 0 (generator updates). "
+                                                   f"Received: spectral_warmup={spectral_warmup!r}")
         self.spectral_warmup = int(spectral_warmup)
         if spectral_mode not in spectral.MODES:
-            raise ValueError(f"`spectral_mode` must be one of {spectral.MODES}. Received: spectral_mode={spectral_mode!r}")
+            raise ArgumentError("spectral_mode", f"must be one of {spectral.MODES}. Received: spectral_mode={spectral_mode!r}")
         if spectral_normalize not in ("minmax",):
-            raise ValueError("`spectral_normalize` must be 'minmax' (the BCE needs profiles in [0, 1]). "
-                             f"Received: spectral_normalize={spectral_normalize!r}")
+            raise ArgumentError("spectral_normalize", "must be 'minmax' (the BCE needs profiles in [0, 1]). "
+                                                      f"Received: spectral_normalize={spectral_normalize!r}")
         self.spectral_mode = spectral_mode
         self.spectral_normalize = spectral_normalize
         self.azimuthal_integral = AzimuthalIntegral(mode=spectral_mode, normalize=spectral_normalize,
@@ -117,11 +118,11 @@ class SpectralTargetMixin:
         profile = np.asarray(profile, np.float32)
         expected = tuple(self.real_spectrum.shape)
         if profile.shape != expected:
-            raise ValueError(f"`real_spectrum` must have shape {expected} ({self.spectral_mode} profile of the "
-                             f"image size). Received: shape={profile.shape}")
+            raise ArgumentError("real_spectrum", f"must have shape {expected} ({self.spectral_mode} profile of the "
+                                                 f"image size). Received: shape={profile.shape}")
         if not np.all(np.isfinite(profile)) or profile.min() < 0 or profile.max() > 1:
-            raise ValueError("`real_spectrum` must be a min-max normalised profile with values in [0, 1]. "
-                             f"Received: min={profile.min()}, max={profile.max()}")
+            raise ArgumentError("real_spectrum", "must be a min-max normalised profile with values in [0, 1]. "
+                                                 f"Received: min={profile.min()}, max={profile.max()}")
         self.real_spectrum.assign(profile)
         self.real_spectrum_count.assign(float(count))
 

@@ -27,11 +27,13 @@ import json
 import os
 import sys
 
+from upconv_tf.errors import ArgumentError, NoUsableImages, records
+
 MODELS = ("gan", "autoencoder")
 CONFIG_FILE, HISTORY_FILE, METRICS_FILE = "config.json", "history.json", "metrics.json"
 MODEL_FILES = {"gan": "generator.keras", "autoencoder": "autoencoder.keras"}
 DEFAULT_LR = {"gan": 2e-4, "autoencoder": 1e-3}
-# Base width: 16 for the GAN (issue 14: the recipe measured to train at 32 px in 800 steps on seeds 1-5, with
+# Base width: 16 for the GAN (the recipe measured to train at 32 px in 800 steps on seeds 1-5, with
 # R1 gamma 0.3 and the floored_log term; width 32 with the earlier term ended with d_loss 0.01, the
 # discriminator winning), 32 for the auto-encoder (the paper's filters).
 DEFAULT_DIM = {"gan": 16, "autoencoder": 32}
@@ -105,7 +107,7 @@ class TrainingConfig:
 
     def __post_init__(self):
         if self.model not in MODELS:
-            raise ValueError(f"`model` must be one of {MODELS}. Received: model={self.model!r}")
+            raise ArgumentError("model", f"must be one of {MODELS}. Received: model={self.model!r}")
 
     def resolved(self) -> "TrainingConfig":
         """A copy with every ``None`` default filled in for this model."""
@@ -168,19 +170,11 @@ def load_training_images(config: TrainingConfig):
     if config.data == "bundled":
         return to_model_range(bundled_crops(config.size, config.count, seed=config.seed).images), []
     if not os.path.isdir(config.data):
-        raise ValueError(f"`data` {config.data}: not 'bundled' and not a folder")
+        raise ArgumentError("data", f"{config.data}: not 'bundled' and not a folder")
     folder = load_folder(config.data, size=config.size, policy=config.policy)
     if not len(folder.paths):
-        raise NoUsableImages(config.data, folder.errors, config.size)
+        raise NoUsableImages(f"no usable image in {config.data}", [config.data], folder.errors, "data")
     return to_model_range(folder.images), folder.errors
-
-
-class NoUsableImages(ValueError):
-    """No image of a data folder could be used; ``skipped`` holds every file's reason."""
-
-    def __init__(self, folder, skipped, size):
-        super().__init__(f"`data` {folder}: no usable image")
-        self.folder, self.skipped, self.size = folder, list(skipped), size
 
 
 def check_resume(config: TrainingConfig, out) -> None:
@@ -318,7 +312,7 @@ def training_record(path) -> dict | None:
     """The ``metrics.json`` of an ``upconv-tf train`` folder, given the folder or its saved model file.
 
     None when ``path`` is not such a folder (no ``config.json`` + ``metrics.json``) or they cannot be read;
-    :func:`upconv_tf.audit.audit_generator` reads the run's sanity gates from it.
+    :func:`upconv_tf.workflows.audit.audit_generator` reads the run's sanity gates from it.
     """
     path = os.fspath(path)
     folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
@@ -367,10 +361,10 @@ def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None)
         ValueError: a bad setting, an unusable data folder (:class:`NoUsableImages`), or a folder holding a
             run with other settings; one line, naming the setting in backquotes.
     """
-    import keras
-
     import shutil
     import tempfile
+
+    import keras
 
     from upconv_tf._atomic import write_json
     from upconv_tf.callbacks import restore_checkpoint
@@ -383,16 +377,16 @@ def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None)
     check_size(config.size)
     out = os.fspath(out)
     if os.path.exists(out) and not os.path.isdir(out):
-        raise ValueError(f"`out` {out}: exists and is not a folder")
+        raise ArgumentError("out", f"{out}: exists and is not a folder")
     check_resume(config, out)
     skipped = []
     if images is None:
         images, skipped = load_training_images(config)
     if config.batch_size > len(images):
-        raise ValueError(f"`batch_size` {config.batch_size} is larger than the {len(images)} training images")
+        raise ArgumentError("batch_size", f"{config.batch_size} is larger than the {len(images)} training images")
     if config.batch_size % strategy.num_replicas_in_sync:
-        raise ValueError(f"`batch_size` {config.batch_size} (global) must be a multiple of the "
-                         f"{strategy.num_replicas_in_sync} replicas")
+        raise ArgumentError("batch_size", f"{config.batch_size} (global) must be a multiple of the "
+                                          f"{strategy.num_replicas_in_sync} replicas")
     steps_per_epoch = config.steps_per_epoch or len(images) // config.batch_size
     total = config.epochs * steps_per_epoch
     chief = is_chief(strategy)
@@ -423,7 +417,7 @@ def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None)
         else:
             history = read_history(out)  # already complete: score the run as it ended
         metrics = final_metrics(model, config, images, history)
-        metrics["skipped"] = [{"path": p, "reason": r} for p, r in skipped]
+        metrics["skipped"] = records(skipped)
         write_json(metrics, os.path.join(writes, METRICS_FILE))
         saved = model.generator if config.model == "gan" else model
         save_model(saved, os.path.join(writes, MODEL_FILES[config.model]))

@@ -1,0 +1,69 @@
+"""The pretrained models shipped in saved_models/ and export/ load, validate and agree across formats."""
+
+import os
+
+import numpy as np
+import pytest
+
+from upconv_tf.runtime import OnnxDetector, OnnxGenerator, SavedModelDetector, SavedModelGenerator, load_predictor
+
+from paths import REPO
+
+ROOT = REPO
+
+
+def test_shipped_detector_formats_agree_and_record_their_provenance():
+    from upconv_tf.datasets import bundled_crops
+    from upconv_tf.fakes import make_fakes
+
+    onnx = OnnxDetector(os.path.join(ROOT, "export", "spectral-detector", "1"))
+    saved = SavedModelDetector(os.path.join(ROOT, "saved_models", "spectral-detector", "1"))
+    size = onnx.image_size[0]
+    images = np.concatenate([bundled_crops(size, 6, seed=99).images,
+                             make_fakes(bundled_crops(size, 6, seed=98).images, "transconv")])
+    np.testing.assert_allclose(onnx.probability(images), saved.probability(images), rtol=0, atol=1e-5)
+    for runner in (onnx, saved):
+        assert runner.metadata["rebuild_command"].startswith("python -m upconv_tf.workflows.pretrained")
+        assert 0.5 <= runner.metadata["metrics"]["test_accuracy"] <= 1.0
+    assert isinstance(load_predictor(os.path.join(ROOT, "saved_models", "spectral-detector")), SavedModelDetector)
+
+
+def test_shipped_wild_detector_is_the_default_recipe_with_its_cross_family_metrics():
+    """Version 2: the in-the-wild detector, the default preset, float32 inside the graph."""
+    from upconv_tf.datasets import bundled_crops
+    from upconv_tf.fakes import make_fakes
+
+    onnx = OnnxDetector(os.path.join(ROOT, "export", "spectral-detector", "2"))
+    saved = SavedModelDetector(os.path.join(ROOT, "saved_models", "spectral-detector", "2"))
+    size = onnx.image_size[0]
+    images = np.concatenate([bundled_crops(size, 4, seed=99).images,
+                             make_fakes(bundled_crops(size, 4, seed=98).images, "transconv")])
+    np.testing.assert_allclose(onnx.probability(images), saved.probability(images), rtol=0, atol=1e-3)
+    for runner in (onnx, saved):
+        metadata = runner.metadata
+        assert metadata["rebuild_command"].startswith("python -m upconv_tf.workflows.pretrained --only wild-detector")
+        assert (metadata["preset"]["name"], metadata["preset"]["feature_kind"], size) == \
+            ("default", "rings-cells-colour", metadata["preset"]["size"])
+        assert metadata["threshold"] == metadata["metrics"]["threshold"]["threshold"] >= 0.5
+        cross = metadata["metrics"]["cross_family"]
+        assert set(cross["by_family"]) == {"api", "app-utility", "flux", "open models", "qwen"}
+        assert 0.5 < cross["mean"]["none"]["roc_auc"] <= 1.0
+    assert load_predictor(os.path.join(ROOT, "saved_models", "spectral-detector")).path.endswith("2")
+
+
+def test_shipped_generator_formats_agree():
+    onnx = OnnxGenerator(os.path.join(ROOT, "export", "generator", "1"))
+    saved = SavedModelGenerator(os.path.join(ROOT, "saved_models", "generator", "1"))
+    latent = np.random.default_rng(0).standard_normal((4, onnx.metadata["input"]["shape"][1])).astype(np.float32)
+    expected = saved.generate(latent)
+    assert expected.shape[1:] == tuple(onnx.metadata["output"]["shape"][1:])
+    assert np.abs(onnx.generate(latent) - expected).max() <= 1e-4 * np.abs(expected).max()
+    assert np.all(np.abs(expected) <= 1.0)
+
+
+@pytest.mark.parametrize("folder", ["saved_models", "export"])
+def test_shipped_models_are_small(folder):
+    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(os.path.join(ROOT, folder))
+                for f in files)
+    # The in-the-wild SVM detector is its support vectors (about 1900 x 505 in float32, ~3.9 MB per format).
+    assert total < 10 * 2**20

@@ -1,0 +1,25 @@
+"""Running exported and trained models: runners for ONNX (onnxruntime, no TensorFlow), SavedModels and Keras
+generators, and the loaders that pick one for any path or model name.
+
+Importing this package imports neither TensorFlow nor onnxruntime; each runner imports its library when a model
+is opened.
+"""
+
+from upconv_tf.runtime.keras import KerasGenerator
+from upconv_tf.runtime.load import input_settings, load, load_generator, load_predictor
+from upconv_tf.runtime.onnx import (
+    CPU,
+    CUDA,
+    OnnxDetector,
+    OnnxGenerator,
+    choose_providers,
+    provider_options,
+    session_options,
+)
+from upconv_tf.runtime.savedmodel import SavedModelDetector, SavedModelGenerator
+
+__all__ = [
+    "CPU", "CUDA", "KerasGenerator", "OnnxDetector", "OnnxGenerator", "SavedModelDetector", "SavedModelGenerator",
+    "choose_providers", "input_settings", "load", "load_generator", "load_predictor", "provider_options",
+    "session_options",
+]

@@ -1,0 +1,252 @@
+"""The main job end to end on the bundled photos (what ``make demo`` and ``upconv-tf demo`` run).
+
+Real crops of the photos bundled with scikit-image / scikit-learn / matplotlib -> the spectral layer against
+numpy -> fakes of other crops by each up-sampling kind -> a small plain DCGAN trained on the crops and its
+samples -> a spectral detector trained on all generated folders (with its SavedModel and ONNX export) ->
+the grouped evaluation -> detection on a folder of new crops -> the shipped in-the-wild detector
+(``saved_models/spectral-detector``, its highest version, trained by :mod:`upconv_tf.workflows.pretrained` on
+the in-the-wild corpus) on new crops and fakes at its own size and threshold -> the spectra of every
+folder. Each step is a
+library call (:mod:`upconv_tf.models.training`, :mod:`upconv_tf.workflows`, :mod:`upconv_tf.sampling`...).
+
+Outputs under ``out``: ``real/``, ``fakes/<kind>/``, ``gan/`` (the training run), ``generated/dcgan/`` (its
+samples, ``grid.png``), ``detector/``, ``evaluation/<name>.json``, ``detect_input/``, ``detect.json``,
+``pretrained_input/``, ``pretrained_detect.json``, ``spectrum.png`` and ``spectrum.json``. Every image but
+those of ``pretrained_input/`` (the shipped detector's size) is ``size`` px (64 by default): commands run on these
+folders need ``--size`` no larger than that.
+
+Example:
+
+>>> run_demo(DemoConfig(out="demo_output", count=64, gan_steps=10))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+
+
+@dataclasses.dataclass
+class DemoConfig:
+    """Settings of the demo: output folder, crop size (px), number of real crops, seed, DCGAN training steps,
+    the shipped detector to show (a path :func:`upconv_tf.runtime.load_predictor` reads; relative to where
+    the demo runs, the repository root for ``make demo``)."""
+
+    out: str = "demo_output"
+    size: int = 64
+    count: int = 160
+    seed: int = 0
+    gan_steps: int = 300
+    pretrained: str = os.path.join("saved_models", "spectral-detector")
+
+
+@dataclasses.dataclass
+class DemoState:
+    """What the steps hand on: the real crops and their folder, the generated folders ``[(name, folder)]``,
+    the detector folder."""
+
+    crops: object = None
+    real_dir: str = ""
+    generated_dirs: list = dataclasses.field(default_factory=list)
+    detector_dir: str = ""
+
+
+def _save_crops(images, folder, names):
+    from upconv_tf.datasets import save_png
+
+    for image, name in zip(images, names):
+        save_png(image, os.path.join(folder, name))
+
+
+def step_real_crops(config, state, log):
+    from upconv_tf.datasets import bundled_crops, bundled_photos
+
+    crops = bundled_crops(config.size, config.count, seed=config.seed)
+    state.crops, state.real_dir = crops, os.path.join(config.out, "real")
+    _save_crops(crops.images, state.real_dir,
+                [f"{crops.sources[crops.groups[i]]}_{i:04d}.png" for i in range(len(crops))])
+    log(f"  {len(bundled_photos())} bundled photos -> {len(crops)} crops of {config.size} px in {state.real_dir}")
+
+
+def step_layer_parity(config, state, log):
+    import numpy as np
+
+    from upconv_tf import spectral
+    from upconv_tf.layers import AzimuthalIntegral
+
+    images = state.crops.images[:32]
+    for mode in spectral.MODES:
+        ours = AzimuthalIntegral(mode=mode)(images).numpy()
+        numpy_path = spectral.azimuthal_integral(images, mode=mode)
+        error = np.abs(ours - numpy_path).max() / np.abs(numpy_path).max()
+        log(f"  AzimuthalIntegral(mode={mode!r}): {ours.shape[1]} bins, layer vs numpy max rel. error {error:.2e}")
+
+
+def step_fakes(config, state, log):
+    """Fakes of other crops, one folder per up-sampling kind, saved as PNG like the real crops (same 8-bit
+    encoding for both classes)."""
+    from upconv_tf.datasets import bundled_crops
+    from upconv_tf.fakes import KINDS, make_fakes
+
+    crops = bundled_crops(config.size, config.count, seed=config.seed + 1)
+    names = [f"{crops.sources[crops.groups[i]]}_{i:04d}.png" for i in range(len(crops))]
+    for number, kind in enumerate(KINDS):
+        folder = os.path.join(config.out, "fakes", kind)
+        _save_crops(make_fakes(crops.images, kind, seed=config.seed + number), folder, names)
+        state.generated_dirs.append((kind, folder))
+    log(f"  {len(KINDS)} x {len(crops)} fakes ({', '.join(KINDS)}) of other crops in {config.out}/fakes/")
+
+
+def step_gan(config, state, log):
+    """A small plain DCGAN (transposed convolutions, no spectral term) and as many samples as real crops."""
+    from upconv_tf.models.training import TrainingConfig, train
+    from upconv_tf.sampling import sample_images, save_grid
+
+    settings = TrainingConfig(model="gan", loss="dcgan", size=config.size, dim=16, spectral_weight=0.0,
+                              count=config.count, batch_size=16, epochs=1, steps_per_epoch=config.gan_steps,
+                              seed=config.seed)
+    result = train(settings, os.path.join(config.out, "gan"), verbose=0, log=lambda line: log("  " + line))
+    images = sample_images(result.model.generator, config.count, seed=config.seed)
+    folder = os.path.join(config.out, "generated", "dcgan")
+    # Independent samples: 16 pseudo-groups so grouped splits have both sides.
+    _save_crops(images, folder, [f"dcgan{i % 16:02d}_{i:04d}.png" for i in range(len(images))])
+    save_grid(images[:64], os.path.join(config.out, "generated", "dcgan_grid.png"))
+    state.generated_dirs.append(("dcgan", folder))
+    log(f"  {len(images)} DCGAN samples in {folder} (grid: {config.out}/generated/dcgan_grid.png)")
+
+
+def step_train_detector(config, state, log):
+    """One SVM detector on the real crops against every generated folder (balanced), exported too."""
+    from upconv_tf.workflows.detector import train_detector
+
+    state.detector_dir = os.path.join(config.out, "detector")
+    trained = train_detector([state.real_dir], [folder for _, folder in state.generated_dirs], classifier="svm",
+                             size=config.size, balance=True, seed=config.seed, out=state.detector_dir, overwrite=True)
+    log(f"  trained svm on {trained.real} real + {trained.generated} generated images "
+        f"({trained.detector.num_bins_} bins); training accuracy {100 * trained.accuracy:.1f} %")
+    log(f"  wrote {state.detector_dir} (detector, saved_model/, model.onnx)")
+
+
+def step_evaluate(config, state, log):
+    """The evaluation protocol against each generated folder (splits grouped by source photo)."""
+    from upconv_tf._atomic import write_json
+    from upconv_tf.detection import format_table
+    from upconv_tf.workflows.detector import evaluate_detector_on_folders
+
+    for name, folder in state.generated_dirs:
+        evaluation = evaluate_detector_on_folders([state.real_dir], [folder], samples=[20, 100, "max"], runs=5,
+                                                  group_by="prefix", size=config.size, seed=config.seed)
+        write_json(evaluation, os.path.join(config.out, "evaluation", f"{name}.json"))
+        log(f"  real vs {name}:")
+        log("\n".join("    " + line for line in format_table(evaluation).splitlines()))
+
+
+def step_detect(config, state, log):
+    """Detection on a folder of new crops (real, and fakes of each kind) with the trained detector."""
+    from upconv_tf._atomic import write_json
+    from upconv_tf.datasets import bundled_crops
+    from upconv_tf.fakes import KINDS, make_fakes
+    from upconv_tf.workflows.detect import detect
+
+    folder = os.path.join(config.out, "detect_input")
+    real = bundled_crops(config.size, 24, seed=config.seed + 2)
+    _save_crops(real.images, os.path.join(folder, "real"), [f"{i:03d}.png" for i in range(len(real))])
+    others = bundled_crops(config.size, 6 * len(KINDS), seed=config.seed + 3)
+    for number, kind in enumerate(KINDS):
+        chunk = others.images[6 * number:6 * (number + 1)]
+        _save_crops(make_fakes(chunk, kind, seed=config.seed + number), os.path.join(folder, "generated", kind),
+                    [f"{i:03d}.png" for i in range(len(chunk))])
+    result = detect([folder], state.detector_dir)
+    write_json(result, os.path.join(config.out, "detect.json"))
+    for truth in ("real", "generated"):
+        mine = [r for r in result["results"] if f"{os.sep}{truth}{os.sep}" in r["path"]]
+        right = sum(r["label"] == truth for r in mine)
+        log(f"  {truth}: {right}/{len(mine)} labelled {truth}")
+
+
+def step_pretrained(config, state, log):
+    """The shipped detector on new crops of the bundled photos and on fakes of other crops (each up-sampling
+    kind), at its own input size and calibrated threshold; says what it was trained on and how it did on
+    generator families it had not seen (its metadata.json)."""
+    import numpy as np
+
+    from upconv_tf._atomic import write_json
+    from upconv_tf.datasets import bundled_crops
+    from upconv_tf.fakes import KINDS, make_fakes
+    from upconv_tf.runtime import load_predictor
+    from upconv_tf.workflows.detect import detect
+
+    if not os.path.isdir(config.pretrained):
+        log(f"  skipped: no {config.pretrained} here (run the demo from the repository root)")
+        return
+    predictor = load_predictor(config.pretrained)
+    size = predictor.image_size[0]
+    metadata = predictor.metadata
+    folder = os.path.join(config.out, "pretrained_input")
+    real = bundled_crops(size, 16, seed=config.seed + 4)
+    _save_crops(real.images, os.path.join(folder, "real"), [f"{i:03d}.png" for i in range(len(real))])
+    others = bundled_crops(size, 4 * len(KINDS), seed=config.seed + 5)
+    for number, kind in enumerate(KINDS):
+        chunk = others.images[4 * number:4 * (number + 1)]
+        _save_crops(make_fakes(chunk, kind, seed=config.seed + number), os.path.join(folder, "generated", kind),
+                    [f"{i:03d}.png" for i in range(len(chunk))])
+    result = detect([folder], (predictor, getattr(predictor, "source", config.pretrained)))
+    write_json(result, os.path.join(config.out, "pretrained_detect.json"))
+    training = metadata.get("training_data", {})
+    log(f"  {predictor.source}: {size} px input, threshold {result['threshold']:.4f}; trained on "
+        f"{training.get('source', 'see its metadata.json')}")
+    cross = metadata.get("metrics", {}).get("cross_family", {}).get("mean", {}).get("none")
+    if cross:
+        log(f"  on generator families held out in training: ROC-AUC {cross['roc_auc']:.3f}, balanced accuracy "
+            f"{100 * cross['balanced_accuracy']:.1f} % at its threshold (its metadata.json)")
+    from sklearn.metrics import roc_auc_score
+
+    real_scores = [r["score"] for r in result["results"] if f"{os.sep}real{os.sep}" in r["path"]]
+    log(f"  real: {sum(r < result['threshold'] for r in real_scores)}/{len(real_scores)} labelled real")
+    fake_scores = []
+    for kind in KINDS:
+        mine = [r["score"] for r in result["results"] if f"{os.sep}{kind}{os.sep}" in r["path"]]
+        fake_scores += mine
+        log(f"  {kind}: {sum(r >= result['threshold'] for r in mine)}/{len(mine)} labelled generated")
+    # The bundled fakes are not the kind of generated image it learned (WebP diffusion/API thumbnails): the
+    # ROC-AUC says whether it still ranks them above the photos.
+    auc = roc_auc_score(np.r_[np.zeros(len(real_scores)), np.ones(len(fake_scores))], real_scores + fake_scores)
+    log(f"  ROC-AUC on these bundled fakes: {auc:.2f}")
+
+
+def step_spectrum(config, state, log):
+    from upconv_tf._atomic import write_json
+    from upconv_tf.workflows.spectrum import plot_spectrum_statistics, spectrum_statistics
+
+    out = os.path.join(config.out, "spectrum")
+    stats = spectrum_statistics([state.real_dir] + [folder for _, folder in state.generated_dirs], size=config.size)
+    for result in stats["folders"]:
+        log(f"  {result['path']}: {result['count']} images")
+    write_json(stats, out + ".json")
+    plot_spectrum_statistics(stats, out + ".png")
+    log(f"  wrote {out}.png and {out}.json")
+
+
+STEPS = (
+    ("real crops from the bundled photos", step_real_crops),
+    ("spectral layer vs numpy", step_layer_parity),
+    ("fakes: other crops down-sampled and up-sampled back by each up-conv kind", step_fakes),
+    ("a small DCGAN (transposed convolutions, no spectral term) trained on the real crops", step_gan),
+    ("train the spectral detector (real vs every generated folder)", step_train_detector),
+    ("evaluate the detectors: grouped splits, accuracy and ROC-AUC", step_evaluate),
+    ("detect on a folder of new crops", step_detect),
+    ("the shipped in-the-wild detector on new crops and fakes", step_pretrained),
+    ("spectra of every folder", step_spectrum),
+)
+
+
+def run_demo(config: DemoConfig = DemoConfig(), log=print) -> DemoState:
+    """Run every step of :data:`STEPS` in order, reporting through ``log``; returns the final state."""
+    started = time.time()
+    state = DemoState()
+    for number, (title, step) in enumerate(STEPS, 1):
+        log(f"[{number}/{len(STEPS)}] {title}")
+        step(config, state, log)
+    log(f"demo finished in {time.time() - started:.0f} s; outputs in {config.out}/")
+    return state
