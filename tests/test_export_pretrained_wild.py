@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from upconv_tf.datasets import bundled_crops, corpus
+from upconv_tf import corpus
+from upconv_tf.datasets import bundled_crops
 from upconv_tf.export import pretrained
 from upconv_tf.fakes import make_fakes
 

@@ -2,7 +2,7 @@
 Debian benchmark corpus."""
 
 from upconv_tf.datasets.bundled import BUNDLED_NAMES, bundled_photos
-from upconv_tf.datasets.corpus import CORPUS_PACKAGES, build_corpus, corpus_files
+from upconv_tf.corpus.debian import CORPUS_PACKAGES, build_corpus, corpus_files
 from upconv_tf.datasets.crops import CropSet, sample_crops
 from upconv_tf.datasets.fast import iter_batches_parallel
 from upconv_tf.datasets.folder import (
