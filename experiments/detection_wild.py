@@ -44,8 +44,8 @@ WITHIN_MIN = 10
 
 
 def family_group(family: str) -> str:
-    """The cross-family protocol's held-out unit (:func:`upconv_tf.datasets.corpus.wild_family_group`)."""
-    from upconv_tf.datasets.corpus import wild_family_group
+    """The cross-family protocol's held-out unit (:func:`upconv_tf.corpus.wild_family_group`)."""
+    from upconv_tf.corpus import wild_family_group
 
     return wild_family_group(family)
 
@@ -54,7 +54,7 @@ def layout(cache, out) -> dict:
     """Symbolic links to the kept wild-corpus files in the layout the CLI reads (module docstring); returns
     ``{"real": n, "generated": {family: n}}``."""
     from upconv_tf._atomic import write_json
-    from upconv_tf.datasets.corpus import wild_files
+    from upconv_tf.corpus import wild_files
 
     counts = {"real": 0, "generated": {}}
     families = {}
@@ -337,7 +337,7 @@ def wild(presets, cache, runs, seed):
     """The in-the-wild corpus: ``{preset: {"cross": evaluation, "within": {family: evaluation}}}``."""
     from PIL import Image
 
-    from upconv_tf.datasets.corpus import wild_files
+    from upconv_tf.corpus import wild_files
     from upconv_tf.detection import evaluate_cross_family, evaluate_splits
 
     entries = wild_files(cache)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from upconv_tf.datasets import bundled_crops, corpus
+from upconv_tf import corpus
+from upconv_tf.datasets import bundled_crops
 from upconv_tf.fakes import make_fakes
 from upconv_tf.workflows import pretrained
 

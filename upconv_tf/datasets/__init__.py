@@ -2,7 +2,6 @@
 Debian benchmark corpus."""
 
 from upconv_tf.datasets.bundled import BUNDLED_NAMES, bundled_photos
-from upconv_tf.datasets.corpus import CORPUS_PACKAGES, build_corpus, corpus_files
 from upconv_tf.datasets.crops import CropSet, sample_crops
 from upconv_tf.datasets.fast import iter_batches_parallel
 from upconv_tf.datasets.folder import (
@@ -18,6 +17,15 @@ from upconv_tf.datasets.folder import (
     save_png,
 )
 from upconv_tf.datasets.layouts import celeba_files, tfrecord_dataset
+
+
+def __getattr__(name):
+    # The Debian benchmark corpus moved to upconv_tf.corpus (which imports this package): resolved on use.
+    if name in ("CORPUS_PACKAGES", "build_corpus", "corpus_files"):
+        from upconv_tf.corpus import debian
+
+        return getattr(debian, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def bundled_crops(size: int = 64, count: int = 256, seed: int = 0, max_scale: float = 1.0) -> CropSet:

@@ -64,11 +64,9 @@ def _to_uint8(image):
     return np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def encode(image, encoding: str, quality: int, subsampling: str | None = None) -> np.ndarray:
-    """``image`` (H, W, 3) in [0, 1] saved as JPEG or WebP at ``quality`` and decoded again, float32 in [0, 1].
-
-    ``subsampling``: JPEG chroma, ``"444"`` (none) or ``"420"`` (default).
-    """
+def encode_bytes(image, encoding: str, quality: int, subsampling: str | None = None) -> bytes:
+    """``image`` (H, W, 3) or (H, W, 1), uint8 or float in [0, 1], saved as JPEG or WebP at ``quality``: the
+    file's bytes. ``subsampling``: JPEG chroma, ``"444"`` (none) or ``"420"`` (default)."""
     from PIL import Image
 
     if encoding not in ENCODINGS:
@@ -81,7 +79,19 @@ def encode(image, encoding: str, quality: int, subsampling: str | None = None) -
         picture.save(buffer, "JPEG", quality=int(quality), subsampling=0 if subsampling == "444" else 2)
     else:
         picture.save(buffer, "WEBP", quality=int(quality), method=4)
-    with Image.open(io.BytesIO(buffer.getvalue())) as decoded:
+    return buffer.getvalue()
+
+
+def encode(image, encoding: str, quality: int, subsampling: str | None = None) -> np.ndarray:
+    """``image`` (H, W, 3) in [0, 1] saved as JPEG or WebP at ``quality`` and decoded again, float32 in [0, 1].
+
+    ``subsampling``: JPEG chroma, ``"444"`` (none) or ``"420"`` (default).
+    """
+    from PIL import Image
+
+    pixels = np.asarray(image)
+    gray = pixels.ndim == 3 and pixels.shape[-1] == 1
+    with Image.open(io.BytesIO(encode_bytes(image, encoding, quality, subsampling))) as decoded:
         if gray:
             return np.asarray(decoded.convert("L"), np.float32)[..., None] / 255.0
         return np.asarray(decoded.convert("RGB"), np.float32) / 255.0
@@ -157,14 +167,22 @@ class Augmentation:
         return self.crops * (1 + self.twins)
 
 
-def _resized(image, factor, resample):
+def resize(image, shape, resample: str) -> np.ndarray:
+    """``image`` (uint8 or [0, 1] float) resized to ``shape`` = (height, width) with a :data:`RESAMPLING`
+    filter: float32 in [0, 1]."""
     from PIL import Image
 
     flag = {"box": Image.BOX, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
-    height, width = image.shape[:2]
-    shape = (max(1, int(round(width * factor))), max(1, int(round(height * factor))))
-    picture = Image.fromarray(_to_uint8(image)).resize(shape, flag[resample])
+    if resample not in flag:
+        raise ArgumentError("resample", f"must be one of {RESAMPLING}. Received: resample={resample!r}")
+    height, width = shape
+    picture = Image.fromarray(_to_uint8(image)).resize((int(width), int(height)), flag[resample])
     return np.asarray(picture, np.float32) / 255.0
+
+
+def _resized(image, factor, resample):
+    height, width = image.shape[:2]
+    return resize(image, (max(1, int(round(height * factor))), max(1, int(round(width * factor)))), resample)
 
 
 def _twin(image, top, left, size, rng, augmentation):

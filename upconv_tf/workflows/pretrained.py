@@ -20,7 +20,7 @@ numbers can still differ slightly between machines (thread scheduling in TensorF
 
 ``python -m upconv_tf.workflows.pretrained --only wild-detector --cache CORPUS`` trains the in-the-wild detector
 (``spectral-detector`` version 2 in the repository) on the in-the-wild corpus of
-``upconv-tf corpus build --cache CORPUS`` (:func:`upconv_tf.datasets.corpus.build_wild_corpus`: the generated
+``upconv-tf corpus build --cache CORPUS`` (:func:`upconv_tf.corpus.build_wild_corpus`: the generated
 WebP stills of the comfyui templates wheel and Debian photos processed alike), the development families only
 (every generator of that wheel; other generators are left for independent evaluation), with the ``"default"``
 preset exactly as ``upconv-tf detector train`` uses it (rings-cells-colour features of a 192 px centre crop,
@@ -101,9 +101,9 @@ def train_detector(size=64, count=320, seed=0):
 def wild_items(cache):
     """``(name, image, label, group, family)`` of every kept in-the-wild corpus file under ``cache`` (what
     :func:`upconv_tf.detection.training.preset_features` reads): label 1 for generated, grouped by workflow or
-    source photo, family = :func:`upconv_tf.datasets.corpus.wild_family_group` ("" for real photos)."""
+    source photo, family = :func:`upconv_tf.corpus.wild_family_group` ("" for real photos)."""
+    from upconv_tf.corpus import wild_family_group, wild_files
     from upconv_tf.datasets import load_image
-    from upconv_tf.datasets.corpus import wild_family_group, wild_files
 
     for entry in wild_files(cache):
         generated = entry["label"] == "generated"
@@ -122,8 +122,8 @@ def train_wild_detector(cache, seed=0):
     """(detector, recipe, training summary, metrics) of the shipped in-the-wild detector (module docstring)."""
     import warnings
 
+    from upconv_tf.corpus import WILD_REQUIREMENT
     from upconv_tf.datasets.augment import TREATMENTS
-    from upconv_tf.datasets.corpus import WILD_REQUIREMENT
     from upconv_tf.detection import detector_preset, evaluate_cross_family
     from upconv_tf.detection.training import fit_preset, preset_features
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from upconv_tf.datasets import corpus
+from upconv_tf.corpus import debian as corpus
+from upconv_tf.corpus.fetch import CorpusError
 
 needs_dpkg = pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb not available (not Debian)")
 
@@ -32,8 +33,9 @@ def test_build_unpacks_without_installing_and_writes_manifest(tmp_path, monkeypa
     package = "mate-backgrounds"
     deb = _fake_deb(tmp_path, package)
 
-    def fake_download(name, workdir):
-        target = os.path.join(workdir, deb.name)
+    def fake_download(name, destination):
+        os.makedirs(destination, exist_ok=True)
+        target = os.path.join(destination, deb.name)
         shutil.copy(deb, target)
         return target
 
@@ -48,8 +50,8 @@ def test_build_unpacks_without_installing_and_writes_manifest(tmp_path, monkeypa
 
 
 def test_failed_package_is_reported_not_raised(tmp_path, monkeypatch):
-    def failing(name, workdir):
-        raise corpus.CorpusError(f"apt-get download {name} failed: E: Unable to locate package")
+    def failing(name, destination):
+        raise CorpusError(f"apt-get download {name} failed: E: Unable to locate package")
 
     monkeypatch.setattr(corpus, "_download", failing)
     manifest = corpus.build_corpus(tmp_path, ["opencv-doc"], log=lambda *_: None)
@@ -61,6 +63,17 @@ def test_unknown_package_and_missing_manifest(tmp_path):
         corpus.build_corpus(tmp_path, ["firefox"])
     with pytest.raises(ValueError, match="manifest"):
         corpus.corpus_files(tmp_path)
+
+
+def test_old_import_path_still_works_with_a_deprecation_warning():
+    from upconv_tf.datasets import corpus as old
+
+    with pytest.warns(DeprecationWarning, match="upconv_tf.corpus.debian.build_corpus"):
+        assert old.build_corpus is corpus.build_corpus
+    with pytest.warns(DeprecationWarning):
+        assert old.wild_files.__module__ == "upconv_tf.corpus.wild"
+    with pytest.raises(AttributeError):
+        old.no_such_name
 
 
 @pytest.mark.skipif(shutil.which("apt-get") is None, reason="apt-get not available")
