@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Top-level modules / subpackages of upconv_tf by floor, bottom first (README's table).
 FLOORS = [
     {"spectral", "backends", "options", "_atomic", "reference_impl", "__init__"},
-    {"layers", "losses", "datasets", "plotting"},
+    {"layers", "losses", "datasets", "plotting", "backbones"},
     {"models", "callbacks", "sampling", "detection", "metrics", "fakes"},
     {"export", "inference"},
     {"folders", "audit", "demo"},
