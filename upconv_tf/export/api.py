@@ -84,12 +84,16 @@ def _write(save_saved_model, save_onnx, metadata, out_dir, name, version, root, 
 
 
 def _save_function(function, path):
-    """SavedModel of a ``tf.function`` (no variables: the detector's parameters are graph constants)."""
+    """SavedModel of a ``tf.function``: the detector's parameters are graph constants; the variables it captures
+    (a hybrid detector's backbone) are tracked, so that they are saved once, in ``variables/``."""
     import tensorflow as tf
 
     # The signature only: also tracking the function as an attribute stored its graph, with every constant
     # (an SVM's support vectors), twice.
-    tf.saved_model.save(tf.Module(), path, signatures={"serving_default": function.get_concrete_function()})
+    concrete = function.get_concrete_function()
+    module = tf.Module()
+    module.captured_variables = list(concrete.variables)
+    tf.saved_model.save(module, path, signatures={"serving_default": concrete})
 
 
 def export_detector(detector, out_dir=None, *, image_size, name="spectral-detector", version=None, channels=3,
