@@ -68,7 +68,8 @@ def main(argv=None) -> int:
                                            "onnx_vs_keras": rates["onnx"]["per_second"] / rates["keras"]["per_second"]}
             print(size, "px backbone ms/image", {name: round(value, 1) for name, value in ms.items()}, flush=True)
         crops = bundled_crops(FEATURE_SIZE, BATCH, seed=0).images.astype(np.float32)
-        transformers = {kind: SpectralFeatures(kind=kind, size=FEATURE_SIZE) for kind in ("rings-cells-colour", "hybrid")}
+        kinds = ("rings-cells-colour", "hybrid")
+        transformers = {kind: SpectralFeatures(kind=kind, size=FEATURE_SIZE) for kind in kinds}
         rates = harness.measure({kind: (lambda t=t: t.transform(crops), BATCH) for kind, t in transformers.items()},
                                 **timing)
         ms = {kind: 1000.0 / value["per_second"] for kind, value in rates.items()}

@@ -132,7 +132,7 @@ def test_spatial_mean_is_the_mean_for_any_size(rng):
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"include_top": "yes"}, r"`include_top` must be True or False. Received: include_top='yes'"),
-    ({"weights": "/tmp/other.pth"}, r"`weights` must be one of \('imagenet', None\). Received: weights='/tmp/other.pth'"),
+    ({"weights": "/tmp/w.pth"}, r"`weights` must be one of \('imagenet', None\). Received: weights='/tmp/w.pth'"),
     ({"image_size": 0}, r"`image_size` must be None \(any size\).*Received: image_size=0"),
     ({"image_size": (64, 64, 3)}, r"Received: image_size=\(64, 64, 3\)"),
 ])
@@ -140,6 +140,19 @@ def test_bad_arguments_get_one_line_errors(kwargs, message):
     with pytest.raises(ValueError, match=message) as error:
         EfficientNetLite0(**kwargs)
     one_line(error.value)
+
+
+def test_weights_of_another_architecture_are_refused(weights):
+    model = EfficientNetLite0(weights=None, include_top=False)
+    extra = dict(weights, **{"_blocks.3._se_reduce.weight": np.zeros((4, 80, 1, 1), np.float32)})
+    with pytest.raises(ValueError, match=r"1 tensor\(s\) of the file fit no layer, e.g. '_blocks.3._se_reduce.weight'"):
+        model.load_torch_weights(extra)
+    missing = {name: value for name, value in weights.items() if name != "_blocks.7._bn1.running_var"}
+    with pytest.raises(ValueError, match=r"the file has no tensor '_blocks.7._bn1.running_var'"):
+        model.load_torch_weights(missing)
+    wrong = dict(weights, **{"_conv_head.weight": np.zeros((1280, 320, 3, 3), np.float32)})
+    with pytest.raises(ValueError, match=r"_conv_head has shapes \[\(3, 3, 320, 1280\)\], layer head_conv needs"):
+        model.load_torch_weights(wrong)
 
 
 def test_another_weights_file_is_refused(tmp_path):

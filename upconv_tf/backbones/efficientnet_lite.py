@@ -99,12 +99,11 @@ def _torch_names():
     names = {"stem_conv": "_conv_stem", "stem_bn": "_bn0", "head_conv": "_conv_head", "head_bn": "_bn1",
              "logits": "_fc"}
     for index, _, _, expand, _, _ in block_layout():
-        torch = f"_blocks.{index}."
+        keras, torch = f"block{index}_", f"_blocks.{index}."
         if expand != 1:
-            names.update({f"block{index}_expand_conv": torch + "_expand_conv", f"block{index}_expand_bn": torch + "_bn0"})
-        names.update({f"block{index}_depthwise_conv": torch + "_depthwise_conv",
-                      f"block{index}_depthwise_bn": torch + "_bn1",
-                      f"block{index}_project_conv": torch + "_project_conv", f"block{index}_project_bn": torch + "_bn2"})
+            names.update({keras + "expand_conv": torch + "_expand_conv", keras + "expand_bn": torch + "_bn0"})
+        names.update({keras + "depthwise_conv": torch + "_depthwise_conv", keras + "depthwise_bn": torch + "_bn1",
+                      keras + "project_conv": torch + "_project_conv", keras + "project_bn": torch + "_bn2"})
     return names
 
 
@@ -174,8 +173,10 @@ class EfficientNetLite0(keras.Model):
         linear ``(out, in)`` -> ``(in, out)``, batch norm ``weight, bias, running_mean, running_var``.
 
         Raises:
-            ValueError: a tensor is missing or has another shape (one line).
+            ValueError: a tensor is missing, has another shape, or is left over (one line): the file must hold
+                this architecture exactly (its ``num_batches_tracked`` counters aside).
         """
+        used = set()
         for layer_name, torch_name in _torch_names().items():
             if layer_name == "logits" and not self.include_top:
                 continue
@@ -194,6 +195,12 @@ class EfficientNetLite0(keras.Model):
                 raise ValueError(f"EfficientNet-Lite0 weights: {torch_name} has shapes {[v.shape for v in values]}, "
                                  f"layer {layer_name} needs {expected}")
             layer.set_weights([v.astype(np.float32) for v in values])
+            used.update(name for name in tensors if name.startswith(f"{torch_name}."))
+        left = sorted(name for name in set(tensors) - used if not name.endswith(".num_batches_tracked")
+                      and (self.include_top or not name.startswith("_fc.")))
+        if left:
+            raise ValueError(f"EfficientNet-Lite0 weights: {len(left)} tensor(s) of the file fit no layer, e.g. "
+                             f"{left[0]!r}")
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable, "include_top": self.include_top,
@@ -218,9 +225,6 @@ class SpatialMean(keras.layers.Layer):
     TensorShape([2, 3])
     """
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
     def call(self, inputs):
         ops = keras.ops
         shape = ops.shape(inputs)
@@ -229,9 +233,6 @@ class SpatialMean(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[3])
-
-    def get_config(self):
-        return super().get_config()
 
 
 def _tensor(tensors, name):
@@ -246,10 +247,12 @@ def _network(images, include_top):
     float32 = {"dtype": "float32"}
 
     def conv_bn(x, filters, kernel, stride, name, depthwise=False, relu=True):
+        # padding="same": TensorFlow's rule, the odd pixel after (module docstring).
+        common = dict(padding="same", use_bias=False, name=f"{name}_conv", **float32)
         if depthwise:
-            x = layers.DepthwiseConv2D(kernel, stride, padding="same", use_bias=False, name=f"{name}_conv", **float32)(x)
+            x = layers.DepthwiseConv2D(kernel, stride, **common)(x)
         else:
-            x = layers.Conv2D(filters, kernel, stride, padding="same", use_bias=False, name=f"{name}_conv", **float32)(x)
+            x = layers.Conv2D(filters, kernel, stride, **common)(x)
         x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_bn", **float32)(x)
         return layers.ReLU(6.0, name=f"{name}_relu6", **float32)(x) if relu else x
 

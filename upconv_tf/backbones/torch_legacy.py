@@ -120,7 +120,8 @@ class _Unpickler(pickle.Unpickler):
         return found
 
     def persistent_load(self, pid):
-        if self._storages is None or not (isinstance(pid, tuple) and len(pid) == 6 and pid[0] in ("storage", b"storage")):
+        storage_id = isinstance(pid, tuple) and len(pid) == 6 and pid[0] in ("storage", b"storage")
+        if self._storages is None or not storage_id:
             raise TorchFileError(f"{self._path}: refused the persistent id {str(pid)[:80]!r}: only tensor storages "
                                  f"are read from this file")
         _, kind, key, location, numel, view = pid
