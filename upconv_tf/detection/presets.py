@@ -20,7 +20,7 @@ threshold (:class:`~upconv_tf.detection.SpectralDetector` parameters), how files
 * ``"hybrid"``: ``"default"`` with the ``"hybrid"`` features (:mod:`upconv_tf.detection.hybrid`): the same
   spectral statistics followed by the pooled ImageNet features of a frozen EfficientNet-Lite0 of the same crop
   (1785 features at 192 px), a visual prior next to the spectral one; same crop, augmentation, scaler, SVM and
-  calibrated threshold. Its features take 2-3x the time of ``"default"``'s on a CPU
+  calibrated threshold. Its features take about 2.5-3.5x the time of ``"default"``'s on a 2-core CPU
   (``benchmarks/bench_backbone.py``).
 
 Any field can be overridden: ``detector_preset("paper", size=64)``.
