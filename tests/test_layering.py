@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Top-level modules / subpackages of upconv_tf by floor, bottom first (README's table).
 FLOORS = [
     {"spectral", "backends", "options", "_atomic", "_deprecated", "errors", "resolve", "reference_impl", "__init__"},
-    {"layers", "losses", "datasets", "plotting", "corpus"},
+    {"layers", "losses", "datasets", "plotting", "corpus", "backbones"},
     {"models", "callbacks", "sampling", "detection", "metrics", "keras_metrics", "fakes"},
     {"export", "runtime", "inference"},
     {"workflows", "folders", "audit", "demo"},

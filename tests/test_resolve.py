@@ -7,9 +7,10 @@ import zipfile
 
 import pytest
 
-from paths import REPO
 from upconv_tf.errors import ArgumentError
 from upconv_tf.resolve import HOME_VARIABLE, models_homes, resolve_model
+
+from paths import REPO
 
 
 def _export(folder, kind="detector", onnx=True, saved_model=True):

@@ -21,7 +21,7 @@ def test_fit_learns_nothing_and_params_round_trip(rng):
     assert not [name for name in vars(features) if name.endswith("_")]
     np.testing.assert_array_equal(features.transform(images), before)
     np.testing.assert_array_equal(clone(features).fit_transform(images), before)
-    assert set(FEATURE_KINDS) == {"azimuthal", "rings-cells-colour"}
+    assert set(FEATURE_KINDS) == {"azimuthal", "rings-cells-colour", "hybrid"}
 
 
 def test_transform_is_the_azimuthal_integral(rng):

@@ -7,13 +7,12 @@ matches an open-ended registration "N+" only to since_version N) and the type of
 machine, benchmarks/gpu_check.py checks the same on the real provider.
 """
 
-import json
 import os
 
 import numpy as np
 import onnx
 import pytest
-from onnx import helper, shape_inference
+from onnx import helper
 
 from upconv_tf.datasets import bundled_crops
 from upconv_tf.detection import SpectralDetector
@@ -23,52 +22,10 @@ from upconv_tf.export.onnx import OPSET, OPSETS, function_to_onnx
 from upconv_tf.fakes import make_fakes
 from upconv_tf.models import SpectralAutoencoder, build_generator
 
-from paths import DATA, REPO
+from cuda_kernels import kernels, uncovered_nodes
+from paths import REPO
 
-TABLE = os.path.join(DATA, "onnxruntime_cuda_kernels.json")
 UPSAMPLINGS = ("transconv", "nearest", "bilinear", "zero")
-
-
-def _kernels():
-    with open(TABLE) as handle:
-        return json.load(handle)
-
-
-def _matches(versions: str, since: int) -> bool:
-    if versions.endswith("+"):
-        return int(versions[:-1]) == since
-    if versions.startswith("["):
-        low, high = (int(v) for v in versions.strip("[]").split(","))
-        return low <= since <= high
-    return int(versions) == since
-
-
-def uncovered_nodes(model, table) -> list:
-    """``["op (node name): reason", ...]`` for the nodes without a CUDA kernel in ``table``."""
-    opset = next(entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx"))
-    inferred = shape_inference.infer_shapes(model).graph
-    types = {value.name: value.type.tensor_type.elem_type
-             for value in list(inferred.value_info) + list(inferred.input) + list(inferred.output)}
-    types.update({tensor.name: tensor.data_type for tensor in model.graph.initializer})
-    problems = []
-    for node in model.graph.node:
-        label = f"{node.op_type} ({node.name})"
-        if node.domain not in ("", "ai.onnx"):
-            problems.append(f"{label}: domain {node.domain!r}")
-            continue
-        since = onnx.defs.get_schema(node.op_type, opset, "").since_version
-        registrations = [entry for entry in table["kernels"].get(node.op_type, []) if _matches(entry["versions"], since)]
-        if not registrations:
-            problems.append(f"{label}: no CUDA kernel for {node.op_type}-{since} (opset {opset})")
-            continue
-        data = node.input[table["type_input"].get(node.op_type, 0)] if node.input else None
-        kind = types.get(data)
-        if kind:
-            name = helper.tensor_dtype_to_np_dtype(kind).name if kind != onnx.TensorProto.BFLOAT16 else "bfloat16"
-            name = {"float32": "float", "float64": "double"}.get(name, name)
-            if not any(name in entry["types"] for entry in registrations):
-                problems.append(f"{label}: {node.op_type}-{since} has no CUDA kernel for {name}")
-    return problems
 
 
 @pytest.fixture(scope="module", params=OPSETS)
@@ -99,7 +56,7 @@ def exported(request, tmp_path_factory):
 
 def test_every_exported_node_has_a_cuda_kernel(exported):
     opset, models = exported
-    table = _kernels()
+    table = kernels()
     report = {name: uncovered_nodes(model, table) for name, model in models.items()}
     ops = {name: sorted({node.op_type for node in model.graph.node}) for name, model in models.items()}
     assert all(model.opset_import[0].version == opset for model in models.values())
@@ -114,7 +71,7 @@ def test_default_opset_is_covered():
 
 
 def test_the_check_finds_nodes_without_cuda_kernels(tmp_path, crops64):
-    table = _kernels()
+    table = kernels()
     # The DFT operator (https://github.com/microsoft/onnxruntime/issues/21164) ...
     images = crops64.images[:16]
     detector = SpectralDetector("logreg", random_state=0).fit(images, np.r_[np.zeros(8), np.ones(8)])
@@ -140,13 +97,13 @@ def test_the_check_finds_nodes_without_cuda_kernels(tmp_path, crops64):
     assert problems and "int32" in problems[0]
 
 
-def test_shipped_onnx_models_have_cuda_kernels():
+def test_shipped_onnx_models_have_cudakernels():
     """The pretrained models in the repository's export/ folder (what users download with the package)."""
     root = os.path.join(REPO, "export")
     paths = sorted(os.path.join(folder, name, version, "model.onnx") for folder in [root]
                    for name in os.listdir(root) if os.path.isdir(os.path.join(root, name))
                    for version in os.listdir(os.path.join(root, name)) if version.isdigit())
     assert len(paths) >= 2
-    table = _kernels()
+    table = kernels()
     report = {path: uncovered_nodes(onnx.load(path), table) for path in paths}
     assert not any(report.values()), {path: problems for path, problems in report.items() if problems}

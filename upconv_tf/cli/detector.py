@@ -143,8 +143,9 @@ def _add_recipe_arguments(parser):
     parser.add_argument("--preset", choices=tuple(PRESETS), default="default",
                         help="default: robust recipe (features of a 192 px crop, scaler + SVM C=1, augmentation, "
                              "threshold for --target-fpr); paper: the published detector (reference spectrum, "
-                             "SVM C=6.37 gamma=0.86, no scaler, no augmentation, 128 px). Options below override "
-                             "single settings")
+                             "SVM C=6.37 gamma=0.86, no scaler, no augmentation, 128 px); hybrid: default with the "
+                             "pooled features of a frozen ImageNet EfficientNet-Lite0 beside the spectral ones "
+                             "(slower). Options below override single settings")
     parser.add_argument("--classifier", choices=CLASSIFIERS)
     parser.add_argument("--features", dest="feature_kind", choices=tuple(FEATURE_KINDS), help="feature kind")
     parser.add_argument("--mode", choices=mode_choices(), help="azimuthal-integral definition")
@@ -181,7 +182,7 @@ def _failure(error, args):
     """The one-line CommandError of a library failure (skipped files are reported first); when every image was
     smaller than the crop and the size that would fit is below what the recipe's features take (the default
     rings-cells-colour features need 24 px; the azimuthal integral takes smaller images), the fallback too."""
-    from upconv_tf.detection import rings_cells_colour
+    from upconv_tf.detection import hybrid, rings_cells_colour
     from upconv_tf.detection.presets import PRESETS
     from upconv_tf.errors import NoUsableImages
 
@@ -192,9 +193,9 @@ def _failure(error, args):
     message = no_usable_image(message, error.skipped)
     hint = error.smallest_crop_that_fits()
     kind = args.feature_kind or PRESETS[args.preset].feature_kind
-    if hint and kind == rings_cells_colour.KIND and fitting_size(hint[1]) < rings_cells_colour.min_side():
-        message += (f" with --features azimuthal (the {kind} features need {rings_cells_colour.min_side()} px or "
-                    "more)")
+    needs = rings_cells_colour.min_side()
+    if hint and kind in (rings_cells_colour.KIND, hybrid.KIND) and fitting_size(hint[1]) < needs:
+        message += f" with --features azimuthal (the {kind} features need {needs} px or more)"
     return CommandError(message)
 
 

@@ -125,11 +125,12 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         k-means cluster that means "generated" (see above).
     random_state : int, RandomState or None, default=None
         Seeds the SVM's calibration folds, liblinear and k-means.
-    feature_kind : {"azimuthal", "rings-cells-colour"}, default="azimuthal"
+    feature_kind : {"azimuthal", "rings-cells-colour", "hybrid"}, default="azimuthal"
         The features (``SpectralFeatures(kind=feature_kind)``, :data:`~upconv_tf.detection.FEATURE_KINDS`):
         the azimuthal integral above, or ring and 2-D cell statistics of the luma and chroma spectra
         (:mod:`upconv_tf.detection.rings_cells_colour`; ``mode``, ``normalize`` and ``num_bins`` do not apply,
-        images must all be of one size, the one the detector is exported at).
+        images must all be of one size, the one the detector is exported at), or those and the pooled features
+        of a frozen ImageNet EfficientNet-Lite0 (``"hybrid"``, :mod:`upconv_tf.detection.hybrid`).
     scaler : bool, default=True
         Standardise the features (``StandardScaler``) before the classifier. False keeps them as they are (the
         published notebooks); ``scaler_`` is then the identity.

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from upconv_tf import spectral
-from upconv_tf.detection import rings_cells_colour
+from upconv_tf.detection import hybrid, rings_cells_colour
 from upconv_tf.errors import ArgumentError
 
 # Images per FFT call are capped so one call touches about this many pixels (memory stays ~100 MB).
@@ -57,6 +57,10 @@ def _colour_compute(images, mode, normalize, num_bins):
     return rings_cells_colour.features(images)
 
 
+def _hybrid_compute(images, mode, normalize, num_bins):
+    return hybrid.features(images)
+
+
 # The feature kinds by name: the value of ``SpectralFeatures(kind=...)``, ``SpectralDetector(feature_kind=...)``
 # and of the ``feature_kind`` key of an exported detector's metadata.
 FEATURE_KINDS = {
@@ -77,6 +81,16 @@ FEATURE_KINDS = {
         spectrum=lambda features, mode: rings_cells_colour.luma_profile(features),
         resamples=False,
         description="ring and 2-D cell statistics of the luma and chroma power spectra (in-the-wild default)",
+    ),
+    hybrid.KIND: FeatureKind(
+        length=lambda height, width, mode: hybrid.num_features(height, width),
+        compute=_hybrid_compute,
+        check_size=lambda height, width, mode: hybrid.check_size(height, width),
+        names=lambda height, width, mode, length: hybrid.feature_names(height, width),
+        spectrum=lambda features, mode: rings_cells_colour.luma_profile(hybrid.spectral_part(features)),
+        resamples=False,
+        description="rings-cells-colour features and the pooled ImageNet features of a frozen EfficientNet-Lite0 "
+                    "of the same image",
     ),
 }
 
@@ -159,10 +173,12 @@ class SpectralFeatures(TransformerMixin, BaseEstimator):
         Resample every profile to this length.
     size : int, (int, int) or None, default=None
         Image size (side or ``(height, width)``) whose native profile length is used when ``num_bins`` is None.
-    kind : {"azimuthal", "rings-cells-colour"}, default="azimuthal"
+    kind : {"azimuthal", "rings-cells-colour", "hybrid"}, default="azimuthal"
         Feature kind (a key of :data:`FEATURE_KINDS`): ``"azimuthal"``, the azimuthal integral above (the paper's
         features); ``"rings-cells-colour"``, ring and 2-D cell statistics of the luma and chroma power spectra
-        (:mod:`upconv_tf.detection.rings_cells_colour`: 505 features at 192 px, images of at least 24 x 24 px).
+        (:mod:`upconv_tf.detection.rings_cells_colour`: 505 features at 192 px, images of at least 24 x 24 px);
+        ``"hybrid"``, those followed by the 1280 pooled features of a frozen ImageNet EfficientNet-Lite0
+        (:mod:`upconv_tf.detection.hybrid`: 1785 at 192 px; images in [0, 1]).
         ``mode``, ``normalize`` and ``num_bins`` apply to ``"azimuthal"`` only (``num_bins`` must stay None
         otherwise); the other kind's length follows the image size (``size`` fixes it; every image must then
         give that length, e.g. be of that size).

@@ -85,12 +85,16 @@ def _write(save_saved_model, save_onnx, metadata, out_dir, name, version, root, 
 
 
 def _save_function(function, path):
-    """SavedModel of a ``tf.function`` (no variables: the detector's parameters are graph constants)."""
+    """SavedModel of a ``tf.function``: the detector's parameters are graph constants; the variables it captures
+    (a hybrid detector's backbone) are tracked, so that they are saved once, in ``variables/``."""
     import tensorflow as tf
 
     # The signature only: also tracking the function as an attribute stored its graph, with every constant
     # (an SVM's support vectors), twice.
-    tf.saved_model.save(tf.Module(), path, signatures={"serving_default": function.get_concrete_function()})
+    concrete = function.get_concrete_function()
+    module = tf.Module()
+    module.captured_variables = list(concrete.variables)
+    tf.saved_model.save(module, path, signatures={"serving_default": concrete})
 
 
 def export_detector(detector, out_dir=None, *, image_size, name="spectral-detector", version=None, channels=3,
@@ -125,6 +129,7 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
     >>> result = export_detector(detector, "out/", image_size=64)  # doctest: +SKIP
     >>> OnnxDetector(result.onnx).predict_proba(images)[:, 1]  # doctest: +SKIP
     """
+    from upconv_tf.detection import hybrid
     from upconv_tf.detection.features import FEATURE_KINDS
     from upconv_tf.export.graph import REDUCTION, check_fitted, detector_function, feature_kind
 
@@ -156,6 +161,8 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
                             "reduction": REDUCTION, "compute_dtype": compute_dtype},
                "classifier": classifier, "onnx": {"opset": int(opset), "fft": "matmul"}},
     )
+    if kind == hybrid.KIND:
+        data["backbone"] = hybrid.backbone_metadata()
     # The label threshold travels with the model: runners and `upconv-tf detect` label "generated" from it.
     data["threshold"] = float(getattr(detector, "threshold_", 0.5))
     data["target_fpr"] = getattr(detector, "target_fpr", None)

@@ -13,6 +13,9 @@ Steps (the same as ``SpectralDetector.predict_proba(X)[:, 1]``), by the detector
   :func:`upconv_tf.layers.azimuthal.bin_sums` (gathers and sums of :func:`upconv_tf.spectral.reduction_plan`),
   then the statistics of :func:`upconv_tf.detection.rings_cells_colour.features_from_sums`, the very function the
   numpy path evaluates;
+* ``"hybrid"`` (:func:`hybrid_features`): those features, then the 1280 pooled features of the frozen
+  EfficientNet-Lite0 of :func:`upconv_tf.detection.hybrid.backbone` (float32; its weights are variables of the
+  SavedModel and constants of the ONNX file), cast to ``compute_dtype``;
 
 then the detector's ``scaler_`` and ``classifier_`` heads (:mod:`upconv_tf.detection.heads`: the same closed forms the numpy
 path evaluates, here in TensorFlow):
@@ -36,7 +39,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from upconv_tf import backends, spectral
-from upconv_tf.detection import rings_cells_colour
+from upconv_tf.detection import hybrid, rings_cells_colour
 from upconv_tf.detection.features import FEATURE_KINDS
 from upconv_tf.detection.heads import HEADS
 
@@ -105,6 +108,8 @@ def spectral_features(images, detector, bins, compute_dtype: str = "float64", ff
         raise ValueError(f"`fft` must be one of {FFTS}. Received: fft={fft!r}")
     if feature_kind(detector) == rings_cells_colour.KIND:
         return colour_features(images, compute_dtype, fft)
+    if feature_kind(detector) == hybrid.KIND:
+        return hybrid_features(images, compute_dtype, fft)
     mode, normalize = detector.mode, detector.normalize
     images = tf.cast(images, compute_dtype)
     if fft == "rfft2d":
@@ -163,6 +168,15 @@ def colour_features(images, compute_dtype: str = "float64", fft: str = "rfft2d")
         sums(ring_values, rings_cells_colour.RING_QUANTITIES, rings_cells_colour.RING_MAP),
         sums(cell_values, rings_cells_colour.CELL_QUANTITIES, rings_cells_colour.CELL_MAP),
         height, width, backends.tensorflow())
+
+
+def hybrid_features(images, compute_dtype: str = "float64", fft: str = "rfft2d"):
+    """(N, H, W, C) float32 images in [0, 1] -> (N, features) ``"hybrid"`` features in ``compute_dtype``, the graph
+    twin of :func:`upconv_tf.detection.hybrid.features`: :func:`colour_features`, then the backbone's pooled
+    features (:func:`upconv_tf.detection.hybrid.backbone_graph`, float32, the same model object)."""
+    spectral_half = colour_features(images, compute_dtype, fft)
+    visual = tf.cast(hybrid.backbone_graph(tf.cast(images, tf.float32)), compute_dtype)
+    return tf.concat([spectral_half, visual], axis=1)
 
 
 def detector_function(detector, height: int, width: int, channels: int = 3, compute_dtype: str = "float64",
