@@ -142,6 +142,8 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     num_bins_ : int
         Profile length the detector works on (also ``n_features_in_``).
     n_features_in_ : int
+    n_iter_ : int
+        Iterations the solver ran (the SVM's, the logistic regression's or k-means').
     scaler_ : upconv_tf.detection.heads.Standardizer
         ``mean_`` and ``scale_`` of the fitted ``StandardScaler``.
     classifier_ : upconv_tf.detection.heads.SVMHead, LogisticHead or KMeansHead
@@ -263,29 +265,36 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        from sklearn.utils.multiclass import check_classification_targets
+        from sklearn.utils.multiclass import check_classification_targets, type_of_target
         from sklearn.utils.validation import column_or_1d
 
         self._check_params()
-        for name in ("num_bins_", "n_features_in_"):
+        for name in ("num_bins_", "n_features_in_", "n_iter_"):
             self.__dict__.pop(name, None)
         features = self.features(X)
         if self.num_bins is not None and features.shape[1] != self.num_bins:
             raise ArgumentError("X", f"has {features.shape[1]} features but num_bins={self.num_bins}.")
         if len(features) < 2:
             raise ArgumentError("X", f"must hold at least 2 samples. Received: {len(features)} sample(s)")
+        if self.classifier == "kmeans" and features.shape[1] < 2:  # the power-law rule needs a profile
+            raise ArgumentError("X", f"has {features.shape[1]} feature(s); k-means needs a profile of 2 or more")
         if y is None and self.classifier != "kmeans":
-            raise ValueError(f"classifier={self.classifier!r} needs labels `y`.")
+            # scikit-learn's wording, which its estimator checks (and callers) recognise
+            raise ValueError(f"classifier={self.classifier!r} requires y to be passed, but the target y is None.")
         labelled = np.ones(len(features), bool)
         if y is not None:
             y = column_or_1d(y, warn=True)
             if len(y) != len(features):
                 raise ArgumentError("y", f"must hold one label per sample ({len(features)}). Received: {len(y)} labels")
             check_classification_targets(y)
-            if self.classifier == "kmeans" and y.dtype.kind in "iuf" and len(np.unique(y)) == 3 and (y == -1).any():
+            unlabelled = self.classifier == "kmeans" and y.dtype.kind in "iuf" and (y == -1).any()
+            if unlabelled:
                 labelled = y != -1  # scikit-learn's mark of an unlabelled sample, beside the two classes
+            kind = type_of_target(y[labelled], input_name="y")
+            if kind not in ("binary", "unknown") and len(np.unique(y[labelled])) > 2:
+                raise ValueError(f"Only binary classification is supported. The type of the target is {kind}.")
             classes = np.unique(y[labelled])
-            if len(classes) != 2 and not (self.classifier == "kmeans" and len(classes) < 2):
+            if len(classes) != 2 and not (unlabelled and len(classes) < 2):
                 raise ArgumentError("y", f"must hold exactly 2 classes (real and generated). Received: {classes.tolist()}")
             if len(classes) < 2:  # k-means with fewer than two labelled classes: labels cannot name clusters
                 classes = np.array([0, 1])
@@ -374,6 +383,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
 
     def _fit_svm(self, scaled, target, folds):
         model = self._model(scaled).fit(scaled, target)
+        self.n_iter_ = int(np.max(model.n_iter_))
         self.calibration_ = self._platt(folds[0], target)
         self.classifier_ = SVMHead.from_estimator(model, model.gamma, self.calibration_)
 
@@ -397,12 +407,15 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         return np.array([slope, intercept])
 
     def _fit_logreg(self, scaled, target, folds):
-        self.classifier_ = LogisticHead.from_estimator(self._model(scaled).fit(scaled, target))
+        model = self._model(scaled).fit(scaled, target)
+        self.n_iter_ = int(np.max(model.n_iter_))
+        self.classifier_ = LogisticHead.from_estimator(model)
 
     def _fit_kmeans(self, scaled, target):
         from sklearn.cluster import KMeans
 
         model = KMeans(n_clusters=2, n_init=self.n_init, random_state=self.random_state).fit(scaled)
+        self.n_iter_ = int(model.n_iter_)
         centers = model.cluster_centers_
         radii, profiles = FEATURE_KINDS[self.feature_kind].spectrum(self.scaler_.inverse_transform(centers), self.mode)
         self.cluster_departure_ = np.array([power_law_departure(p, self.mode, radii) for p in profiles])
@@ -486,8 +499,9 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "classifier_")
         features = self.features(X)
         if features.shape[1] != self.num_bins_:
-            raise ArgumentError("X", f"has {features.shape[1]} features, but the detector was fitted on "
-                                     f"{self.num_bins_}.")
+            # scikit-learn's wording of this error (its estimator checks look for it)
+            raise ValueError(f"X has {features.shape[1]} features, but {type(self).__name__} is expecting "
+                             f"{self.num_bins_} features as input (the number it was fitted on).")
         return self.scaler_.transform(features)
 
     def _probability(self, scaled):
