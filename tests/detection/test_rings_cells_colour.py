@@ -215,7 +215,7 @@ def test_detector_saves_loads_and_validates_its_feature_kind(tmp_path):
     with pytest.raises(ValueError, match=r"`num_bins` applies to the 'azimuthal' features only.*Received: num_bins=8"):
         SpectralDetector(feature_kind=KIND, num_bins=8).fit(X, y)
     # Another size gives another number of features: the detector and its export say so in one line.
-    with pytest.raises(ValueError, match="has 358 features, but the detector was fitted on 323"):
+    with pytest.raises(ValueError, match="X has 358 features, but SpectralDetector is expecting 323 features"):
         detector.predict(bundled_crops(64, 2, seed=0).images)
     with pytest.raises(ValueError, match=r"fitted on 323 .* 64 x 64 px images give 358.*Received: height=64, width=64"):
         detector_function(detector, 64, 64)
