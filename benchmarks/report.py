@@ -1,7 +1,7 @@
-"""Markdown tables from ``benchmarks/results/*.json``, written into README.md between the markers.
+"""Markdown tables from ``benchmarks/results/*.json``, written into docs/performance.md between the markers.
 
 Run: ``python benchmarks/report.py [--print]`` (``--print`` writes the tables to stdout instead).
-Every number in README's Performance tables comes from here; none is typed by hand.
+Every number in docs/performance.md's tables comes from here; none is typed by hand.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
-README = os.path.join(os.path.dirname(HERE), "README.md")
+PAGE = os.path.join(os.path.dirname(HERE), "docs", "performance.md")
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 
 
@@ -208,8 +208,8 @@ def render() -> str:
     return "\n".join(lines + [END])
 
 
-def write_readme(block: str, path: str = README) -> None:
-    """Replace the marked block in README (append a Performance section when it has none)."""
+def write_page(block: str, path: str = PAGE) -> None:
+    """Replace the marked block in docs/performance.md (append a Performance section when it has none)."""
     with open(path) as handle:
         text = handle.read()
     if START in text and END in text:
@@ -224,14 +224,14 @@ def write_readme(block: str, path: str = README) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--print", action="store_true", help="print the tables instead of editing README.md")
+    parser.add_argument("--print", action="store_true", help="print the tables instead of editing docs/performance.md")
     args = parser.parse_args(argv)
     block = render()
     if args.print:
         print(block)
     else:
-        write_readme(block)
-        print(f"updated {README}")
+        write_page(block)
+        print(f"updated {PAGE}")
     return 0
 
 

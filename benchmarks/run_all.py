@@ -1,7 +1,7 @@
-"""Run every benchmark (each in its own process), then write README's Performance table from the JSON.
+"""Run every benchmark (each in its own process), then write docs/performance.md's tables from the JSON.
 
 Run: ``make bench`` or ``python benchmarks/run_all.py [--quick] [--only spectral train detect]``.
-Results: ``benchmarks/results/{spectral,train,detect,fft,onnx_threads,parity,backbone}.json``; README.md between the
+Results: ``benchmarks/results/{spectral,train,detect,fft,onnx_threads,parity,backbone}.json``; docs/performance.md between the
 ``<!-- benchmarks:start -->`` / ``<!-- benchmarks:end -->`` markers (:mod:`report`).
 """
 
@@ -21,7 +21,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter timing turns (smoke run)")
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
-    parser.add_argument("--no-readme", action="store_true", help="do not rewrite README.md's table")
+    parser.add_argument("--no-report", action="store_true", help="do not rewrite the tables of docs/performance.md")
     args = parser.parse_args(argv)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"))
     failed = []
@@ -32,7 +32,7 @@ def main(argv=None) -> int:
         if subprocess.run(command, env=env).returncode != 0:
             failed.append(name)
         print(f"== bench_{name}: {time.time() - start:.0f} s ==", flush=True)
-    if not args.no_readme:
+    if not args.no_report:
         subprocess.run([sys.executable, os.path.join(HERE, "report.py")], check=False)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)

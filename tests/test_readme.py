@@ -1,8 +1,8 @@
-"""README's command and code examples run, as written, on `make demo`'s output.
+"""The command and code examples of README.md and docs/*.md run, as written, on `make demo`'s output.
 
 The demo runs at its own crop size (64 px, which the examples' ``--size 64`` matches) with few crops; then
-every ``upconv-tf`` line of README's bash blocks runs in order (training shortened to 2 steps, the only
-change), and every python block runs in order in one namespace, in the folder that holds ``demo_output/``.
+every ``upconv-tf`` line of the bash blocks runs in order, page after page (training shortened to 2 steps, the
+only change), and every python block runs in order in one namespace, in the folder that holds ``demo_output/``.
 """
 
 import os
@@ -13,15 +13,35 @@ import pytest
 
 from upconv_tf.cli import main
 
+from paths import REPO
+
 pytestmark = pytest.mark.slow
 
-README = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+# The pages in the order their examples build on each other (later pages use what earlier ones wrote).
+PAGES = ["README.md", "docs/spectrum.md", "docs/training.md", "docs/cli.md", "docs/detection.md",
+         "docs/deployment.md", "docs/python-api.md", "docs/tfx.md", "docs/reliability.md", "docs/install.md",
+         "docs/performance.md", "docs/architecture.md", "docs/decisions.md"]
 NOT_RUN = "not run by tests/test_readme.py"
 
 
-def blocks(language):
-    text = open(README, encoding="utf-8").read()
-    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+def blocks(language, pages=PAGES):
+    found = []
+    for page in pages:
+        text = open(os.path.join(REPO, page), encoding="utf-8").read()
+        found += re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+    return found
+
+
+def test_every_page_is_covered():
+    pages = {os.path.join("docs", name) for name in os.listdir(os.path.join(REPO, "docs")) if name.endswith(".md")}
+    assert pages - {"docs/RESULTS.md"} <= set(PAGES), "a new docs page? add it to PAGES (its examples must run)"
+
+
+def test_readme_is_a_screen_to_its_first_snippets():
+    lines = open(os.path.join(REPO, "README.md"), encoding="utf-8").read().splitlines()
+    assert len(lines) <= 200
+    quick_start = next(i for i, line in enumerate(lines) if line.startswith("## Quick start"))
+    assert quick_start < 45 and "```python" in lines[quick_start:quick_start + 40]
 
 
 def commands():
@@ -54,6 +74,7 @@ def workdir(tmp_path_factory):
 
 def test_readme_has_examples_to_run():
     assert len(commands()) >= 15 and len(blocks("python")) >= 4
+    assert len(blocks("python", ["README.md"])) >= 3
     assert all("--size 128" not in " ".join(argv) for argv in commands())  # the demo's crops are 64 px
 
 
@@ -70,5 +91,5 @@ def test_readme_python_examples_run(workdir, monkeypatch):
     monkeypatch.chdir(workdir)
     namespace = {"__name__": "readme"}
     for number, block in enumerate(blocks("python")):
-        exec(compile(block, f"README.md python block {number + 1}", "exec"), namespace)  # noqa: S102
+        exec(compile(block, f"python block {number + 1}", "exec"), namespace)  # noqa: S102
     assert namespace["result"].onnx.endswith("model.onnx")
