@@ -23,9 +23,19 @@ def test_every_source_is_pinned_licensed_and_uses_known_kinds():
 def test_the_table_spans_registries_sources_and_kinds():
     by_registry = collections.Counter(source.registry for source in sources.SOURCES)
     assert set(by_registry) == set(sources.REGISTRIES) and len(sources.SOURCES) >= 10
+    assert len({source.name for source in sources.SOURCES}) >= 40
     kinds = collections.Counter(kind for source in sources.SOURCES for kind in source.kinds().values())
-    assert sum(kinds.values()) >= 300
-    assert all(kinds[kind] > 0 for kind in sources.KINDS)
+    assert sum(kinds.values()) >= 500
+    assert all(kinds[kind] >= 10 for kind in sources.KINDS)
+    # People and faces, the most common content of real uploads, are not a token few.
+    assert kinds["people"] + kinds["faces"] >= 60
+
+
+def test_photos_extracted_from_documents_come_from_listed_containers():
+    for source in sources.SOURCES:
+        extracted = [path for path in source.kinds() if ".d/" in path and not source.qt_resources]
+        assert {path.rsplit(".d/", 1)[0] for path in extracted} <= set(source.embedded), source.name
+        assert all(path.rsplit("/", 1)[1].removesuffix(".jpg").isdigit() for path in extracted), source.name
 
 
 def test_the_allow_list_is_the_table_the_wheel_and_the_benchmark_packages():

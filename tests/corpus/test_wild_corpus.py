@@ -261,11 +261,40 @@ def test_cli_builds_both_corpora_and_reports_partial(tmp_path, monkeypatch, caps
     calls = []
     monkeypatch.setattr(corpus, "build_corpus", lambda cache, packages, update=False: calls.append("photos") or
                         {"files": [], "failed": {}})
-    monkeypatch.setattr(corpus, "build_wild_corpus", lambda cache, sources=None: calls.append(("wild", sources)) or
-                        {"files": [{"label": "generated", "kept": True}], "sources": [{"kept": 0}],
-                         "failed": {"alpha": "404"}})
+    monkeypatch.setattr(corpus, "build_wild_corpus", lambda cache, sources=None, **share: calls.append(
+        ("wild", sources, share)) or {"files": [{"label": "generated", "kept": True}], "sources": [{"kept": 0}],
+                                      "failed": {"alpha": "404"}})
     assert main(["corpus", "build", "--cache", str(tmp_path), "--sources", "alpha"]) == 2
-    assert calls == ["photos", ("wild", ["alpha"])] and "1 generated and 0 real" in capsys.readouterr().out
+    assert calls == ["photos", ("wild", ["alpha"], {})] and "1 generated and 0 real" in capsys.readouterr().out
+    calls.clear()
+    assert main(["corpus", "build", "--cache", str(tmp_path), "--max-source-share", "1"]) == 2
+    assert calls == ["photos", ("wild", None, {"max_source_share": 1.0})]
     calls.clear()
     assert main(["corpus", "build", "--cache", str(tmp_path), "--no-wild"]) == 0
     assert calls == ["photos"]
+
+
+def test_source_caps_hold_every_source_to_the_share():
+    assert wild.source_caps({"a": 60, "b": 20, "c": 10, "d": 10}, 0.25) == {"a": 10, "b": 10, "c": 10, "d": 10}
+    caps = wild.source_caps({"a": 139, "b": 82, "c": 51, "d": 30, "e": 200}, 0.25)
+    total = sum(caps.values())
+    assert all(n <= 0.25 * total for n in caps.values()) and caps["d"] == 30 and caps["c"] == 51
+    assert wild.source_caps({"a": 9, "b": 1, "c": 1, "d": 1}, None) == {"a": 9, "b": 1, "c": 1, "d": 1}
+    # Too few sources for any split to respect the share: nothing is capped.
+    assert wild.source_caps({"a": 9, "b": 1, "c": 0}, 0.25) == {"a": 9, "b": 1, "c": 0}
+
+
+def test_a_source_over_the_share_leaves_out_its_most_numerous_kind_first(tmp_path, fake_registry):
+    manifest = wild.build_wild_corpus(tmp_path / "cache", max_source_share=0.5, log=lambda *_: None)
+    assert manifest["max_source_share"] == 0.5
+    summary = {s["source"]: s for s in manifest["sources"]}
+    assert summary["alpha"]["kept"] == 1 and summary["alpha"]["over_share"] == 1 and summary["beta"]["kept"] == 1
+    reasons = {e["member"].rsplit("/", 1)[1]: e["reason"] for e in manifest["files"] if e["label"] == "real"}
+    # alpha's kinds tie (one people, one nature photo): the kind named first alphabetically gives way.
+    assert reasons["b.png"] == "over the per-source share (max_source_share=0.5)" and reasons["a.jpg"] is None
+    assert not any(e["kept"] for e in manifest["files"] if e["member"].endswith("b.png"))
+    default = wild.build_wild_corpus(tmp_path / "cache", log=lambda *_: None)
+    assert default["max_source_share"] == wild.MAX_SOURCE_SHARE  # two sources: too few to cap at 0.25
+    assert {s["source"]: s["kept"] for s in default["sources"]} == {"alpha": 2, "beta": 1}
+    with pytest.raises(ValueError, match="max_source_share"):
+        wild.build_wild_corpus(tmp_path / "cache", max_source_share=0)
