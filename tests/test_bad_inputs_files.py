@@ -220,7 +220,7 @@ def test_unexpected_decoder_errors_become_one_line_reasons(bad_folder, monkeypat
     def broken(image):
         raise KeyError("decoder bug")
 
-    monkeypatch.setattr(datasets.folder.ImageOps, "exif_transpose", broken)
+    monkeypatch.setattr(datasets.decode.ImageOps, "exif_transpose", broken)
     with pytest.raises(datasets.ImageLoadError, match=r"rgb.png: cannot decode \(KeyError\): 'decoder bug'$"):
         datasets.load_image(folder / "rgb.png")
 

@@ -3,6 +3,7 @@ Debian benchmark corpus."""
 
 from upconv_tf.datasets.bundled import BUNDLED_NAMES, bundled_photos
 from upconv_tf.datasets.crops import CropSet, sample_crops
+from upconv_tf.datasets.decode import decode_image
 from upconv_tf.datasets.fast import iter_batches_parallel
 from upconv_tf.datasets.folder import (
     IMAGE_EXTENSIONS,
@@ -35,7 +36,7 @@ def bundled_crops(size: int = 64, count: int = 256, seed: int = 0, max_scale: fl
 
 __all__ = [
     "BUNDLED_NAMES", "CORPUS_PACKAGES", "IMAGE_EXTENSIONS", "CropSet", "FolderImages", "ImageLoadError",
-    "build_corpus", "bundled_crops", "bundled_photos", "celeba_files", "corpus_files", "fit_to_size",
+    "build_corpus", "bundled_crops", "bundled_photos", "celeba_files", "corpus_files", "decode_image", "fit_to_size",
     "iter_batches", "iter_batches_parallel", "iter_images", "list_images", "load_folder", "load_image", "sample_crops", "save_png",
     "tfrecord_dataset",
 ]

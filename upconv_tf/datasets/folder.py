@@ -1,7 +1,8 @@
 """Loading user images: one file, or a folder walked recursively, never stopping on a bad file.
 
-Every image comes out as (H, W, 3) float32 RGB in [0, 1]: EXIF orientation applied, alpha dropped,
-palette / gray / CMYK converted, 16-bit scaled by 65535. Size policies for batching to ``size`` px:
+Every image comes out as (H, W, 3) float32 RGB in [0, 1], decoded by :func:`upconv_tf.datasets.decode.decode_image`
+(the one decoder: EXIF orientation applied, alpha dropped, palette / gray / CMYK converted, 16-bit scaled by
+65535) and brought to ``size`` px by :func:`upconv_tf.datasets.decode.fit_to_size` (the one size policy):
 
 * ``"center-crop"`` (default): the central ``size`` x ``size`` window at native resolution, so no
   resampling filter touches the spectrum; images smaller than ``size`` are reported and skipped.
@@ -18,15 +19,13 @@ import warnings
 from typing import Iterator
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from upconv_tf import errors as E
+from upconv_tf.datasets.decode import MAX_PIXELS, POLICIES, decode_image, first_line, fit_to_size  # noqa: F401
 from upconv_tf.errors import ArgumentError, ImageLoadError, Skipped
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
-POLICIES = ("center-crop", "resize", "none")
-# Decompression-bomb guard, checked from the header before any pixel is decoded.
-MAX_PIXELS = 64_000_000
 
 
 @dataclasses.dataclass
@@ -75,21 +74,6 @@ def list_images(*roots, recursive: bool = True, errors: list | None = None) -> l
     return found
 
 
-def _to_rgb_float(image: Image.Image) -> np.ndarray:
-    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
-        gray = np.asarray(image, dtype=np.float32) / 65535.0
-        return np.repeat(gray[..., None], 3, axis=-1)
-    if image.mode in ("I", "F"):
-        gray = np.asarray(image, dtype=np.float32)
-        scale = 65535.0 if image.mode == "I" and gray.max(initial=0) > 255 else (255.0 if image.mode == "I" else 1.0)
-        return np.repeat(np.clip(gray / scale, 0, 1)[..., None], 3, axis=-1)
-    if image.mode == "RGB":
-        array = np.asarray(image)
-    else:
-        array = np.asarray(image.convert("RGBA" if "transparency" in image.info else image.mode).convert("RGB"))
-    return array.astype(np.float32) / 255.0
-
-
 def _check_regular_file(path) -> None:
     """Refuse what is not a non-empty regular file before opening it (a FIFO would block forever)."""
     if os.path.islink(path) and not os.path.exists(path):
@@ -107,63 +91,23 @@ def load_image(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Decode one file to (H, W, 3) float32 RGB in [0, 1]; raise :class:`ImageLoadError` with the reason.
 
     Any failure (unreadable, not a regular file, empty, corrupt, truncated, over ``max_pixels``, NaN or
-    infinite pixels in a float image, or an unexpected decoder error) becomes one ``ImageLoadError``.
+    infinite pixels in a float image, or an unexpected decoder error) becomes one ``ImageLoadError``. The
+    bytes are decoded by :func:`upconv_tf.datasets.decode.decode_image`, streamed from the open file.
     """
     path = os.fspath(path)
     try:
         _check_regular_file(path)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise ImageLoadError(
-                        path, E.TOO_LARGE, f"{width} x {height} px is over the {max_pixels:,}-pixel limit (decompression bomb guard)"
-                    )
-                image.load()
-                image = ImageOps.exif_transpose(image)
-                array = _to_rgb_float(image)
-        if not np.isfinite(array).all():  # float TIFFs can hold NaN / inf
-            raise ImageLoadError(path, E.BAD_PIXELS, "holds NaN or infinite pixel values")
-        return array
+        with open(path, "rb") as handle:
+            return decode_image(handle, path, max_pixels)
     except ImageLoadError:
         raise
     except PermissionError:
         raise ImageLoadError(path, E.PERMISSION, "permission denied") from None
-    except UnidentifiedImageError:
-        raise ImageLoadError(path, E.UNREADABLE, "not a readable image (unknown or corrupt format)") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageLoadError(path, E.TOO_LARGE, f"decompression bomb guard: {error}") from None
-    except MemoryError:
-        raise ImageLoadError(path, E.TOO_LARGE, "out of memory while decoding") from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise ImageLoadError(path, E.DECODE_ERROR, f"cannot decode: {_first_line(error)}") from None
-    except Exception as error:  # noqa: BLE001 - a decoder bug must not stop a folder of millions of files
-        raise ImageLoadError(path, E.DECODE_ERROR, f"cannot decode ({type(error).__name__}): {_first_line(error)}") from None
-
-
-def _first_line(error) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
-def fit_to_size(image: np.ndarray, size: int, policy: str = "center-crop", path="image") -> np.ndarray:
-    """Apply a size policy (module docstring) to one (H, W, 3) image."""
-    if policy not in POLICIES:
-        raise ArgumentError("policy", f"must be one of {POLICIES}. Received: policy={policy!r}")
-    if policy == "none" or size is None:
-        return image
-    height, width = image.shape[:2]
-    if policy == "center-crop":
-        if min(height, width) < size:
-            raise ImageLoadError(path, E.TOO_SMALL, f"{width} x {height} px is smaller than the {size} px crop",
-                                 size=(width, height), crop=size)
-        top, left = (height - size) // 2, (width - size) // 2
-        return image[top:top + size, left:left + size]
-    side = min(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = np.clip(image[top:top + side, left:left + side] * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return np.asarray(Image.fromarray(square).resize((size, size), Image.LANCZOS), np.float32) / 255.0
+    except (OSError, ValueError) as error:  # e.g. gone since it was listed, a NUL byte in the name
+        raise ImageLoadError(path, E.DECODE_ERROR, f"cannot decode: {first_line(error)}") from None
+    except Exception as error:  # noqa: BLE001 - one bad file must not stop a folder of millions
+        raise ImageLoadError(path, E.DECODE_ERROR,
+                             f"cannot decode ({type(error).__name__}): {first_line(error)}") from None
 
 
 def iter_images(paths, size=None, policy: str = "center-crop", errors: list | None = None,

@@ -1,5 +1,6 @@
 """Running exported and trained models: runners for ONNX (onnxruntime, no TensorFlow), SavedModels and Keras
-generators, and the loaders that pick one for any path or model name.
+generators, the loaders that pick one for any path or model name, and :func:`preprocess` (an image -> the input
+tensor of an exported detector, as ``upconv-tf detect`` prepares it).
 
 Importing this package imports neither TensorFlow nor onnxruntime; each runner imports its library when a model
 is opened.
@@ -16,10 +17,11 @@ from upconv_tf.runtime.onnx import (
     provider_options,
     session_options,
 )
+from upconv_tf.runtime.preprocess import input_policy, preprocess
 from upconv_tf.runtime.savedmodel import SavedModelDetector, SavedModelGenerator
 
 __all__ = [
     "CPU", "CUDA", "KerasGenerator", "OnnxDetector", "OnnxGenerator", "SavedModelDetector", "SavedModelGenerator",
-    "choose_providers", "input_settings", "load", "load_generator", "load_predictor", "provider_options",
-    "session_options",
+    "choose_providers", "input_policy", "input_settings", "load", "load_generator", "load_predictor", "preprocess",
+    "provider_options", "session_options",
 ]

@@ -96,11 +96,10 @@ class _DetectorMixin:
 
     def input_settings(self) -> dict:
         """How files must be loaded for this model: ``{"size": side, "policy": ...}`` (square models)."""
-        height, width = self.image_size
-        if height != width:
-            raise ValueError(f"{self.source}: takes {height} x {width} images; file loading handles square sizes")
-        policy = self.metadata.get("preprocessing", {}).get("policy", "center-crop")
-        return {"size": height, "policy": "center-crop" if policy == "none" else policy, "threshold": self.threshold}
+        from upconv_tf.runtime.preprocess import input_policy
+
+        size, policy = input_policy(self.metadata)
+        return {"size": size, "policy": policy, "threshold": self.threshold}
 
 
 class _GeneratorMixin:

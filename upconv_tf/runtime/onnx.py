@@ -1,9 +1,10 @@
 """Exported models on onnxruntime: :class:`OnnxDetector`, :class:`OnnxGenerator`.
 
 This module and what it imports need only numpy, Pillow-free metadata reading and onnxruntime: no TensorFlow
-(what a scoring worker installs). ``CUDAExecutionProvider`` is used when onnxruntime-gpu sees a GPU, else
-``CPUExecutionProvider``; the one in use is the ``provider`` attribute and is logged. Session options come from
-:func:`session_options`: on the CPU, worker threads that sleep between runs instead of spinning
+(what a scoring worker installs); :meth:`OnnxDetector.from_bytes` opens a model read from any storage (the Beam
+scoring pipeline reads it through Beam's FileSystems). ``CUDAExecutionProvider`` is used when onnxruntime-gpu
+sees a GPU, else ``CPUExecutionProvider``; the one in use is the ``provider`` attribute and is logged. Session
+options come from :func:`session_options`: on the CPU, worker threads that sleep between runs instead of spinning
 (``benchmarks/bench_onnx_threads.py`` measured spinning threads losing throughput whenever other work shares the
 cores); on CUDA, each batch goes through an IO binding with the output allocated on the device.
 
@@ -20,7 +21,7 @@ import os
 import numpy as np
 
 from upconv_tf.errors import ArgumentError
-from upconv_tf.export.metadata import read_metadata
+from upconv_tf.export.metadata import read_metadata, validate_metadata
 from upconv_tf.resolve import METADATA_FILE, ONNX_FILE
 from upconv_tf.runtime.base import _DetectorMixin, _GeneratorMixin, _Runner
 
@@ -98,24 +99,44 @@ def _onnx_paths(path):
 
 class _Onnx(_Runner):
     def __init__(self, path, providers=None, threads=None, spinning=None):
+        model_path, metadata_path = _onnx_paths(path)
+        self._open(model_path, read_metadata(metadata_path, self.reads), model_path, metadata_path, providers,
+                   threads, spinning)
+
+    @classmethod
+    def from_bytes(cls, model: bytes, metadata: dict, source: str, providers=None, threads=None, spinning=None):
+        """A runner for a model held in memory, e.g. read from cloud storage by a scoring worker.
+
+        Args:
+            model: the ``model.onnx`` bytes.
+            metadata: its ``metadata.json`` (validated here).
+            source: where they came from (the model's URI), for messages and the ``path`` attribute.
+            providers, threads, spinning: as the class's constructor.
+        """
+        runner = cls.__new__(cls)
+        runner._open(model, validate_metadata(metadata, source, cls.reads), source, f"{source}'s {METADATA_FILE}",
+                     providers, threads, spinning)
+        return runner
+
+    def _open(self, model, metadata, source, metadata_path, providers, threads, spinning):
+        """Start the onnxruntime session of ``model`` (a path or bytes) and check it against ``metadata``."""
         import onnxruntime
 
-        self.path, metadata_path = _onnx_paths(path)
-        self.source = self.path
-        self.metadata = read_metadata(metadata_path, self.reads)
+        self.path = self.source = source
+        self.metadata = metadata
         providers = list(providers or choose_providers())
         options = session_options(providers[0], threads, spinning)
         try:
-            self.session = onnxruntime.InferenceSession(self.path, options, providers=providers,
+            self.session = onnxruntime.InferenceSession(model, options, providers=providers,
                                                         provider_options=provider_options(providers))
         except Exception as error:  # onnxruntime raises its own exception types
             message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise ValueError(f"{self.path}: not a usable ONNX model ({message})") from None
+            raise ValueError(f"{source}: not a usable ONNX model ({message})") from None
         self._check_signature(*({t.name: [d if isinstance(d, int) else None for d in t.shape] for t in tensors}
                                 for tensors in (self.session.get_inputs(), self.session.get_outputs())),
                               metadata_path)
         self.provider = self.session.get_providers()[0]
-        logger.info("%s: onnxruntime on %s", self.path, self.provider)
+        logger.info("%s: onnxruntime on %s", source, self.provider)
 
     def _run(self, batch):
         if self.provider != CUDA:
