@@ -14,7 +14,7 @@ FLOORS = [
     {"layers", "losses", "datasets", "plotting", "corpus", "backbones"},
     {"models", "callbacks", "sampling", "detection", "metrics", "keras_metrics", "fakes"},
     {"export", "runtime", "inference"},
-    {"workflows", "folders", "audit", "demo"},
+    {"workflows", "scoring", "folders", "audit", "demo"},
     {"cli", "__main__"},
 ]
 FLOOR = {name: number for number, names in enumerate(FLOORS) for name in names}
@@ -53,10 +53,15 @@ def test_every_module_has_a_floor():
     assert names <= set(FLOOR), f"put {sorted(names - set(FLOOR))} on a floor (here and in README's Layout)"
 
 
+def is_entry_point(relative):
+    """A ``__main__.py`` (``python -m upconv_tf[.sub]``) is a command line: it sits on the CLI's floor."""
+    return os.path.basename(relative) == "__main__.py"
+
+
 @pytest.mark.parametrize("path", sorted(python_files("upconv_tf")), ids=lambda p: os.path.relpath(p, ROOT))
 def test_imports_go_down_only(path):
     relative = os.path.relpath(path, os.path.join(ROOT, "upconv_tf"))
-    mine = relative.split(os.sep)[0].removesuffix(".py")
+    mine = "__main__" if is_entry_point(relative) else relative.split(os.sep)[0].removesuffix(".py")
     upward = [module for module in imported_modules(path) if FLOOR[unit(module)] > FLOOR[mine]]
     assert not upward, f"{relative} (floor {FLOOR[mine]}) imports from higher floors: {upward}"
 
@@ -66,7 +71,7 @@ def test_nothing_outside_the_cli_uses_the_cli(folder):
     offenders = []
     for path in python_files(folder):
         relative = os.path.relpath(path, ROOT)
-        if relative.startswith(os.path.join("upconv_tf", "cli")) or relative == os.path.join("upconv_tf", "__main__.py"):
+        if relative.startswith(os.path.join("upconv_tf", "cli")) or is_entry_point(relative):
             continue
         text = open(path, encoding="utf-8").read()
         if any(m.startswith("upconv_tf.cli") for m in imported_modules(path)) or re.search(r"\bmain\(\[", text):

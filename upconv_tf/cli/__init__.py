@@ -19,7 +19,7 @@ from upconv_tf.cli.common import (
 from upconv_tf.errors import NoUsableImages
 
 # Modules under upconv_tf.cli that add a sub-command.
-COMMANDS = ["spectrum", "corpus", "demo", "audit", "detector", "detect", "export", "train", "generate"]
+COMMANDS = ["spectrum", "corpus", "demo", "audit", "detector", "detect", "score", "export", "train", "generate"]
 EPILOG = ("Exit status: 0 success, 1 usage error or failure (nothing usable), 2 finished but some input files "
           "were skipped (listed on stderr and in the JSON output).")
 VERBOSE_HELP = "also show TensorFlow's own log lines and library warnings (hidden by default)"
@@ -68,7 +68,11 @@ def main(argv=None) -> int:
     from upconv_tf.cli.quiet import quiet_stderr
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # a command that passes options on (``score``: Beam's) names where they go
+        if not getattr(args, "unknown_options", None):
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        setattr(args, args.unknown_options, unknown)
     with quiet_stderr(enabled=not args.verbose):
         try:
             check_json_target(args)

@@ -107,11 +107,14 @@ def validate_metadata(data, source="metadata.json", kind=None) -> dict:
     return data
 
 
-def read_metadata(path, kind=None) -> dict:
-    """Read and validate ``path`` (a metadata.json file); one-line ``ValueError`` when it is unusable."""
+def read_metadata(path, kind=None, opener=None) -> dict:
+    """Read and validate ``path`` (a metadata.json file); one-line ``ValueError`` when it is unusable.
+
+    ``opener(path)`` returns a binary file to read it from (default: the local file system; the Beam scoring
+    pipeline passes Beam's FileSystems, so a ``gs://`` export reads the same way)."""
     path = os.fspath(path)
     try:
-        with open(path, encoding="utf-8") as handle:
+        with (opener(path) if opener is not None else open(path, "rb")) as handle:
             data = json.load(handle)
     except FileNotFoundError:
         raise ValueError(f"{path}: missing (every exported model has a metadata.json beside it)") from None
