@@ -43,7 +43,8 @@ def _leaf_parsers(parser):
             yield from _leaf_parsers(child)
 
 
-def build_parser():
+def build_parser(commands=None):
+    """The ``upconv-tf`` parser with ``commands`` (default: all of :data:`COMMANDS`)."""
     from upconv_tf import __version__
 
     parser = ArgumentParser(
@@ -55,7 +56,7 @@ def build_parser():
     parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                        parser_class=ArgumentParser)
-    for name in COMMANDS:
+    for name in COMMANDS if commands is None else commands:
         importlib.import_module(f"upconv_tf.cli.{name}").register(subparsers)
     for leaf in _leaf_parsers(parser):
         if leaf is not parser:  # also accepted after the command; SUPPRESS keeps the top-level value
@@ -64,10 +65,20 @@ def build_parser():
     return parser
 
 
+def _named_command(argv):
+    """The command ``argv`` names (its first word), when it is one of :data:`COMMANDS`."""
+    word = next((arg for arg in argv if not arg.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
 def main(argv=None) -> int:
     from upconv_tf.cli.quiet import quiet_stderr
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Only the named command's options are built: some commands' choices come from modules that import
+    # scikit-learn, which an install for scoring alone does not have (and needs not wait for).
+    command = _named_command(argv)
+    parser = build_parser(None if command is None else [command])
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # a command that passes options on (``score``: Beam's) names where they go
         if not getattr(args, "unknown_options", None):
