@@ -165,3 +165,30 @@ def test_beam_options_are_checked_and_the_runner_defaults_to_fnapirunner():
         pipeline_options(["--direct_num_worker=2"])
     with pytest.raises(ArgumentError, match="not a Beam option: oops"):
         pipeline_options(["--project", "p", "oops"])
+
+
+def test_every_kind_of_bad_file_is_skipped_with_detects_record(photos, tmp_path):
+    """The bad-input folder (links, FIFO, device, bombs, truncations, NaN TIFF, 16-bit, EXIF...): as a folder
+    and as a glob, the pipeline reports each file exactly as ``detect`` does (here every image is smaller than
+    the shipped detector's 192 px crop, so nothing is usable in either)."""
+    from test_bad_inputs_files import build_bad_folder
+
+    from upconv_tf.errors import NoUsableImages
+    from upconv_tf.runtime import load_predictor
+    from upconv_tf.scoring import score
+    from upconv_tf.workflows.detect import detect
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    build_bad_folder(folder, photos["astronaut"])
+    predictor = load_predictor(MODEL, backend="onnx")
+    for given in ([str(folder)], sorted(str(path) for path in folder.iterdir() if path.is_file() or path.is_symlink())):
+        with pytest.raises(NoUsableImages) as by_detect:
+            detect(given, (predictor, MODEL))
+        with pytest.raises(NoUsableImages) as by_beam:
+            score(given, MODEL, str(tmp_path / "out" / "run"))
+        records = [sorted((item.as_record() for item in caught.value.skipped), key=lambda r: r["path"])
+                   for caught in (by_detect, by_beam)]
+        assert records[0] == records[1]
+        assert {record["code"] for record in records[1]} >= {"empty", "unreadable", "decode-error", "too-large",
+                                                             "bad-pixels", "not-a-file", "too-small"}

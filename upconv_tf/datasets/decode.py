@@ -83,9 +83,12 @@ def decode_image(data, name="image", max_pixels: int = MAX_PIXELS) -> np.ndarray
     name = str(name)
     try:
         if isinstance(data, (bytes, bytearray, memoryview)):
-            if len(data) == 0:
-                raise ImageLoadError(name, E.EMPTY, "empty file (0 bytes)")
             data = io.BytesIO(data)
+        start = data.tell() if data.seekable() else None
+        if start is not None:
+            if not data.read(1):
+                raise ImageLoadError(name, E.EMPTY, "empty file (0 bytes)")
+            data.seek(start)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(data) as image:

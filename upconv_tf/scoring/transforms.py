@@ -24,7 +24,7 @@ from apache_beam.ml.inference.base import KeyedModelHandler, RunInference
 
 from upconv_tf import errors as E
 from upconv_tf.datasets.decode import first_line
-from upconv_tf.datasets.folder import IMAGE_EXTENSIONS
+from upconv_tf.datasets.folder import IMAGE_EXTENSIONS, list_images
 from upconv_tf.errors import ImageLoadError, Skipped
 from upconv_tf.scoring.model import METRICS_NAMESPACE, DetectorModelHandler, has_scheme, open_uri
 
@@ -35,30 +35,36 @@ EXTENSION = ".jsonl"
 _WILDCARD = re.compile(r"[*?\[]")
 
 
-def is_folder(pattern: str) -> bool:
-    """A pattern that names a folder: ends with a separator, or is a local folder."""
-    return pattern.endswith(("/", os.sep)) or (not has_scheme(pattern) and os.path.isdir(pattern))
-
-
 def match_pattern(pattern: str) -> tuple:
     """``(paths, skipped)`` for one input pattern, as :class:`MatchImages` matches it.
 
     A glob (``*`` within a folder, ``**`` across folders: Beam's ``FileSystems.match``) gives every file it
     matches, whatever its extension (naming a file is asking for it to be read). A folder gives the image files
-    below it, by extension, as ``upconv-tf detect`` walks a folder. A file name gives that file; a name that
-    matches nothing is a ``missing`` :class:`~upconv_tf.errors.Skipped` record.
+    below it, by extension: a local one walked as ``upconv-tf detect`` walks it
+    (:func:`upconv_tf.datasets.list_images`, folders that cannot be listed reported), one on another file system
+    matched as ``FOLDER/**``. A file name gives that file; a name that matches nothing is a ``missing``
+    :class:`~upconv_tf.errors.Skipped` record.
     """
     from apache_beam.io.filesystem import BeamIOError
 
     pattern = str(pattern)
-    folder = is_folder(pattern)
+    if not has_scheme(pattern) and not _WILDCARD.search(pattern):  # a local file or folder, as detect takes it
+        if os.path.isdir(pattern):
+            skipped = []
+            found = list_images(pattern, errors=skipped)
+            if not found and not skipped:
+                skipped.append(Skipped(pattern, E.EMPTY_FOLDER, "holds no image file"))
+            return found, skipped
+        if os.path.lexists(pattern):  # a file, or a broken link the decoder names as such
+            return [pattern], []
+        return [], [Skipped(pattern, E.MISSING, "no such file or folder")]
+    folder = pattern.endswith(("/", os.sep))
     query = FileSystems.join(pattern.rstrip("/" + os.sep) or pattern, "**") if folder else pattern
     try:
         found = [item.path for item in FileSystems.match([query])[0].metadata_list]
     except BeamIOError as error:
         causes = list(getattr(error, "exception_details", {}).values())
-        detail = causes[0] if causes else error
-        return [], [Skipped(pattern, E.UNLISTABLE, f"cannot list: {first_line(detail)}")]
+        return [], [Skipped(pattern, E.UNLISTABLE, f"cannot list: {first_line(causes[0] if causes else error)}")]
     if folder:
         found = [path for path in found if path.lower().endswith(IMAGE_EXTENSIONS)]
         if not found:
