@@ -34,12 +34,14 @@ def runs(root):
     return {
         "spectrum": (["spectrum", real, "--size", "32", "--json", str(out / "spectrum.json")], out / "spectrum.json"),
         "detector": (["detector", "train", "--real", real, "--fake", fake, "--size", "32", "--classifier", "logreg",
-                      "--no-export", "--out", str(out / "det")], out / "det" / "detector.json"),
+                      "--out", str(out / "det")], out / "det" / "detector.json"),  # + model.onnx, for score
         "detector evaluate": (["detector", "evaluate", "--real", real, "--fake", fake, "--size", "32", "--runs", "2",
                                "--samples", "8", "--classifiers", "logreg", "--group-by", "prefix", "--json",
                                str(out / "evaluate.json")], out / "evaluate.json"),
         "detect": (["detect", real, "--model", str(out / "det"), "--json", str(out / "detect.json")],
                    out / "detect.json"),
+        "score": (["score", "--input", real, "--model", str(out / "det"),
+                   "--output", str(out / "score" / "run"), "--json", str(out / "score.json")], out / "score.json"),
         "audit": (["audit", "--generator", str(root / "generator.keras"), "--real", real, "--runs", "2",
                    "--group-by", "prefix", "--json", str(out / "audit.json")], out / "audit.json"),
         "train": (["train", "autoencoder", "--data", real, "--size", "32", "--dim", "4", "--batch-size", "8",
@@ -114,7 +116,7 @@ def test_choices_come_from_the_library_and_options_mean_the_same_everywhere():
         if option not in ("-h", "--help"):
             seen.setdefault(option, []).append(path)
     assert {p[0] for p in seen["--group-by"]} == {"audit", "detector"}  # one name for the grouping option
-    assert {p[0] for p in seen["--json"]} == {"spectrum", "audit", "detector", "detect"}
+    assert {p[0] for p in seen["--json"]} == {"spectrum", "audit", "detector", "detect", "score"}
     assert {path for paths in seen.values() for path in paths} == set(seen["--verbose"])  # every command has it
 
 
