@@ -1,7 +1,7 @@
 """Run every benchmark (each in its own process), then write docs/performance.md's tables from the JSON.
 
 Run: ``make bench`` or ``python benchmarks/run_all.py [--quick] [--only spectral train detect]``.
-Results: ``benchmarks/results/{spectral,train,detect,fft,onnx_threads,parity,backbone}.json``; docs/performance.md between the
+Results: ``benchmarks/results/{spectral,train,detect,fft,onnx_threads,parity,backbone,beam}.json``; docs/performance.md between the
 ``<!-- benchmarks:start -->`` / ``<!-- benchmarks:end -->`` markers (:mod:`report`).
 """
 
@@ -14,7 +14,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCHMARKS = ("spectral", "train", "detect", "fft", "onnx_threads", "parity", "backbone")
+BENCHMARKS = ("spectral", "train", "detect", "fft", "onnx_threads", "parity", "backbone", "beam")
 
 
 def main(argv=None) -> int:

@@ -143,7 +143,10 @@ def test_the_handler_reads_metadata_through_filesystems_and_refuses_non_detector
     assert handler.metadata["kind"] == "detector" and handler.threshold == handler.metadata["threshold"]
     model = handler.load_model()
     assert model.provider in ("CPUExecutionProvider", "CUDAExecutionProvider")
-    with pytest.raises(ArgumentError, match="no such ONNX model"):
+    with pytest.raises(ArgumentError, match="no detector found"):
+        DetectorModelHandler(str(tmp_path))
+    (tmp_path / "model.onnx").write_bytes(b"")
+    with pytest.raises(ValueError, match="metadata.json: missing"):
         DetectorModelHandler(str(tmp_path))
     generator = os.path.dirname(resolve_model("generator", backend="onnx").onnx)
     with pytest.raises(ValueError, match="not a detector"):

@@ -60,7 +60,6 @@ SCRIPT = textwrap.dedent("""
     # the pipeline on two worker processes, each reporting what it imported
     import apache_beam as beam
     from upconv_tf.scoring import ScoreImages, pipeline_options
-    from upconv_tf.scoring.run import model_uri
 
     def worker_modules(record):
         return json.dumps({{"pid": os.getpid(), "heavy": heavy_modules(), "modules": top_modules(),
@@ -68,7 +67,7 @@ SCRIPT = textwrap.dedent("""
 
     options = pipeline_options(["--direct_running_mode=multi_processing", "--direct_num_workers=2"])
     with beam.Pipeline(options=options) as pipeline:
-        scored = pipeline | ScoreImages(os.path.join(folder, "*"), model_uri("spectral-detector"),
+        scored = pipeline | ScoreImages(os.path.join(folder, "*"), "spectral-detector",
                                         output=os.path.join(out, "pipeline"))
         scored["scores"] | beam.Map(worker_modules) | beam.io.WriteToText(os.path.join(out, "workers"))
     report["launcher_pid"] = os.getpid()

@@ -12,6 +12,8 @@ Importing this module imports Apache Beam, onnxruntime and numpy, never TensorFl
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.ml.inference.base import PredictionResult
@@ -54,6 +56,21 @@ def open_uri(uri):
     return FileSystems.open(uri, "application/octet-stream", CompressionTypes.UNCOMPRESSED)
 
 
+def export_uri(model) -> str:
+    """The export folder to score with: a URI with a scheme (``gs://...``) as it is; otherwise any local path
+    or bare name :func:`upconv_tf.resolve.resolve_model` finds (``spectral-detector``: its highest ONNX
+    version), as an absolute folder."""
+    if has_scheme(model):
+        return str(model)
+    from upconv_tf.resolve import resolve_model
+
+    ref = resolve_model(model, backend="onnx", what="detector")
+    if ref.onnx is None:
+        raise ArgumentError("model", f"{ref.path}: no ONNX model here (scoring runs an exported model.onnx; "
+                                     "`upconv-tf export` writes one)")
+    return os.path.dirname(os.path.abspath(ref.onnx))
+
+
 def export_uris(model_uri: str) -> tuple:
     """``(model.onnx URI, metadata.json URI)`` of an export folder URI or of its ``.onnx`` file."""
     model_uri = str(model_uri).rstrip("/")
@@ -78,7 +95,8 @@ class DetectorModelHandler(OnnxModelHandlerNumpy):
 
     Args:
         model_uri: the export folder (holding ``model.onnx`` and ``metadata.json``) or its ``model.onnx``, on any
-            file system Beam reads (local path, ``gs://``...).
+            file system Beam reads (``gs://``...); locally also any path or model name
+            (``spectral-detector``): :func:`export_uri`.
         batch_size: images per onnxruntime call (RunInference batches exactly this many, fewer at the end of a
             bundle).
         threads: onnxruntime intra-op threads per model (None: :func:`upconv_tf.runtime.session_options`'s
@@ -97,6 +115,7 @@ class DetectorModelHandler(OnnxModelHandlerNumpy):
     def __init__(self, model_uri: str, *, batch_size: int = 32, threads: int | None = None, providers=None):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ArgumentError("batch_size", f"must be an integer >= 1. Received: batch_size={batch_size!r}")
+        model_uri = export_uri(model_uri)
         onnx_uri, _ = export_uris(model_uri)
         self.metadata = read_export_metadata(model_uri)
         super().__init__(onnx_uri, providers=list(providers) if providers else None,

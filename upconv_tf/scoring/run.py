@@ -19,7 +19,7 @@ import time
 
 from upconv_tf import errors as E
 from upconv_tf.errors import ArgumentError, NoUsableImages
-from upconv_tf.scoring.model import METRICS_NAMESPACE, DetectorModelHandler, has_scheme
+from upconv_tf.scoring.model import METRICS_NAMESPACE, DetectorModelHandler, export_uri
 from upconv_tf.scoring.transforms import EXTENSION, SCORES_SUFFIX, SKIPPED, SKIPPED_SUFFIX, ScoreImages, match_pattern
 
 DEFAULT_RUNNER = "FnApiRunner"
@@ -29,21 +29,6 @@ SHARD = "-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9]"
 
 class PipelineFailed(RuntimeError):
     """The Beam job failed (a worker error, a runner that could not start); ``str()`` is one line."""
-
-
-def model_uri(model) -> str:
-    """The export folder to score with: a URI with a scheme (``gs://...``) as it is; otherwise any local path
-    or bare name :func:`upconv_tf.resolve.resolve_model` finds (``spectral-detector``: its highest ONNX
-    version), as an absolute folder."""
-    if has_scheme(model):
-        return str(model)
-    from upconv_tf.resolve import resolve_model
-
-    ref = resolve_model(model, backend="onnx", what="detector")
-    if ref.onnx is None:
-        raise ArgumentError("model", f"{ref.path}: no ONNX model here (scoring runs an exported model.onnx; "
-                                     "`upconv-tf export` writes one)")
-    return os.path.dirname(os.path.abspath(ref.onnx))
 
 
 def pipeline_options(beam_args=()):
@@ -205,7 +190,7 @@ def score(inputs, model, output: str, *, beam_args=(), batch_size: int = 32, thr
                                       f"scores/run1{SCORES_SUFFIX}-00000-of-00001{EXTENSION})")
     options = pipeline_options(beam_args)
     runner = options.view_as(StandardOptions).runner
-    uri = model_uri(model)
+    uri = export_uri(model)
     handler = DetectorModelHandler(uri, batch_size=batch_size,
                                    threads=default_threads(options) if threads is None else threads)
     local = _is_local(options)

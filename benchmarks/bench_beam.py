@@ -1,0 +1,134 @@
+"""Apache Beam scoring throughput (images/s) at 1 and 2 worker processes, against ``upconv-tf detect``.
+
+2,000 image files (224 px crops of the bundled photos, two thirds PNG, one third JPEG) are scored whole, file
+to JSON lines, with the shipped detector (``spectral-detector``, its ONNX export, 192 px centre crops):
+
+* ``detect``: :func:`upconv_tf.workflows.detect.detect` with the ONNX model (what ``upconv-tf detect --model
+  export/spectral-detector/2`` runs: parallel decoding threads, onnxruntime with its default threads);
+* ``beam_1``: :func:`upconv_tf.scoring.score` on FnApiRunner in one process (onnxruntime: all cores);
+* ``beam_2``: the same with ``--direct_running_mode=multi_processing --direct_num_workers=2`` (one onnxruntime
+  thread per process: :func:`upconv_tf.scoring.run.default_threads`).
+
+Every run is a whole job (model loading, Beam start-up and its worker processes, writing the outputs
+included), timed in interleaved rounds, the best round counting (``harness``: other work on the machine slows a
+turn down, never speeds it up). Targets: ``beam_2 / beam_1 >= 1.6`` on 2 cores; ``beam_1 / detect >= 0.8``.
+The scores of every path must agree with detect's to 1e-4.
+
+Run: ``python benchmarks/bench_beam.py [--quick]`` (``--quick``: 200 images, one round) ->
+``benchmarks/results/beam.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import numpy as np  # noqa: E402
+
+MODEL = "spectral-detector"
+IMAGES, QUICK_IMAGES = 2000, 200
+ROUNDS, QUICK_ROUNDS = 3, 1
+CHUNK = 250  # crops made at once (memory)
+TWO_WORKERS = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+TARGETS = {"beam_2_vs_beam_1": 1.6, "beam_1_vs_detect": 0.8}
+
+
+def write_images(folder, count):
+    """``count`` 224 px crops of the bundled photos: two thirds PNG, one third JPEG (quality 90)."""
+    from PIL import Image
+
+    from upconv_tf.datasets import bundled_crops
+
+    paths = []
+    for start in range(0, count, CHUNK):
+        crops = bundled_crops(224, min(CHUNK, count - start), seed=start).images
+        for offset, image in enumerate(crops):
+            index = start + offset
+            pixels = np.clip(image * 255 + 0.5, 0, 255).astype(np.uint8)
+            path = os.path.join(folder, f"img_{index:05d}.{'jpg' if index % 3 == 2 else 'png'}")
+            Image.fromarray(pixels).save(path, **({"quality": 90} if path.endswith(".jpg") else {}))
+            paths.append(path)
+    return paths
+
+
+def read_scores(paths):
+    scores = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                scores[record["path"]] = record["probability"]
+    return scores
+
+
+def main(argv=None) -> int:
+    args = harness.parser(__doc__.splitlines()[0]).parse_args(argv)
+    from upconv_tf.resolve import resolve_model
+    from upconv_tf.runtime import load_predictor
+    from upconv_tf.scoring import score
+    from upconv_tf.workflows.detect import detect
+
+    count, rounds = (QUICK_IMAGES, QUICK_ROUNDS) if args.quick else (IMAGES, ROUNDS)
+    onnx = resolve_model(MODEL, backend="onnx").onnx
+    data = {"environment": harness.environment(), "images": count, "rounds": rounds, "model": onnx,
+            "candidates": {"detect": "upconv_tf.workflows.detect.detect, ONNX model",
+                           "beam_1": "upconv_tf.scoring.score, FnApiRunner, one process",
+                           "beam_2": "upconv_tf.scoring.score, FnApiRunner, " + " ".join(TWO_WORKERS)}}
+    with tempfile.TemporaryDirectory(prefix="upconv-bench-beam-") as folder:
+        images = os.path.join(folder, "images")
+        os.makedirs(images)
+        paths = write_images(images, count)
+        pattern = os.path.join(images, "*")
+        outputs = {}
+
+        def run_detect():
+            outputs["detect"] = detect(paths, (load_predictor(onnx), onnx))
+
+        def run_beam(name, beam_args):
+            def run():
+                outputs[name] = score(pattern, onnx, os.path.join(folder, name, "run"), beam_args=beam_args)
+            return run
+
+        candidates = {"detect": run_detect, "beam_1": run_beam("beam_1", []), "beam_2": run_beam("beam_2", TWO_WORKERS)}
+        # Imports, TensorFlow's decoder tracing and Beam's modules, once, on a few files.
+        detect(paths[:8], (load_predictor(onnx), onnx))
+        score(paths[:8], onnx, os.path.join(folder, "warm", "run"))
+        seconds = {name: [] for name in candidates}
+        for _ in range(rounds):
+            for name, run in candidates.items():
+                start = time.perf_counter()
+                run()
+                seconds[name].append(time.perf_counter() - start)
+                print(f"{name}: {count / seconds[name][-1]:.1f} images/s", flush=True)
+        detected = {record["path"]: record["score"] for record in outputs["detect"]["results"]}
+        agreement = {}
+        for name in ("beam_1", "beam_2"):
+            scored = read_scores(outputs[name]["outputs"]["scores"])
+            assert set(scored) == set(detected), f"{name} scored other files than detect"
+            agreement[name] = max(abs(scored[path] - detected[path]) for path in detected)
+    rate = {name: count / min(values) for name, values in seconds.items()}
+    ratios = {"beam_2_vs_beam_1": rate["beam_2"] / rate["beam_1"], "beam_1_vs_detect": rate["beam_1"] / rate["detect"],
+              "beam_2_vs_detect": rate["beam_2"] / rate["detect"]}
+    data.update({
+        "images_per_second": {name: {"per_second": rate[name], "seconds": values,
+                                     "median_per_second": count / sorted(values)[len(values) // 2]}
+                              for name, values in seconds.items()},
+        "ratios": ratios,
+        "max_probability_difference_vs_detect": agreement,
+        "targets": {name: {"value": ratios[name], "target": target, "met": ratios[name] >= target}
+                    for name, target in TARGETS.items()},
+    })
+    assert max(agreement.values()) <= 1e-4, agreement
+    harness.save("beam", data, args.out)
+    print(json.dumps({"images_per_second": {k: round(v, 1) for k, v in rate.items()},
+                      "ratios": {k: round(v, 3) for k, v in ratios.items()}}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
