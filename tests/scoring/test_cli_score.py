@@ -99,3 +99,16 @@ def test_python_m_upconv_tf_scoring_is_the_score_command(files):
     assert result.returncode == 0, result.stderr
     assert "1 image(s) scored" in result.stderr
     assert (folder / "module" / "run-scores-00000-of-00001.jsonl").is_file()
+
+
+def test_beams_worker_log_lines_are_noise_and_ours_are_not():
+    from upconv_tf.cli.quiet import is_noise
+
+    for line in (b"WARNING:root:apitools not found, and bigquery client libraries are not available",
+                 b"INFO:__main__:Logging handler created.", b"INFO:apache_beam.runners.worker.sdk_worker:Control",
+                 b"INFO:upconv_tf.runtime:/x/model.onnx: onnxruntime on CPUExecutionProvider"):
+        assert is_noise(line), line
+    for line in (b"skipped a.png: not a readable image (unknown or corrupt format)",
+                 b"12 image(s) scored with spectral-detector version 2 (threshold 0.8052) on FnApiRunner",
+                 b"upconv-tf score: error: --input: no file matches x*"):
+        assert not is_noise(line), line

@@ -28,6 +28,9 @@ NOISE = re.compile(
     rb"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] "  # older TensorFlow format
     rb"|.*rebuild TensorFlow with the appropriate compiler flags"
     rb"|(?:WARNING|INFO):(?:absl|tensorflow):"
+    # Apache Beam's local worker processes (``upconv-tf score``): without [gcp], importing Beam logs "apitools not
+    # found" on the root logger, which gives it a stderr handler, and each worker's INFO lines follow.
+    rb"|(?:INFO|WARNING):(?:__main__|apache_beam[.:]|root:apitools not found)|INFO:upconv_tf\."
     rb")"
 )
 # Python-side chatter of the same libraries (warnings and loggers), silenced unless --verbose.

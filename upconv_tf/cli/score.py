@@ -50,14 +50,31 @@ def register(subparsers):
     parser.set_defaults(run=run, unknown_options="beam_args")
 
 
+class _BeamImportNotice(logging.Filter):
+    """Apache Beam without [gcp] logs "apitools not found" on the root logger whenever it is imported."""
+
+    def filter(self, record):
+        return not record.getMessage().startswith("apitools not found")
+
+
+def _quiet() -> None:
+    """Beam's log lines off (``--verbose`` shows them); its local worker processes' lines are dropped from
+    stderr by :mod:`upconv_tf.cli.quiet`."""
+    root = logging.getLogger()
+    if not any(isinstance(item, _BeamImportNotice) for item in root.filters):
+        root.addFilter(_BeamImportNotice())
+    logging.getLogger("apache_beam").setLevel(logging.ERROR)
+
+
 def run(args):
+    if not getattr(args, "verbose", False):
+        _quiet()  # before Beam is imported
     from upconv_tf.scoring import PipelineFailed, score
 
-    if not getattr(args, "verbose", False):  # Beam's and its workers' log lines (shown with --verbose)
-        logging.getLogger("apache_beam").setLevel(logging.ERROR)
+    beam_args = list(getattr(args, "beam_args", []))
     try:
-        summary = score(args.inputs, args.model, args.output, beam_args=getattr(args, "beam_args", []),
-                        batch_size=args.batch_size, threads=args.threads, progress=progress_factory())
+        summary = score(args.inputs, args.model, args.output, beam_args=beam_args, batch_size=args.batch_size,
+                        threads=args.threads, progress=progress_factory())
     except ArgumentError as error:
         if error.argument == "beam_args":
             raise CommandError(error.detail) from None

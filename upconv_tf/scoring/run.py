@@ -54,7 +54,8 @@ def pipeline_options(beam_args=()):
     return options
 
 
-def _is_local(options) -> bool:
+def is_local(options) -> bool:
+    """Whether ``options`` run the pipeline on this machine (FnApiRunner, the direct runners)."""
     from apache_beam.options.pipeline_options import StandardOptions
 
     runner = options.view_as(StandardOptions).runner
@@ -66,7 +67,7 @@ def default_threads(options):
     processes; 1 on a distributed runner (Dataflow runs one SDK process per vCPU)."""
     from apache_beam.options.pipeline_options import DirectOptions
 
-    if not _is_local(options):
+    if not is_local(options):
         return 1
     direct = options.view_as(DirectOptions)
     if direct.direct_running_mode in ("multi_processing", "multi_threading"):
@@ -193,7 +194,7 @@ def score(inputs, model, output: str, *, beam_args=(), batch_size: int = 32, thr
     uri = export_uri(model)
     handler = DetectorModelHandler(uri, batch_size=batch_size,
                                    threads=default_threads(options) if threads is None else threads)
-    local = _is_local(options)
+    local = is_local(options)
     total = None
     if local:
         matched = [match_pattern(pattern) for pattern in patterns]
