@@ -89,6 +89,7 @@ def run(args):
           f"{summary['runner']} in {summary['seconds']:.1f} s, {summary['generated']} labelled generated"
           + (f", {len(skipped)} skipped" if skipped else ""), file=sys.stderr)
     for kind, files in summary["outputs"].items():
-        print(f"wrote {len(files)} {kind} file(s): {', '.join(files[:3])}{', ...' if len(files) > 3 else ''}",
-              file=sys.stderr)
+        if files and (kind == "scores" or skipped):
+            print(f"wrote {', '.join(files[:3])}{f' (+{len(files) - 3} more)' if len(files) > 3 else ''}",
+                  file=sys.stderr)
     return EXIT_PARTIAL if skipped else EXIT_OK
