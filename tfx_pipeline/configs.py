@@ -51,6 +51,10 @@ class PipelineConfig:
         The candidate is blessed only if its accuracy and ROC-AUC on the eval split are each at least the
         last blessed model's minus ``tolerance`` (0: at least as good), and at least ``min_accuracy`` /
         ``min_auc`` in absolute terms (the first model has no baseline).
+    Scoring after a push (off by default)
+        ``score_after_push``: add the ``DetectorScorer`` step, which scores ``score_input`` (a glob, folder or
+        file, as ``upconv-tf score --input``) with each newly pushed model, on the pipeline's Beam arguments,
+        into ``serving_root/scores/<model_name>/<version>/``.
     """
 
     pipeline_name: str = PIPELINE_NAME
@@ -73,6 +77,8 @@ class PipelineConfig:
     min_accuracy: float = 0.6
     min_auc: float = 0.6
     enable_cache: bool = True
+    score_after_push: bool = False
+    score_input: str = ""
 
     # ------------------------------------------------------------------------------------ derived paths
     @property

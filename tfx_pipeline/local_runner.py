@@ -39,6 +39,8 @@ def build_config(args) -> configs.PipelineConfig:
     changes = {name: os.path.abspath(value) for name, value in
                (("data_root", args.data_root), ("output_root", args.output_root), ("serving_root", args.serving_root))
                if value}
+    if config.score_input and "://" not in config.score_input:  # the scoring step may run in another folder
+        changes["score_input"] = os.path.abspath(config.score_input)
     if args.name:
         changes["pipeline_name"] = args.name
     if args.no_cache:

@@ -18,7 +18,13 @@ from typing import Optional
 from tfx import v1 as tfx
 
 from tfx_pipeline import configs
-from tfx_pipeline.components import DetectorEvaluator, DetectorPusher, ImageFolderExampleGen, SpectralFeatures
+from tfx_pipeline.components import (
+    DetectorEvaluator,
+    DetectorPusher,
+    DetectorScorer,
+    ImageFolderExampleGen,
+    SpectralFeatures,
+)
 
 TRAINER_RUN_FN = "tfx_pipeline.models.detector.run_fn"
 
@@ -46,7 +52,7 @@ def create_pipeline(
         run_fn: dotted path of the Trainer's ``run_fn``.
         metadata_connection_config: ML Metadata connection (sqlite locally; None on Kubeflow / Vertex,
             which bring their own).
-        beam_pipeline_args: arguments for StatisticsGen / SchemaGen's Beam jobs.
+        beam_pipeline_args: arguments for the Beam jobs of StatisticsGen, SchemaGen and the optional scoring step.
         enable_cache: reuse results of unchanged steps (default: ``config.enable_cache``).
         data_version: what identifies the data for the cache (new value, new ingestion). Default: a hash of
             the folder listing (``configs.data_fingerprint``), which needs ``data_root`` visible from the
@@ -57,6 +63,8 @@ def create_pipeline(
         A ``tfx.dsl.Pipeline``.
     """
     config = config or configs.PipelineConfig()
+    if config.score_after_push and not config.score_input:
+        raise ValueError("score_after_push needs score_input: the glob, folder or file of images to score")
     if data_version is None:
         if not os.path.isdir(data_root):
             raise ValueError(f"data_root {data_root!r} is not a folder on this machine: pass data_version= "
@@ -104,10 +112,14 @@ def create_pipeline(
         model_name=config.model_name,
         image_size=config.image_size,
     )
+    components = [example_gen, features, statistics_gen, schema_gen, trainer, model_resolver, evaluator, pusher]
+    if config.score_after_push:
+        components.append(DetectorScorer(pushed_model=pusher.outputs["pushed_model"], serving_root=serving_root,
+                                         model_name=config.model_name, score_input=config.score_input))
     return tfx.dsl.Pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=[example_gen, features, statistics_gen, schema_gen, trainer, model_resolver, evaluator, pusher],
+        components=components,
         enable_cache=config.enable_cache if enable_cache is None else enable_cache,
         metadata_connection_config=metadata_connection_config,
         beam_pipeline_args=beam_pipeline_args,

@@ -9,6 +9,9 @@ Three runs share one pipeline root, metadata store and serving root:
    it is not blessed and nothing is pushed;
 3. the same again: every step is served from the cache.
 
+Every run has the optional scoring step on (``score_after_push``): after run 1's push, the pushed ONNX model
+scores a folder of images into ``serving/scores/<name>/1/``; run 2 pushes nothing and scores nothing.
+
 Where ``import tfx`` works the pipeline runs natively; elsewhere (glibc < 2.39, e.g. Debian 12) it runs in
 the cached Debian 13 root of ``tfx_pipeline/run_in_debian13.sh``, which needs root. A cold machine builds
 that root first (about 5 minutes). Set UPCONV_SKIP_TFX=1 to skip this test while developing other parts.
@@ -31,6 +34,7 @@ import paths
 REPO = Path(paths.REPO)
 SCRIPT = REPO / "tfx_pipeline" / "run_in_debian13.sh"
 MODEL_NAME = "spectral-detector"
+SCORED = 20  # images the scoring step scores after the first push (and one broken file it skips)
 RESOLVER = "latest_blessed_model_resolver"
 
 pytestmark = pytest.mark.slow
@@ -96,7 +100,13 @@ def runs(tmp_path_factory, request):
     write_sample_data(work / "data1", count=120, seed=0)
     write_sample_data(work / "data2", count=120, seed=1)
     timings["sample data"] = round(time.perf_counter() - start, 1)
-    common = ["--output-root", str(work / "out"), "--serving-root", str(work / "serving")]
+    to_score = work / "to_score"
+    to_score.mkdir()
+    for path in sorted((work / "data1" / "fake").rglob("*.png"))[:SCORED]:
+        shutil.copy(path, to_score / f"{path.parent.name}_{path.name}")
+    (to_score / "broken.png").write_bytes(b"not a png")
+    common = ["--output-root", str(work / "out"), "--serving-root", str(work / "serving"),
+              "--set", "score_after_push=true", "--set", f"score_input={to_score}"]
     plan = [("run 1 (new pipeline)", ["--data-root", str(work / "data1")]),
             ("run 2 (new data, num_bins=2)", ["--data-root", str(work / "data2"), "--set", "num_bins=2"]),
             ("run 3 (unchanged)", ["--data-root", str(work / "data2"), "--set", "num_bins=2"])]
@@ -151,6 +161,33 @@ def test_pushed_savedmodel_and_onnx_load_and_predict(runs):
     np.testing.assert_allclose(p_onnx, p_saved, atol=1e-4)
     np.testing.assert_allclose(p_onnx, p_trained, atol=1e-3)
     assert roc_auc_score(labels, p_onnx) > 0.7
+
+
+def test_the_pushed_model_scores_the_configured_images(runs):
+    from upconv_tf.datasets import load_image
+    from upconv_tf.runtime import OnnxDetector
+
+    first, second = runs["summaries"][:2]
+    work = runs["work"]
+    scorer = first["steps"]["DetectorScorer"]
+    assert scorer["state"] == "COMPLETE"
+    outputs = scorer["outputs"]["scores"]
+    assert (outputs["scored"], outputs["skipped"]) == (SCORED, 1)
+    prefix = work / "serving" / "scores" / MODEL_NAME / "1" / "run"
+    assert outputs["scores_prefix"] == str(prefix)
+    records = [json.loads(line) for path in sorted(prefix.parent.glob("run-scores-*.jsonl"))
+               for line in path.read_text().splitlines() if line.strip()]
+    assert sorted(r["path"] for r in records) == sorted(str(p) for p in (work / "to_score").glob("*_*.png"))
+    assert {(r["model"], r["version"]) for r in records} == {(MODEL_NAME, 1)}
+    onnx = OnnxDetector(work / "serving" / "export" / MODEL_NAME / "1" / "model.onnx")
+    expected = onnx.probability(np.stack([load_image(r["path"]) for r in records]))
+    np.testing.assert_allclose([r["probability"] for r in records], expected, atol=1e-4)
+    assert all(r["generated"] == (r["probability"] >= onnx.threshold) for r in records)
+    skipped = [json.loads(line) for path in prefix.parent.glob("run-skipped-*.jsonl")
+               for line in path.read_text().splitlines() if line.strip()]
+    assert [(os.path.basename(r["path"]), r["code"]) for r in skipped] == [("broken.png", "unreadable")]
+    assert second["steps"]["DetectorScorer"]["outputs"]["scores"]["scored"] == 0  # nothing pushed
+    assert sorted(p.name for p in (work / "serving" / "scores" / MODEL_NAME).iterdir()) == ["1"]
 
 
 def test_worse_candidate_is_not_blessed_and_nothing_is_pushed(runs):

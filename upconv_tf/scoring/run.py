@@ -32,10 +32,17 @@ class PipelineFailed(RuntimeError):
 
 
 def pipeline_options(beam_args=()):
-    """Beam's ``PipelineOptions`` from command-line style ``beam_args``, on ``FnApiRunner`` unless another runner
+    """Beam's ``PipelineOptions`` from command-line style ``beam_args`` (or from the ``PipelineOptions`` of another
+    pipeline, e.g. the one TFX builds from its ``beam_pipeline_args``), on ``FnApiRunner`` unless another runner
     is named; an option Beam does not know raises :class:`~upconv_tf.errors.ArgumentError`."""
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+    if isinstance(beam_args, PipelineOptions):  # already parsed: a copy, only the runner's default applied
+        options = PipelineOptions.from_dictionary(beam_args.get_all_options(drop_default=True,
+                                                                            retain_unknown_options=True))
+        if options.view_as(StandardOptions).runner in (None, "DirectRunner"):
+            options.view_as(StandardOptions).runner = DEFAULT_RUNNER
+        return options
     beam_args = [str(arg) for arg in beam_args]
     # A word after a complete option (--name=value) or after another word is no option's value: Beam would
     # drop it without a word.
@@ -164,7 +171,8 @@ def score(inputs, model, output: str, *, beam_args=(), batch_size: int = 32, thr
             "generated", "model", "version"}`` a line) and ``OUTPUT-skipped-SSSSS-of-NNNNN.jsonl`` (``{"path",
             "code", "reason"}``). Shards an earlier run wrote under the same prefix are replaced.
         beam_args: Beam pipeline options, command-line style (``["--direct_num_workers=2",
-            "--direct_running_mode=multi_processing"]``, ``["--runner=DataflowRunner", "--project=P", ...]``).
+            "--direct_running_mode=multi_processing"]``, ``["--runner=DataflowRunner", "--project=P", ...]``), or a
+            ``PipelineOptions`` (:func:`pipeline_options`).
         batch_size: images per onnxruntime call.
         threads: onnxruntime threads per model (None: :func:`default_threads`).
         progress: ``progress(total, desc)`` -> a bar with ``update(n)`` / ``close()`` (local runners only).
