@@ -5,9 +5,9 @@ comes with the ``score`` extra (pyproject.toml), what a worker installs beside `
 
 import json
 import os
+import re
 import subprocess
 import sys
-import re
 import textwrap
 
 import pytest

@@ -23,9 +23,9 @@ import os
 
 import numpy as np
 
+from upconv_tf import errors as E
 from upconv_tf.datasets.decode import decode_image, fit_to_size
 from upconv_tf.errors import ArgumentError, ImageLoadError
-from upconv_tf.errors import BAD_PIXELS as _BAD_PIXELS
 from upconv_tf.export.metadata import FILENAME, read_metadata, validate_metadata
 
 
@@ -77,7 +77,7 @@ def _from_array(image, name) -> np.ndarray:
         raise ArgumentError("image", f"must be uint8, uint16 or float in [0, 1]. Received: dtype={array.dtype}")
     array = array.astype(np.float32, copy=False)
     if not np.isfinite(array).all():
-        raise ImageLoadError(name, _BAD_PIXELS, "holds NaN or infinite pixel values")
+        raise ImageLoadError(name, E.BAD_PIXELS, "holds NaN or infinite pixel values")
     if array.size and (array.min() < 0 or array.max() > 1):
         raise ArgumentError("image", f"float pixels must be in [0, 1]. Received: [{array.min()}, {array.max()}]")
     return array
