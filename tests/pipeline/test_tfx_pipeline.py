@@ -44,8 +44,7 @@ def _how_to_run():
     """(command prefix running ``tfx_pipeline.local_runner``, needs setup) or a skip reason (str)."""
     if os.environ.get("UPCONV_SKIP_TFX"):
         return "UPCONV_SKIP_TFX is set"
-    spec = importlib.util.find_spec("tfx")
-    if spec is not None and spec.origin is not None:  # tests/tfx/ itself is found as a namespace package "tfx"
+    if importlib.util.find_spec("tfx") is not None:
         return [sys.executable, "-m", "tfx_pipeline.local_runner"], False
     if not sys.platform.startswith("linux"):
         return "tfx is not importable and the Debian 13 root fallback needs Linux (use the TFX container)"
