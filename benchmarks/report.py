@@ -193,16 +193,17 @@ def backbone(data):
 
 
 def beam(data):
-    lines = [f"**Apache Beam scoring, images/s, whole jobs** ({data['images']} files, PNG and JPEG, shipped detector "
-             f"(ONNX, 192 px crops); best of {data['rounds']} round(s); {_when(data)})", ""]
-    rates = data["images_per_second"]
+    lines = [f"**Apache Beam scoring, images/s** ({data['images']} files, PNG and JPEG, shipped detector (ONNX, "
+             f"192 px crops); whole jobs, best of {data['rounds']} round(s), and the steady rate between the first "
+             f"and the last file done; {_when(data)})", ""]
+    rates, steady = data["images_per_second"], data.get("steady_images_per_second", {})
     rows = [[name.replace("_", " "), data["candidates"][name], _number(rates[name]["per_second"]),
-             _number(rates[name]["median_per_second"])] for name in ("detect", "beam_1", "beam_2")]
-    lines += _table(["run", "what", "images/s (best)", "images/s (median)"], rows)
+             _number(steady[name]["per_second"]) if name in steady else "-"] for name in data["candidates"]]
+    lines += _table(["run", "what", "images/s, whole job", "images/s, steady"], rows)
     ratios = data["ratios"]
-    return lines + ["", f"Beam 2 workers / 1 worker: {_number(ratios['beam_2_vs_beam_1'])}; Beam 1 worker / detect: "
-                        f"{_number(ratios['beam_1_vs_detect'])}; max |P_beam - P_detect| "
-                        f"{max(data['max_probability_difference_vs_detect'].values()):.1e}"]
+    return lines + ["", "Ratios: " + "; ".join(f"{name.replace('_', ' ')} {_number(value)}"
+                                               for name, value in ratios.items())
+                    + f". Max |P_beam - P_detect| {max(data['max_probability_difference_vs_detect'].values()):.1e}."]
 
 
 NAMES = ("spectral", "train", "detect", "fft", "onnx_threads", "parity", "backbone", "beam")
