@@ -13,7 +13,8 @@ to JSON lines, with the shipped detector (``spectral-detector``, its ONNX export
 
 Every run is a whole job (model loading, Beam start-up and its worker processes, writing the outputs
 included), timed in interleaved rounds, the best round counting (``harness``: other work on the machine slows a
-turn down, never speeds it up). Beam runs also report their steady rate: images per second between the first
+turn down, never speeds it up), with the CPU time they used (this process and its finished children: Beam's
+worker processes) per image, which other work on the machine changes little. Beam runs also report their steady rate: images per second between the first
 and the last file done (from the progress ticks, 0.5 s resolution), i.e. without the start-up of Beam and its
 worker processes, which a job of millions of files does not notice. Targets (whole jobs, defaults):
 ``beam_2 / beam_1 >= 1.6`` on 2 cores; ``beam_1 / detect >= 0.8``. The scores of every path must agree with
@@ -60,6 +61,12 @@ def write_images(folder, count):
             Image.fromarray(pixels).save(path, **({"quality": 90} if path.endswith(".jpg") else {}))
             paths.append(path)
     return paths
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (Beam's worker processes, once they exit)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 class Ticks:
@@ -135,11 +142,13 @@ def main(argv=None) -> int:
         detect(paths[:8], (load_predictor(onnx), onnx))
         score(paths[:8], onnx, os.path.join(folder, "warm", "run"))
         seconds = {name: [] for name in candidates}
+        cpu = {name: [] for name in candidates}
         for _ in range(rounds):
             for name, run in candidates.items():
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), cpu_seconds()
                 run()
                 seconds[name].append(time.perf_counter() - start)
+                cpu[name].append(cpu_seconds() - start_cpu)
                 print(f"{name}: {count / seconds[name][-1]:.1f} images/s", flush=True)
         detected = {record["path"]: record["score"] for record in outputs["detect"]["results"]}
         agreement = {}
@@ -158,6 +167,7 @@ def main(argv=None) -> int:
         "images_per_second": {name: {"per_second": rate[name], "seconds": values,
                                      "median_per_second": count / sorted(values)[len(values) // 2]}
                               for name, values in seconds.items()},
+        "cpu_ms_per_image": {name: 1000 * min(values) / count for name, values in cpu.items()},
         "steady_images_per_second": {name: {"per_second": steady_rate[name], "rounds": values}
                                      for name, values in steady.items()},
         "ratios": ratios,
@@ -168,7 +178,8 @@ def main(argv=None) -> int:
     assert max(agreement.values()) <= 1e-4, agreement
     harness.save("beam", data, args.out)
     print(json.dumps({"images_per_second": {k: round(v, 1) for k, v in rate.items()},
-                      "steady_images_per_second": {k: round(v, 1) for k, v in steady_rate.items()},
+                      "cpu_ms_per_image": {name: 1000 * min(values) / count for name, values in cpu.items()},
+        "steady_images_per_second": {k: round(v, 1) for k, v in steady_rate.items()},
                       "ratios": {k: round(v, 3) for k, v in ratios.items()}}), flush=True)
     return 0
 

@@ -197,9 +197,11 @@ def beam(data):
              f"192 px crops); whole jobs, best of {data['rounds']} round(s), and the steady rate between the first "
              f"and the last file done; {_when(data)})", ""]
     rates, steady = data["images_per_second"], data.get("steady_images_per_second", {})
+    cpu = data.get("cpu_ms_per_image", {})
     rows = [[name.replace("_", " "), data["candidates"][name], _number(rates[name]["per_second"]),
-             _number(steady[name]["per_second"]) if name in steady else "-"] for name in data["candidates"]]
-    lines += _table(["run", "what", "images/s, whole job", "images/s, steady"], rows)
+             _number(steady[name]["per_second"]) if name in steady else "-",
+             _number(cpu[name]) if name in cpu else "-"] for name in data["candidates"]]
+    lines += _table(["run", "what", "images/s, whole job", "images/s, steady", "CPU ms per image"], rows)
     ratios = data["ratios"]
     return lines + ["", "Ratios: " + "; ".join(f"{name.replace('_', ' ')} {_number(value)}"
                                                for name, value in ratios.items())
