@@ -18,7 +18,13 @@ import functools
 import types
 
 import numpy as np
-from scipy.special import expit
+
+
+def _expit(x):
+    # scipy is imported on first use: the spectrum and the ONNX runners (a scoring worker) never need it.
+    from scipy.special import expit
+
+    return expit(x)
 
 
 def _numpy_fft2_power(gray):
@@ -28,7 +34,7 @@ def _numpy_fft2_power(gray):
 NUMPY = types.SimpleNamespace(
     name="numpy",
     abs=np.abs, exp=np.exp, log=np.log, sqrt=np.sqrt, square=np.square, maximum=np.maximum, where=np.where,
-    sum=np.sum, mean=np.mean, matmul=np.matmul, sigmoid=expit, full_like=np.full_like,
+    sum=np.sum, mean=np.mean, matmul=np.matmul, sigmoid=_expit, full_like=np.full_like,
     reshape=np.reshape, concat=np.concatenate, fft2_power=_numpy_fft2_power, fftshift=np.fft.fftshift,
 )
 
