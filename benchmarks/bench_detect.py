@@ -11,7 +11,7 @@ length, in every path alike. Paths:
 * ``python``: ``SpectralDetector.predict_proba`` (numpy features, scikit-learn);
 * ``saved_model`` / ``saved_model_f32``: :class:`upconv_tf.runtime.SavedModelDetector`;
 * ``onnx`` / ``onnx_f32``: :class:`upconv_tf.runtime.OnnxDetector` (onnxruntime on the CPU, the four-step
-  MatMul DFT of :mod:`upconv_tf.export.fft`, the runners' default session options).
+  MatMul DFT of :mod:`upconv_tf.layers.dft`, the runners' default session options).
 
 Exported runners get the same batches (``RUN_BATCH``: about 1 M pixels at 128 and 256 px).
 

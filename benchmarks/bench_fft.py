@@ -2,7 +2,7 @@
 
 Candidates, per image size (gray float32 batch in, the power spectrum out), all in onnxruntime except ``tf``:
 
-* ``four_step`` / ``four_step_f32``: :func:`upconv_tf.export.fft.power_columns` (what the exported detector
+* ``four_step`` / ``four_step_f32``: :func:`upconv_tf.layers.dft.power_columns` (what the exported detector
   runs) in float64 / float32, converted by tf2onnx;
 * ``dft_op`` / ``dft_op_f32``: ``tf.square(tf.abs(tf.signal.rfft2d(gray)))`` with the RFFT2D node written as two
   ONNX ``DFT`` operators (:func:`upconv_tf.export.onnx.function_to_onnx` with ``dft_operator=True``);
@@ -51,8 +51,8 @@ def build(height, width, batch, outputs):
     import tensorflow as tf
     import tf2onnx
 
-    from upconv_tf.export import fft
     from upconv_tf.export.onnx import OPSET, function_to_onnx
+    from upconv_tf.layers import dft as fft
 
     gray = np.random.default_rng(0).random((batch, height, width), dtype=np.float32)
     signature = [tf.TensorSpec([None, height, width], tf.float32, name="gray")]
@@ -84,7 +84,7 @@ def build(height, width, batch, outputs):
 def main(argv=None) -> int:
     args = harness.parser(__doc__.splitlines()[0]).parse_args(argv)
     data = {"environment": harness.environment(), "timing": harness.timing(args.quick), "sizes": {}, "targets": {}}
-    from upconv_tf.export import fft
+    from upconv_tf.layers import dft as fft
 
     for (height, width), batch in SIZES.items():
         outputs = {}

@@ -349,6 +349,11 @@ def main(argv=None):
         from detection_wild import markdown as wild_markdown
 
         lines += wild_markdown(wild)
+    stig = load(args.out, "stig")
+    if stig:  # experiments/stig_experiment.py renders its own section
+        from stig_experiment import markdown as stig_markdown
+
+        lines += stig_markdown(stig, IMAGES)
     lines += ["## Where we agree with the papers and where not", ""]
     computed = findings(results)
     if computed:

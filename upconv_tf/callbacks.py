@@ -189,3 +189,68 @@ class SpectrumMonitor(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self._writer is not None:
             self._writer.flush()
+
+
+class RefinementMonitor(keras.callbacks.Callback):
+    """Each ``every`` epochs: what a :class:`~upconv_tf.models.refiner.SpectrumRefiner` does to fixed inputs.
+
+    Writes ``grid_dir/before.png`` (the inputs, once) and ``grid_dir/after_epoch_NNN.png`` (their refinements,
+    :func:`upconv_tf.sampling.save_grid`), and to TensorBoard (``log_dir/refinement``) the scalars ``content_ssim``
+    (mean SSIM of the refined images to their inputs), ``log_frequency_distance`` and ``spectral_distance`` of the
+    refined images to ``real`` (:mod:`upconv_tf.metrics`), and the two grids as images.
+
+    Args:
+        log_dir: TensorBoard folder.
+        inputs: (N, H, W, C) generated images in [0, 1] to refine (fixed, so epochs are comparable).
+        real: (M, H, W, C) real images in [0, 1] of the same size.
+        grid_dir: folder for the PNG grids.
+        every: epochs between records.
+    """
+
+    def __init__(self, log_dir, inputs, real, grid_dir, every=1):
+        super().__init__()
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"`every` must be a positive integer. Received: every={every!r}")
+        self.log_dir, self.grid_dir = os.fspath(log_dir), os.fspath(grid_dir)
+        self.inputs, self.real = np.asarray(inputs, np.float32), np.asarray(real, np.float32)
+        self.every = every
+        self._writer = None
+        self.history = []
+
+    def on_train_begin(self, logs=None):
+        from upconv_tf.sampling import save_grid
+
+        path = os.path.join(self.grid_dir, "before.png")
+        if not os.path.exists(path):
+            save_grid(self.inputs, path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            self.history.append(self.record(epoch))
+
+    def record(self, epoch) -> dict:
+        """Refine, tile, measure and log for ``epoch`` (0-based); returns the scalars."""
+        import tensorflow as tf
+
+        from upconv_tf.metrics import log_frequency_distance, spectral_distance, structural_similarity
+        from upconv_tf.sampling import save_grid
+
+        refined = np.asarray(self.model.refine(self.inputs), np.float32)
+        path = save_grid(refined, os.path.join(self.grid_dir, f"after_epoch_{epoch + 1:03d}.png"))
+        scalars = {"content_ssim": float(structural_similarity(self.inputs, refined).mean()),
+                   "log_frequency_distance": log_frequency_distance(self.real, refined),
+                   "spectral_distance": spectral_distance(self.real, refined)}
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "refinement"))
+        with self._writer.as_default():
+            for name, value in scalars.items():
+                tf.summary.scalar(name, value, step=epoch)
+            for name, grid in (("before", os.path.join(self.grid_dir, "before.png")), ("after", path)):
+                if os.path.isfile(grid):
+                    tf.summary.image(name, tf.image.decode_png(tf.io.read_file(grid), channels=3)[None], step=epoch)
+        self._writer.flush()
+        return scalars
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.flush()

@@ -33,8 +33,9 @@ NOT_AN_IMAGE = "not-an-image"  # a file in a walked folder whose extension is no
 UNLISTABLE = "unlistable"  # a folder that cannot be listed
 EMPTY_FOLDER = "empty-folder"  # a folder given by the user that holds no image file at all
 FEATURES = "features"  # decoded, but its features could not be computed
+UNSUPPORTED_SIZE = "unsupported-size"  # decoded, but of a size the model does not take (e.g. not a multiple of 8)
 CODES = (MISSING, NOT_A_FILE, EMPTY, PERMISSION, UNREADABLE, DECODE_ERROR, TOO_LARGE, BAD_PIXELS, TOO_SMALL,
-         NOT_AN_IMAGE, UNLISTABLE, EMPTY_FOLDER, FEATURES)
+         NOT_AN_IMAGE, UNLISTABLE, EMPTY_FOLDER, FEATURES, UNSUPPORTED_SIZE)
 
 
 @dataclasses.dataclass(frozen=True)

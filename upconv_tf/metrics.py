@@ -267,6 +267,47 @@ def spectral_report(real, fake, mode: str = DEFAULT_MODE, fraction: float = DEFA
     }
 
 
+# SSIM (Wang et al., IEEE TIP 2004) with its usual settings: 11 x 11 Gaussian window of sigma 1.5, K1 = 0.01,
+# K2 = 0.03, per channel then averaged (``tf.image.ssim``). STIG's code uses the same Gaussian in a 35-tap window
+# at 256 px, zero-padded; beyond 5 px the Gaussian's taps are below 1e-3 of its peak.
+SSIM_SETTINGS = {"filter_size": 11, "filter_sigma": 1.5, "k1": 0.01, "k2": 0.03}
+
+
+def ssim_per_image(first, second, max_val: float = 1.0):
+    """SSIM of each pair of images, a TensorFlow function (differentiable): two (B, H, W, C) -> (B,) float32.
+
+    Images must be at least 11 px on each side and share the value range ``[0, max_val]``.
+    """
+    import tensorflow as tf
+
+    first, second = tf.cast(first, tf.float32), tf.cast(second, tf.float32)
+    return tf.image.ssim(first, second, max_val, **SSIM_SETTINGS)
+
+
+def structural_similarity(first, second, max_val: float = 1.0, batch_size: int = 64) -> np.ndarray:
+    """SSIM of each pair of images (:func:`ssim_per_image`, module settings), as a float64 array of length N.
+
+    Parameters
+    ----------
+    first, second : array_like
+        (N, H, W, C) images of the same shape in ``[0, max_val]``, H and W >= 11.
+
+    Examples
+    --------
+    >>> images = np.random.rand(2, 16, 16, 3)
+    >>> structural_similarity(images, images).round(6).tolist()
+    [1.0, 1.0]
+    """
+    first, second = np.asarray(first, np.float32), np.asarray(second, np.float32)
+    if first.shape != second.shape or first.ndim != 4 or min(first.shape[1:3]) < SSIM_SETTINGS["filter_size"]:
+        raise ValueError(f"`first` and `second` must be (N, H, W, C) images of one shape with H, W >= "
+                         f"{SSIM_SETTINGS['filter_size']}. Received: {first.shape} and {second.shape}")
+    batch_size = spectral.check_batch_size(batch_size)
+    parts = [np.asarray(ssim_per_image(first[i:i + batch_size], second[i:i + batch_size], max_val), np.float64)
+             for i in range(0, len(first), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
 _KERAS_METRICS = ("SpectralDistance", "LogFrequencyDistance", "SpectralDecayGap")
 
 

@@ -33,6 +33,7 @@ METADATA_FILE = "metadata.json"  # beside every exported model
 DETECTOR_FILE = "detector.json"  # a detector folder (``upconv-tf detector train --out``)
 GENERATOR_FILE = "generator.keras"  # an ``upconv-tf train gan`` folder
 AUTOENCODER_FILE = "autoencoder.keras"  # an ``upconv-tf train autoencoder`` folder
+REFINER_FILE = "refiner.keras"  # an ``upconv-tf refine train`` folder
 ONNX_FILE = "model.onnx"
 SAVED_MODEL_DIR = "saved_model"  # the SavedModel half of a bundle (``DIR/saved_model/`` + ``DIR/model.onnx``)
 SAVED_MODELS = "saved_models"  # repository layout: saved_models/<name>/<version>/ (TF Serving)
@@ -173,7 +174,7 @@ def _resolve_folder(folder, backend):
     """The ModelRef of an existing folder (None when it holds no model of a known form)."""
     if _has(folder, DETECTOR_FILE):
         return ModelRef(folder, "detector", "detector-folder")
-    for name, kind in ((GENERATOR_FILE, "generator"), (AUTOENCODER_FILE, "autoencoder")):
+    for name, kind in ((GENERATOR_FILE, "generator"), (AUTOENCODER_FILE, "autoencoder"), (REFINER_FILE, "refiner")):
         if _has(folder, name):
             return ModelRef(folder, kind, "training-run")
     if _has(folder, "saved_model.pb") and backend in ("auto", "savedmodel"):

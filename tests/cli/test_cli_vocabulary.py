@@ -46,6 +46,12 @@ def runs(root):
                    "--group-by", "prefix", "--json", str(out / "audit.json")], out / "audit.json"),
         "train": (["train", "autoencoder", "--data", real, "--size", "32", "--dim", "4", "--batch-size", "8",
                    "--epochs", "1", "--steps-per-epoch", "1", "--out", str(out / "ae")], out / "ae" / "metrics.json"),
+        "refine": (["refine", "train", "--real", real, "--fake", fake, "--size", "32", "--width", "4", "--depth", "2",
+                    "--discriminator-width", "4", "--steps", "1", "--batch-size", "4", "--losses",
+                    "nce_identity=false", "nce_patches=16", "nce_units=8", "--out", str(out / "refiner")],
+                   out / "refiner" / "metrics.json"),
+        "refine apply": (["refine", "apply", str(out / "refiner"), real, "--out", str(out / "refined"), "--json",
+                          str(out / "refine.json")], out / "refine.json"),
     }
 
 
@@ -116,7 +122,7 @@ def test_choices_come_from_the_library_and_options_mean_the_same_everywhere():
         if option not in ("-h", "--help"):
             seen.setdefault(option, []).append(path)
     assert {p[0] for p in seen["--group-by"]} == {"audit", "detector"}  # one name for the grouping option
-    assert {p[0] for p in seen["--json"]} == {"spectrum", "audit", "detector", "detect", "score"}
+    assert {p[0] for p in seen["--json"]} == {"spectrum", "audit", "detector", "detect", "score", "refine"}
     assert {path for paths in seen.values() for path in paths} == set(seen["--verbose"])  # every command has it
 
 

@@ -14,11 +14,11 @@ from upconv_tf.datasets import bundled_crops
 from upconv_tf.detection import FEATURE_KINDS, SpectralDetector, SpectralFeatures, load_detector, save_detector
 from upconv_tf.detection import rings_cells_colour as rcc
 from upconv_tf.export import export_detector, read_metadata
-from upconv_tf.export import fft as four_step
 from upconv_tf.export.graph import colour_features, detector_function
 from upconv_tf.export.onnx import function_to_onnx
 from upconv_tf.fakes import make_fakes
 from upconv_tf.layers import azimuthal
+from upconv_tf.layers import dft as four_step
 from upconv_tf.runtime import OnnxDetector, SavedModelDetector
 
 KIND = "rings-cells-colour"

@@ -26,8 +26,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["CUDA_VISIBLE_DEVICES"] = ""
 
 SIZE, LATENT, DIM, GLOBAL_BATCH, STEPS, LR = 32, 16, 8, 8, 3, 0.01
-# "dcgan-doublescaled": a negative control, dcgan with the loss divided by the replicas twice.
-KINDS = ("dcgan", "wgan-gp", "ae", "dcgan-doublescaled")
+# "dcgan-doublescaled": a negative control, dcgan with the loss divided by the replicas twice. "refiner": the
+# spectrum refiner (STIG), trained on (generated, real) pairs in [0, 1].
+KINDS = ("dcgan", "wgan-gp", "ae", "dcgan-doublescaled", "refiner")
 
 
 def build(kind):
@@ -37,6 +38,13 @@ def build(kind):
 
     keras.config.set_dtype_policy("float64")
     keras.utils.set_random_seed(0)
+    if kind == "refiner":
+        from upconv_tf.models import build_refiner
+
+        model = build_refiner(SIZE, width=4, depth=3, discriminator_width=4, seed=7,
+                              losses={"nce_patches": 16, "nce_units": 8})
+        model.compile(keras.optimizers.SGD(LR), keras.optimizers.SGD(LR))
+        return model
     if kind == "ae":
         model = SpectralAutoencoder(SIZE, "transconv", correction=1, kernel_size=3, filters=DIM, spectral_weight=0.5)
         model.compile(keras.optimizers.SGD(LR))
@@ -55,34 +63,47 @@ def build(kind):
     return model
 
 
+def _parts(model):
+    if not hasattr(model, "generator"):
+        return [model]
+    return [model.generator, model.discriminator] + [getattr(model, name) for name in (
+        "spectral_discriminator", "nce_head") if hasattr(model, name)]
+
+
 def trained_weights(model):
-    models = [model] if not hasattr(model, "generator") else [model.generator, model.discriminator]
-    return [w for m in models for w in m.get_weights()]
+    return [w for m in _parts(model) for w in m.get_weights()]
 
 
 def set_trained_weights(model, weights):
-    models = [model] if not hasattr(model, "generator") else [model.generator, model.discriminator]
-    for m in models:
+    for m in _parts(model):
         count = len(m.get_weights())
         m.set_weights(weights[:count])
         weights = weights[count:]
 
 
-def dataset():
+def dataset(kind=None):
     import numpy as np
     import tensorflow as tf
 
     from upconv_tf.datasets import bundled_crops
 
-    images = bundled_crops(SIZE, GLOBAL_BATCH * STEPS, seed=3).images * 2.0 - 1.0
-    data = tf.data.Dataset.from_tensor_slices(images.astype(np.float32)).batch(GLOBAL_BATCH, drop_remainder=True)
+    images = bundled_crops(SIZE, GLOBAL_BATCH * STEPS, seed=3).images
+    if kind == "refiner":
+        from upconv_tf.fakes import make_fakes
+
+        fakes = make_fakes(bundled_crops(SIZE, GLOBAL_BATCH * STEPS, seed=4).images, "transconv")
+        pairs = (fakes.astype(np.float32), images.astype(np.float32))
+        data = tf.data.Dataset.from_tensor_slices(pairs).batch(GLOBAL_BATCH, drop_remainder=True)
+    else:
+        data = tf.data.Dataset.from_tensor_slices((images * 2.0 - 1.0).astype(np.float32)).batch(
+            GLOBAL_BATCH, drop_remainder=True)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return data.with_options(options)
 
 
-def train(model):
-    model.fit(dataset(), epochs=1, verbose=0)
+def train(model, kind=None):
+    model.fit(dataset(kind), epochs=1, verbose=0)
     return trained_weights(model)
 
 
@@ -103,11 +124,11 @@ def run_local(out, kinds):
         model = build(kind)
         init = trained_weights(model)
         save(os.path.join(out, f"{kind}_init.npz"), init)
-        save(os.path.join(out, f"{kind}_single.npz"), train(model))
+        save(os.path.join(out, f"{kind}_single.npz"), train(model, kind))
         with strategy.scope():
             model = build(kind)
             set_trained_weights(model, init)
-        save(os.path.join(out, f"{kind}_mirrored.npz"), train(model))
+        save(os.path.join(out, f"{kind}_mirrored.npz"), train(model, kind))
 
 
 def run_multiworker(out, kinds, index, ports):
@@ -120,7 +141,7 @@ def run_multiworker(out, kinds, index, ports):
         with strategy.scope():
             model = build(kind)
         save(os.path.join(out, f"{kind}_init_w{index}.npz"), trained_weights(model))
-        save(os.path.join(out, f"{kind}_multiworker_w{index}.npz"), train(model))
+        save(os.path.join(out, f"{kind}_multiworker_w{index}.npz"), train(model, kind))
 
 
 def tf_config(index, ports):

@@ -19,7 +19,8 @@ from upconv_tf.cli.common import (
 from upconv_tf.errors import NoUsableImages
 
 # Modules under upconv_tf.cli that add a sub-command.
-COMMANDS = ["spectrum", "corpus", "demo", "audit", "detector", "detect", "score", "export", "train", "generate"]
+COMMANDS = ["spectrum", "corpus", "demo", "audit", "detector", "detect", "score", "export", "train", "generate",
+            "refine"]
 EPILOG = ("Exit status: 0 success, 1 usage error or failure (nothing usable), 2 finished but some input files "
           "were skipped (listed on stderr and in the JSON output).")
 VERBOSE_HELP = "also show TensorFlow's own log lines and library warnings (hidden by default)"

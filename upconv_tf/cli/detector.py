@@ -57,6 +57,9 @@ def register(subparsers):
                        help="subsample the larger class at random (--seed) to the size of the smaller one")
     train.add_argument("--no-export", action="store_true", help="write only the detector folder (needs --out)")
     group_by_option(train, "the source of each image (out-of-fold scores for the threshold never split one)")
+    train.add_argument("--refiner", metavar="RUN",
+                       help="also train on every generated image refined by this spectrum refiner (an `upconv-tf "
+                            "refine train` folder or an exported refiner): a detector that holds up against STIG")
     add_export_arguments(train)
     train.set_defaults(run=run_train)
 
@@ -84,6 +87,11 @@ def register(subparsers):
     evaluate.add_argument("--families", metavar="FILE",
                           help="cross-family: JSON {file name or first-level folder: family} to rename or merge "
                                "families")
+    evaluate.add_argument("--refiner", metavar="RUN",
+                          help="splits / cross-family: one more treatment, 'refined': the generated test images "
+                               "refined by this spectrum refiner (an `upconv-tf refine train` folder or an export)")
+    evaluate.add_argument("--refined-training", action="store_true",
+                          help="with --refiner: also train each split's detector on the refined generated images")
     group_by_option(evaluate, "the source of each image")
     evaluate.add_argument("--test-size", type=float, default=0.25, help="fraction of sources held out (default 0.25)")
     add_json_option(evaluate, "the full results (per-run values)")
@@ -217,7 +225,8 @@ def run_train(args):
             trained = train_detector(args.real, args.fake, preset=args.preset, group_by=args.group_by,
                                      labelled=args.labelled, balance=args.balance, seed=args.seed, out=args.out,
                                      overwrite=args.overwrite, export=not args.no_export, name=args.name,
-                                     root=args.root, progress=progress_factory(), **_settings(args))
+                                     root=args.root, progress=progress_factory(), refiner=args.refiner,
+                                     **_settings(args))
         except ValueError as error:
             raise _failure(error, args) from None
     _report_skipped(trained.skipped)
@@ -298,6 +307,8 @@ def run_evaluate(args):
     settings = _settings(args)
     try:
         if args.protocol == "samples":
+            if args.refiner or args.refined_training:
+                raise CommandError("--refiner and --refined-training apply to --protocol splits / cross-family")
             samples = _parse_samples(args.samples)
             classifiers = _parse_list(args.classifiers, "--classifiers", CLASSIFIERS)
             settings.pop("target_fpr", None)
@@ -315,7 +326,8 @@ def run_evaluate(args):
                 evaluation = evaluate_preset_on_folders(
                     args.real, args.fake, protocol=args.protocol, treatments=treatments, runs=args.runs,
                     test_size=args.test_size, group_by=args.group_by, families=families, labelled=args.labelled,
-                    preset=args.preset, seed=args.seed, progress=progress_factory(), **settings)
+                    preset=args.preset, seed=args.seed, progress=progress_factory(), refiner=args.refiner,
+                    refined_training=args.refined_training, **settings)
             table = format_treatment_table(evaluation)
     except ValueError as error:
         raise _failure(error, args) from None

@@ -315,11 +315,11 @@ def export_path(path, out_dir=None, *, name=None, version=None, root=".", size=N
 
     Args:
         path: a detector folder (``upconv-tf detector train --out``); an ``upconv-tf train`` folder (its
-            ``generator.keras`` or ``autoencoder.keras``); or a ``.keras`` file of a generator, a SpectralGAN
-            or a SpectralAutoencoder.
+            ``generator.keras`` or ``autoencoder.keras``); an ``upconv-tf refine train`` folder (its ``refiner.keras``);
+            or a ``.keras`` file of a generator, a SpectralGAN, a SpectralAutoencoder or a SpectrumRefiner.
         out_dir, version, root: as :func:`export_detector` (``version`` applies to the repository layout).
         name: default ``"spectral-detector"``, ``"generator"`` or ``"autoencoder"``: the model's kind.
-        size: detectors only: image side of the exported graph (default: the training size).
+        size: detectors and refiners: image side of the exported graph (default: the training size).
 
     Raises:
         ValueError: one line naming the argument (`path`, `size`, `version`) in backquotes.
@@ -344,8 +344,15 @@ def export_path(path, out_dir=None, *, name=None, version=None, root=".", size=N
         return export_trained_detector(load_detector(ref.path), training, metrics, size,
                                        saved.get("input", {}).get("policy", "center-crop"), out_dir, name, root,
                                        version)
+    if ref.kind == "refiner" and ref.format in ("training-run", "keras"):
+        from upconv_tf.export.refiner import REFINER_NAME, export_refiner
+        from upconv_tf.resolve import REFINER_FILE
+
+        model_file = os.path.join(ref.path, REFINER_FILE) if ref.format == "training-run" else ref.path
+        return export_refiner(load_keras_model(model_file), out_dir, image_size=size, name=name or REFINER_NAME,
+                              version=version, root=root, metadata={"source": os.path.abspath(model_file)})
     if size is not None:
-        raise ArgumentError("size", "applies to detectors; a generator's size is fixed by the model")
+        raise ArgumentError("size", "applies to detectors and refiners; a generator's size is fixed by the model")
     if ref.format == "training-run":
         model_file = os.path.join(ref.path, GENERATOR_FILE if ref.kind == "generator" else AUTOENCODER_FILE)
     elif ref.format == "keras":

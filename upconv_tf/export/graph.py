@@ -4,7 +4,7 @@ probability of "generated" out, every step inside the graph.
 Steps (the same as ``SpectralDetector.predict_proba(X)[:, 1]``), by the detector's ``feature_kind``:
 
 * ``"azimuthal"``: grayscale, ``rfft2d`` (the SavedModel) or the four-step MatMul DFT of
-  :mod:`upconv_tf.export.fft` (the ONNX model: ``fft="matmul"``), azimuthal integral
+  :mod:`upconv_tf.layers.dft` (the ONNX model: ``fft="matmul"``), azimuthal integral
   (:func:`upconv_tf.layers.azimuthal.azimuthal_integral` with the ONNX-friendly ``"gather"`` reduction, or
   :func:`~upconv_tf.layers.azimuthal.profile_from_columns` on the four-step's output), resampling to
   ``num_bins_`` when the native length differs, normalisation;
@@ -48,7 +48,7 @@ REDUCTION = "gather"
 
 COMPUTE_DTYPES = ("float64", "float32")
 # How the graph computes the spectrum: "rfft2d" (TensorFlow's FFT: the SavedModel) or "matmul" (the
-# four-step DFT of :mod:`upconv_tf.export.fft`: the ONNX model, no DFT operator).
+# four-step DFT of :mod:`upconv_tf.layers.dft`: the ONNX model, no DFT operator).
 FFTS = ("rfft2d", "matmul")
 
 
@@ -98,11 +98,11 @@ def spectral_features(images, detector, bins, compute_dtype: str = "float64", ff
     weakest coefficients, e.g. the near-zero Nyquist row of a bilinear up-sampling, by more than the
     reference mode's 1e-8 floor). ``fft="rfft2d"`` then runs the layer's integral
     (:func:`upconv_tf.layers.azimuthal.azimuthal_integral`); ``fft="matmul"`` computes the power spectrum
-    with :func:`upconv_tf.export.fft.power_columns` and sums it into the same bins
+    with :func:`upconv_tf.layers.dft.power_columns` and sums it into the same bins
     (:func:`upconv_tf.layers.azimuthal.profile_from_columns`).
     """
-    from upconv_tf.export import fft as four_step
     from upconv_tf.layers import azimuthal
+    from upconv_tf.layers import dft as four_step
 
     if fft not in FFTS:
         raise ValueError(f"`fft` must be one of {FFTS}. Received: fft={fft!r}")
@@ -131,8 +131,8 @@ def colour_features(images, compute_dtype: str = "float64", fft: str = "rfft2d")
     columns (one coefficient per row, ``(channel, image)`` per column), so that one gather plan per bin map sums
     every quantity of every channel and image at once.
     """
-    from upconv_tf.export import fft as four_step
     from upconv_tf.layers import azimuthal
+    from upconv_tf.layers import dft as four_step
 
     if fft not in FFTS:
         raise ValueError(f"`fft` must be one of {FFTS}. Received: fft={fft!r}")

@@ -3,15 +3,16 @@
 Written next to every SavedModel and ONNX file by :mod:`upconv_tf.export` and checked by
 :mod:`upconv_tf.runtime` before a model is used. Keys:
 
-* ``format`` (``"upconv-tf-export"``), ``format_version`` (1), ``kind`` (``"detector"``, ``"generator"`` or
-  ``"autoencoder"``),
+* ``format`` (``"upconv-tf-export"``), ``format_version`` (1), ``kind`` (``"detector"``, ``"generator"``,
+  ``"autoencoder"`` or ``"refiner"``),
   ``name``, ``version`` (int or null), ``package_version``, ``created`` (UTC, ISO 8601);
 * ``input`` / ``output``: ``name``, ``shape`` (list, ``null`` for the batch), ``dtype``, ``range``
   ([low, high]) and ``description``;
 * detectors: ``spectral`` (``feature_kind``, ``mode``, ``normalize``, ``num_bins`` (the number of features),
   ``native_bins``, ``reduction``, ``compute_dtype``) and
   ``classifier`` (``kind``, parameters, how the probability is made);
-* generators and auto-encoders: ``model`` (class, name, config summary);
+* generators and auto-encoders: ``model`` (class, name, config summary); refiners (images in [0, 1] in, refined images
+  out): ``model`` and ``spectral`` (``magnitude_floor``; the ONNX graph's DFT under ``onnx.dft``);
 * detectors: ``threshold`` (the probability from which the model's label is "generated": calibrated on real
   images for ``target_fpr`` when it was trained with one, else 0.5; a missing key means 0.5) and, when trained
   from a preset, ``preset`` (the recipe's settings);
@@ -28,7 +29,7 @@ from upconv_tf.resolve import METADATA_FILE
 
 FORMAT = "upconv-tf-export"
 FORMAT_VERSION = 1
-KINDS = ("detector", "generator", "autoencoder")
+KINDS = ("detector", "generator", "autoencoder", "refiner")
 # What a runner of each kind reads: the generator runners also run auto-encoders (images in, images out).
 READABLE_AS = {"detector": ("detector",), "generator": ("generator", "autoencoder")}
 FILENAME = METADATA_FILE

@@ -1,7 +1,7 @@
 """TensorFlow function -> one ONNX file, with tf2onnx (SPEC s. 6).
 
 The detector's graph has no FFT op when it is built for ONNX: its spectrum is the four-step MatMul DFT of
-:mod:`upconv_tf.export.fft` (``detector_function(..., fft="matmul")``), so the file holds only operators
+:mod:`upconv_tf.layers.dft` (``detector_function(..., fft="matmul")``), so the file holds only operators
 that onnxruntime's CUDA provider implements (no ``DFT``, which has no CUDA kernel:
 https://github.com/microsoft/onnxruntime/issues/21164).
 A function that still calls ``tf.signal.rfft2d`` converts to tf2onnx's full-size MatMul DFT, or, with

@@ -158,7 +158,7 @@ def profile_from_columns(power: tf.Tensor, height: int, width: int, positions, m
 
     Args:
         power: ``|F|^2`` of ``height x width`` images, one coefficient per row (a static number of rows),
-            the batch on the last axis (as :func:`upconv_tf.export.fft.power_columns` gives it).
+            the batch on the last axis (as :func:`upconv_tf.layers.dft.power_columns` gives it).
         height, width: the image size.
         positions: ``(height * (width // 2 + 1),)`` ints, the row of ``power`` that holds each coefficient
             of ``rfft2d``'s half plane (row-major) or its Hermitian mirror.

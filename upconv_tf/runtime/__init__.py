@@ -18,10 +18,12 @@ from upconv_tf.runtime.onnx import (
     session_options,
 )
 from upconv_tf.runtime.preprocess import input_policy, preprocess
+from upconv_tf.runtime.refiner import KerasRefiner, OnnxRefiner, SavedModelRefiner, load_refiner
 from upconv_tf.runtime.savedmodel import SavedModelDetector, SavedModelGenerator
 
 __all__ = [
-    "CPU", "CUDA", "KerasGenerator", "OnnxDetector", "OnnxGenerator", "SavedModelDetector", "SavedModelGenerator",
-    "choose_providers", "input_policy", "input_settings", "load", "load_generator", "load_predictor", "preprocess",
-    "provider_options", "session_options",
+    "CPU", "CUDA", "KerasGenerator", "KerasRefiner", "OnnxDetector", "OnnxGenerator", "OnnxRefiner",
+    "SavedModelDetector", "SavedModelGenerator", "SavedModelRefiner", "choose_providers", "input_policy",
+    "input_settings", "load", "load_generator", "load_predictor", "load_refiner", "preprocess", "provider_options",
+    "session_options",
 ]

@@ -167,7 +167,8 @@ def load(path, backend: str = "auto"):
     Returns:
         detectors: a :class:`~upconv_tf.detection.SpectralDetector` (detector folder) or an ONNX / SavedModel
         detector runner (``predict_proba``); generators and auto-encoders: a runner (``generate``, and ``sample``
-        for generators; a Keras-backed runner's ``model`` is the ``keras.Model``).
+        for generators; a Keras-backed runner's ``model`` is the ``keras.Model``); refiners: a refiner runner
+        (``refine``, :mod:`upconv_tf.runtime.refiner`).
     """
     _check_backend(backend, ("auto", "sklearn", "keras", "savedmodel", "onnx"))
     ref = resolve_model(path, backend if backend in ("savedmodel", "onnx") else "auto")
@@ -175,6 +176,10 @@ def load(path, backend: str = "auto"):
         return load_predictor(ref.path, backend if backend != "keras" else "auto")
     if ref.kind in ("generator", "autoencoder"):
         return _generator_runner(ref, "auto" if backend == "sklearn" else backend)
+    if ref.kind == "refiner":
+        from upconv_tf.runtime.refiner import load_refiner
+
+        return load_refiner(ref.path, "auto" if backend == "sklearn" else backend)
     if ref.format in ("onnx", "savedmodel", "bundle"):
         raise ArgumentError("model", f"{ref.path}: its metadata.json does not say what kind of model it is")
     raise ArgumentError("model", f"{ref.path}: not a model this package can load")

@@ -34,7 +34,7 @@ class TrainedDetector:
 
 def train_detector(real, fake, *, preset="default", group_by="file", labelled=None, balance=False, seed=0,
                    batch_size=32, out=None, overwrite=False, export=True, name=None, root=".", progress=None,
-                   **settings) -> TrainedDetector:
+                   refiner=None, **settings) -> TrainedDetector:
     """Fit a :class:`~upconv_tf.detection.SpectralDetector` on files with a preset, and save and/or export it.
 
     Args:
@@ -52,6 +52,8 @@ def train_detector(real, fake, *, preset="default", group_by="file", labelled=No
         out: detector folder to write (JSON + .npz, no pickle), with the export inside it when ``export``;
             None writes only the export, to the repository layout under ``root`` (``name``, next version).
         overwrite: replace an existing, non-empty ``out``.
+        refiner: a spectrum refiner (run folder or export, :func:`upconv_tf.runtime.load_refiner`): every generated
+            image also trains the detector refined (:func:`upconv_tf.workflows.refine.add_refined_rows`).
     """
     import numpy as np
 
@@ -66,6 +68,10 @@ def train_detector(real, fake, *, preset="default", group_by="file", labelled=No
         raise ArgumentError("out", f"{out} exists and is not empty (pass `overwrite` to replace it)", mentions=("overwrite",))
     recipe = resolve_recipe(preset, settings)
     data = folder_preset_features(real, fake, recipe, group_by=group_by, seed=seed, progress=progress)
+    if refiner is not None:
+        from upconv_tf.workflows.refine import add_refined_rows
+
+        add_refined_rows(data, refiner, test=False)
     images = np.arange(len(data.labels))
     if balance:
         images = balanced_sample(images, data.labels, None, np.random.default_rng(seed))
@@ -82,7 +88,7 @@ def train_detector(real, fake, *, preset="default", group_by="file", labelled=No
                      "balanced": balance, "real_roots": [os.path.abspath(r) for r in real],
                      "fake_roots": [os.path.abspath(r) for r in fake], "training_accuracy": accuracy,
                      "rows": int(len(X)), "sources": int(len(np.unique(data.groups[images]))), "group_by": group_by,
-                     "seed": seed},
+                     "seed": seed, "refiner": None if refiner is None else os.path.abspath(os.fspath(refiner))},
         "labels": {"0": "real", "1": "generated"},
         "preset": recipe.as_dict(),
         "threshold": calibration,
@@ -135,9 +141,13 @@ def evaluate_detector_on_folders(real, fake, *, samples=(20, 100, 1000), runs=5,
 
 def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None, runs=5, test_size=0.25,
                                group_by="file", families=None, labelled=None, preset="default", seed=0,
-                               progress=None, **settings) -> dict:
+                               progress=None, refiner=None, refined_training=False, **settings) -> dict:
     """A preset as deployed: trained with its augmentation and threshold, tested on images re-encoded by each
     treatment (default :data:`upconv_tf.datasets.augment.TREATMENTS`).
+
+    With a ``refiner`` (a spectrum refiner's run folder or export), one more treatment, ``"refined"``: the generated
+    test images refined by it (:func:`upconv_tf.workflows.refine.add_refined_rows`); ``refined_training`` also trains
+    each split's detector with the refined twins of its generated training images.
 
     ``protocol="splits"``: grouped random splits (:func:`upconv_tf.detection.evaluate_splits`);
     ``"cross-family"``: leave one generator family out (:func:`upconv_tf.detection.evaluate_cross_family`);
@@ -154,13 +164,23 @@ def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None
     treatments = list(TREATMENTS if treatments is None else treatments)
     for treatment in treatments:
         parse_treatment(treatment)
+    if refined_training and refiner is None:
+        raise ArgumentError("refined_training", "needs a `refiner`", mentions=("refiner",))
+    if refiner is not None and "none" not in treatments:
+        treatments.insert(0, "none")  # the refined treatment keeps the real images' untreated rows
     data = folder_preset_features(real, fake, preset, treatments=treatments, group_by=group_by, families=families,
                                   seed=seed, progress=progress, **settings)
+    if refiner is not None:
+        from upconv_tf.workflows.refine import add_refined_rows
+
+        add_refined_rows(data, refiner, train=refined_training, test=True)
     if protocol == "splits":
         evaluation = evaluate_splits(data, runs, test_size, seed, labelled)
     else:
         evaluation = evaluate_cross_family(data, seed, labelled)
-    evaluation["protocol"].update({"group_by": group_by, "real_roots": list(real), "fake_roots": list(fake)})
+    evaluation["protocol"].update({"group_by": group_by, "real_roots": list(real), "fake_roots": list(fake),
+                                   "refiner": None if refiner is None else os.path.abspath(os.fspath(refiner)),
+                                   "refined_training": bool(refined_training)})
     evaluation["skipped"] = records(data.skipped)
     return evaluation
 

@@ -1,5 +1,6 @@
-"""The four-step MatMul DFT of the exported detector: exact against numpy's FFT, covers the half plane,
-gives the layer's profiles, and the exported ONNX holds no DFT operator."""
+"""The MatMul DFTs of upconv_tf.layers.dft: the four-step power spectrum of the exported detector (exact against
+numpy's FFT, covers the half plane, gives the layer's profiles, no DFT operator in the exported ONNX), and the
+complex forward / real inverse DFT of the spectrum refiner; upconv_tf.export.fft is a deprecated alias."""
 
 import numpy as np
 import onnx
@@ -8,8 +9,9 @@ import tensorflow as tf
 
 from upconv_tf import spectral
 from upconv_tf.detection import SpectralDetector
-from upconv_tf.export import export_detector, fft
+from upconv_tf.export import export_detector
 from upconv_tf.export.graph import detector_function
+from upconv_tf.layers import dft as fft
 from upconv_tf.layers.azimuthal import profile_from_columns, profile_from_gray
 
 # Powers of two, non-powers (192, 400), odd, prime sides (7, 13, 109 x 2 = 218, 89 x 2 = 178), non-square.
@@ -102,3 +104,40 @@ def test_layer_converts_to_onnx(tmp_path, crops64, dft_operator):
     np.testing.assert_allclose(session.run(None, {"images": images})[0], expected, rtol=0, atol=1e-4)
     compiled = tf.function(layer, jit_compile=True)
     np.testing.assert_allclose(compiled(tf.constant(images)).numpy(), expected, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("size", [(32, 32), (15, 7), (64, 48)])
+@pytest.mark.parametrize("shift", [True, False])
+def test_complex_dft2_and_its_inverse_equal_numpy(rng, size, shift):
+    height, width = size
+    x = rng.random((3, height, width))
+    real, imag = fft.complex_dft2(tf.constant(x), shift, "float64")
+    expected = np.fft.fft2(x)
+    if shift:
+        expected = np.fft.fftshift(expected, axes=(-2, -1))
+    np.testing.assert_allclose(real.numpy(), expected.real, rtol=0, atol=1e-12 * np.abs(expected).max())
+    np.testing.assert_allclose(imag.numpy(), expected.imag, rtol=0, atol=1e-12 * np.abs(expected).max())
+    np.testing.assert_allclose(fft.inverse_real_dft2(real, imag, shift, "float64").numpy(), x, rtol=0, atol=1e-12)
+    # Any spectrum (an edited magnitude breaks the Hermitian symmetry): the real part of numpy's inverse.
+    edited = expected * rng.random(expected.shape)
+    inverse = np.fft.ifft2(np.fft.ifftshift(edited, axes=(-2, -1)) if shift else edited).real
+    back = fft.inverse_real_dft2(tf.constant(edited.real), tf.constant(edited.imag), shift, "float64").numpy()
+    np.testing.assert_allclose(back, inverse, rtol=0, atol=1e-12)
+
+
+def test_complex_dft2_validates_its_input():
+    with pytest.raises(ValueError, match="static H and W"):
+        fft.complex_dft2(tf.zeros([2, 8]))
+    with pytest.raises(ValueError, match="`imag` must have the shape"):
+        fft.inverse_real_dft2(tf.zeros([1, 8, 8]), tf.zeros([1, 8, 4]))
+    with pytest.raises(ValueError, match="positive"):
+        fft.dft_matrix(0)
+
+
+def test_export_fft_is_a_deprecated_alias():
+    from upconv_tf.export import fft as shim
+
+    with pytest.warns(DeprecationWarning, match="upconv_tf.layers.dft"):
+        assert shim.power_columns is fft.power_columns
+    with pytest.warns(DeprecationWarning):
+        assert shim.plan is fft.plan
