@@ -1,7 +1,8 @@
 """The power spectrum of real images as a few dense MatMuls: an exported graph without a DFT operator.
 
-onnxruntime's CUDA provider has no kernel for the ONNX ``DFT`` operator (onnxruntime issue 21164) and its CPU
-kernel is slow (radix-2 for powers of two, naive otherwise: issue 8944); tf2onnx's own conversion of
+onnxruntime's CUDA provider has no kernel for the ONNX ``DFT`` operator
+(https://github.com/microsoft/onnxruntime/issues/21164) and its CPU kernel is slow (radix-2 for powers of two,
+naive otherwise: https://github.com/microsoft/onnxruntime/issues/8944); tf2onnx's own conversion of
 ``rfft2d`` is one full-size DFT matrix per axis (O(N^3) per image). :func:`power_columns` computes
 ``|rfft2d(gray)|^2`` with the four-step (Cooley-Tukey) algorithm instead, for any ``N = N1 x N2``:
 
