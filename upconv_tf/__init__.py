@@ -13,12 +13,18 @@ Training (the spectral term and the 3 x 5x5 correction)
     SpectralGAN, SpectralAutoencoder                      the Keras models with the spectral loss
     build_generator, build_discriminator                  the reference architectures
 
+Refining after the fact (STIG, Lee et al., AAAI 2024)
+    SpectrumRefiner                                       the refiner: magnitude spectrum in, refined image out
+    RefineConfig, train_refiner(config, out)              a whole refiner run (resumes like train)
+    refine_files(model, paths, out)                       refine image files with a run or an export
+
 Detection
     SpectralDetector                                      the scikit-learn estimator (features -> classifier)
     train_detector(real, fake, preset=...)                fit on folders with a preset, save and export
     evaluate_detector(real, fake, protocol=...)           grouped, cross-family and cross-source evaluation
     detect(paths, model)                                  score image files with any detector
     audit_generator(generator, real)                      how far a generator's spectrum is, how detectable
+    score(pattern, model, output)                         score a bucket with Apache Beam (no TensorFlow)
 
 Models
     load(path_or_name)                                    any model -> the object that runs it (``.kind``)
@@ -52,11 +58,16 @@ _EXPORTS = {
     "SpectralAutoencoder": "upconv_tf.models",
     "build_generator": "upconv_tf.models",
     "build_discriminator": "upconv_tf.models",
+    "SpectrumRefiner": "upconv_tf.models.refiner",
+    "RefineConfig": "upconv_tf.workflows.refine",
+    "train_refiner": "upconv_tf.workflows.refine",
+    "refine_files": "upconv_tf.workflows.refine",
     "SpectralDetector": "upconv_tf.detection",
     "train_detector": "upconv_tf.workflows.detector",
     "evaluate_detector": "upconv_tf.workflows.detector",
     "detect": "upconv_tf.workflows.detect",
     "audit_generator": "upconv_tf.workflows.audit",
+    "score": "upconv_tf.scoring.run",
     "load": "upconv_tf.runtime.load",
     "resolve_model": "upconv_tf.resolve",
     "export_model": "upconv_tf.export.api:export_path",
