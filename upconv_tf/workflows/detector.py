@@ -13,7 +13,7 @@ import os
 from upconv_tf.errors import ArgumentError, records
 from upconv_tf.workflows.features import folder_features, folder_preset_features, resolve_recipe
 
-PRESET_PROTOCOLS = ("splits", "cross-family")
+PRESET_PROTOCOLS = ("splits", "cross-family", "cross-source", "cross-both")
 
 
 @dataclasses.dataclass
@@ -32,8 +32,8 @@ class TrainedDetector:
     export: object | None
 
 
-def train_detector(real, fake, *, preset="default", group_by="file", labelled=None, balance=False, seed=0,
-                   batch_size=32, out=None, overwrite=False, export=True, name=None, root=".", progress=None,
+def train_detector(real, fake, *, preset="default", group_by="auto", sources=None, labelled=None, balance=False,
+                   seed=0, batch_size=32, out=None, overwrite=False, export=True, name=None, root=".", progress=None,
                    **settings) -> TrainedDetector:
     """Fit a :class:`~upconv_tf.detection.SpectralDetector` on files with a preset, and save and/or export it.
 
@@ -43,8 +43,12 @@ def train_detector(real, fake, *, preset="default", group_by="file", labelled=No
             :class:`~upconv_tf.detection.presets.DetectorPreset`.
         **settings: override fields of the preset (``classifier``, ``size``, ``policy``, ``kind``, ``mode``,
             ``normalize``, ``num_bins``, ``scaler``, ``C``, ``gamma``, ``target_fpr``, ``augment``...).
-        group_by: sources for the out-of-fold threshold and Platt scores (:func:`upconv_tf.detection.group_ids`);
-            the crops and twins of one file always share its source.
+        group_by: what is never split (:func:`upconv_tf.detection.group_ids`; default ``"auto"``: the photo of
+            ``NAME_0001.png`` crops, else the file); the crops and twins of one file always share its group.
+        sources: a map renaming or merging real sources (:func:`~upconv_tf.workflows.features.read_source_map`).
+            The real sources (first-level folders under the ``real`` roots, or the roots) set the out-of-fold
+            folds and weigh alike in the threshold when there are 2 or more
+            (:meth:`~upconv_tf.detection.PresetFeatures.calibration_groups`); else the groups do.
         labelled: k-means only: name the clusters from this many labelled images per class.
         balance: subsample the larger class at random (``seed``) to the size of the smaller one.
         seed: augmentation and detector seed.
@@ -65,7 +69,7 @@ def train_detector(real, fake, *, preset="default", group_by="file", labelled=No
     if out and os.path.isdir(out) and os.listdir(out) and not overwrite:
         raise ArgumentError("out", f"{out} exists and is not empty (pass `overwrite` to replace it)", mentions=("overwrite",))
     recipe = resolve_recipe(preset, settings)
-    data = folder_preset_features(real, fake, recipe, group_by=group_by, seed=seed, progress=progress)
+    data = folder_preset_features(real, fake, recipe, group_by=group_by, sources=sources, seed=seed, progress=progress)
     images = np.arange(len(data.labels))
     if balance:
         images = balanced_sample(images, data.labels, None, np.random.default_rng(seed))
@@ -81,7 +85,9 @@ def train_detector(real, fake, *, preset="default", group_by="file", labelled=No
         "training": {"real": n_real, "generated": n_fake, "skipped": records(data.skipped),
                      "balanced": balance, "real_roots": [os.path.abspath(r) for r in real],
                      "fake_roots": [os.path.abspath(r) for r in fake], "training_accuracy": accuracy,
-                     "rows": int(len(X)), "sources": int(len(np.unique(data.groups[images]))), "group_by": group_by,
+                     "rows": int(len(X)), "groups": int(len(np.unique(data.groups[images]))),
+                     "real_sources": sorted(set(data.sources[images][data.labels[images] == 0].tolist())),
+                     "group_by": group_by,
                      "seed": seed},
         "labels": {"0": "real", "1": "generated"},
         "preset": recipe.as_dict(),
@@ -109,7 +115,7 @@ def train_detector(real, fake, *, preset="default", group_by="file", labelled=No
 
 
 def evaluate_detector_on_folders(real, fake, *, samples=(20, 100, 1000), runs=5, classifiers=("svm", "logreg", "kmeans"),
-                                 group_by="file", test_size=0.25, preset="default", seed=0, batch_size=32,
+                                 group_by="auto", test_size=0.25, preset="default", seed=0, batch_size=32,
                                  progress=None, **settings) -> dict:
     """:func:`upconv_tf.detection.evaluate_detector` on files (the paper's learning-curve protocol: training-set
     sizes x classifiers, threshold 0.5, no augmentation), grouped by ``group_by``
@@ -134,18 +140,22 @@ def evaluate_detector_on_folders(real, fake, *, samples=(20, 100, 1000), runs=5,
 
 
 def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None, runs=5, test_size=0.25,
-                               group_by="file", families=None, labelled=None, preset="default", seed=0,
+                               group_by="auto", families=None, sources=None, labelled=None, preset="default", seed=0,
                                progress=None, **settings) -> dict:
     """A preset as deployed: trained with its augmentation and threshold, tested on images re-encoded by each
     treatment (default :data:`upconv_tf.datasets.augment.TREATMENTS`).
 
     ``protocol="splits"``: grouped random splits (:func:`upconv_tf.detection.evaluate_splits`);
     ``"cross-family"``: leave one generator family out (:func:`upconv_tf.detection.evaluate_cross_family`);
-    families are the first-level folders under the ``fake`` roots, renamed or merged by ``families`` (a map
-    from :func:`read_family_map`).
+    ``"cross-source"``: leave one real source out, the false-positive rate on it
+    (:func:`upconv_tf.detection.evaluate_cross_source`); ``"cross-both"``: leave one family and a fold of real
+    sources out together (``evaluate_cross_family(real_units="sources")``). Families are the first-level folders
+    under the ``fake`` roots, renamed or merged by ``families`` (a map from :func:`read_family_map`); real
+    sources the first-level folders under the ``real`` roots (or the roots themselves), renamed or merged by
+    ``sources`` (:func:`read_source_map`).
     """
     from upconv_tf.datasets.augment import TREATMENTS, parse_treatment
-    from upconv_tf.detection import evaluate_cross_family, evaluate_splits
+    from upconv_tf.detection import evaluate_cross_family, evaluate_cross_source, evaluate_splits
 
     if protocol not in PRESET_PROTOCOLS:
         raise ArgumentError("protocol", f"must be one of {PRESET_PROTOCOLS}. Received: protocol={protocol!r}")
@@ -155,15 +165,17 @@ def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None
     for treatment in treatments:
         parse_treatment(treatment)
     data = folder_preset_features(real, fake, preset, treatments=treatments, group_by=group_by, families=families,
-                                  seed=seed, progress=progress, **settings)
+                                  sources=sources, seed=seed, progress=progress, **settings)
     if protocol == "splits":
         evaluation = evaluate_splits(data, runs, test_size, seed, labelled)
+    elif protocol == "cross-source":
+        evaluation = evaluate_cross_source(data, seed, labelled)
     else:
-        evaluation = evaluate_cross_family(data, seed, labelled)
+        evaluation = evaluate_cross_family(data, seed, labelled,
+                                           real_units="sources" if protocol == "cross-both" else "groups")
     evaluation["protocol"].update({"group_by": group_by, "real_roots": list(real), "fake_roots": list(fake)})
     evaluation["skipped"] = records(data.skipped)
     return evaluation
-
 
 
 PROTOCOLS = ("samples",) + PRESET_PROTOCOLS
@@ -174,9 +186,9 @@ def evaluate_detector(real, fake, *, protocol: str = "samples", **options) -> di
 
     Args:
         real, fake: lists of image files or folders.
-        protocol: ``"samples"``: the paper's learning curve (:func:`evaluate_detector_on_folders`); ``"splits"``
-            and ``"cross-family"``: the preset as deployed, on grouped splits or leaving one generator family out
-            (:func:`evaluate_preset_on_folders`).
+        protocol: ``"samples"``: the paper's learning curve (:func:`evaluate_detector_on_folders`); ``"splits"``,
+            ``"cross-family"``, ``"cross-source"`` and ``"cross-both"``: the preset as deployed, on grouped splits,
+            leaving one generator family out, one real source out, or both (:func:`evaluate_preset_on_folders`).
         **options: the keyword arguments of the function the protocol runs.
 
     Returns:

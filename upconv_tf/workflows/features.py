@@ -59,19 +59,32 @@ def resolve_recipe(preset, settings):
     return detector_preset(preset, **settings)
 
 
-def read_family_map(path) -> dict:
-    """A family map file: a JSON object ``{key: family}`` where a key is a file name (``a.png``) or a first-level
-    folder under a generated root (several folders can map to one family)."""
+def read_name_map(path, option: str = "families") -> dict:
+    """A name map file: a JSON object ``{key: name}`` where a key is a file name (``a.png``) or a first-level
+    folder under a root (several folders can map to one name); ``option`` names the argument in errors."""
     import json
 
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArgumentError("families", f"{path}: unreadable ({error})") from None
+        raise ArgumentError(option, f"{path}: unreadable ({error})") from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ArgumentError("families", f"{path}: must be a JSON object of strings {{file name or folder: family}}")
+        what = "family" if option == "families" else "source"
+        raise ArgumentError(option, f"{path}: must be a JSON object of strings {{file name or folder: {what}}}")
     return data
+
+
+def read_family_map(path) -> dict:
+    """A family map file (:func:`read_name_map`): ``{file name or first-level folder under a generated root:
+    family}``."""
+    return read_name_map(path, "families")
+
+
+def read_source_map(path) -> dict:
+    """A source map file (:func:`read_name_map`): ``{file name or first-level folder under a real root:
+    source}``."""
+    return read_name_map(path, "sources")
 
 
 def file_family(path, root, families=None) -> str:
@@ -83,9 +96,17 @@ def file_family(path, root, families=None) -> str:
     return families.get(os.path.basename(path), families.get(folder, folder))
 
 
-def labelled_files(real, fake, group_by="file", families=None, errors=None) -> list:
-    """``[(path, label, group, family)]`` of every image under the ``real`` (label 0) and ``fake`` (label 1)
-    roots; groups by :func:`upconv_tf.detection.group_ids`, families by :func:`file_family` (real: "")."""
+def file_source(path, root, sources=None) -> str:
+    """The source of a real file (the package, collection or camera it comes from), found as a generator's
+    family is (:func:`file_family`): ``sources[file name]``, else its first-level folder under ``root``
+    (renamed by ``sources``), else the name of ``root``."""
+    return file_family(path, root, sources)
+
+
+def labelled_files(real, fake, group_by="auto", families=None, errors=None, sources=None) -> list:
+    """``[(path, label, group, family, source)]`` of every image under the ``real`` (label 0) and ``fake``
+    (label 1) roots; groups by :func:`upconv_tf.detection.group_ids` (per root), families by
+    :func:`file_family` (real: ""), sources by :func:`file_source` (generated: "")."""
     from upconv_tf.datasets import list_images
     from upconv_tf.detection import group_ids
 
@@ -94,14 +115,17 @@ def labelled_files(real, fake, group_by="file", families=None, errors=None) -> l
         check_roots(roots, option)
         for root in roots:
             paths = list_images(root, errors=errors)
+            folder = os.path.isdir(root)
             for path, group in zip(paths, group_ids(paths, group_by)):
-                out.append((path, label, group, "" if label == 0 or not os.path.isdir(root) else
-                            file_family(path, root, families)))
+                family = file_family(path, root, families) if label == 1 and folder else ""
+                source = (file_source(path, root, sources) if folder else os.path.basename(os.path.dirname(
+                    os.path.abspath(path)))) if label == 0 else ""
+                out.append((path, label, group, family, source))
     return out
 
 
-def folder_preset_features(real, fake, preset="default", *, treatments=(), group_by="file", families=None,
-                           seed=0, progress=None, **settings):
+def folder_preset_features(real, fake, preset="default", *, treatments=(), group_by="auto", families=None,
+                           sources=None, seed=0, progress=None, **settings):
     """:func:`upconv_tf.detection.training.preset_features` of the files under ``real`` and ``fake``.
 
     Files that cannot be used (unreadable, smaller than the crop) are in the result's ``skipped``; no usable
@@ -112,8 +136,8 @@ def folder_preset_features(real, fake, preset="default", *, treatments=(), group
 
     recipe = resolve_recipe(preset, settings)
     errors = []
-    files = labelled_files(real, fake, group_by, families, errors)
-    meta = {path: (label, group, family) for path, label, group, family in files}
+    files = labelled_files(real, fake, group_by, families, errors, sources)
+    meta = {path: (label, group, family, source) for path, label, group, family, source in files}
     bar = progress_bar(progress, len(files), "features")
     items = ((path, image) + meta[path] for path, image in iter_images([f[0] for f in files], None, "none", errors))
     features = preset_features(items, recipe, treatments, seed, errors, bar)
