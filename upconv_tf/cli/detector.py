@@ -108,13 +108,19 @@ def _add_data_arguments(parser):
     parser.add_argument("--real", nargs="+", required=True, metavar="DIR", help="folders (or files) of real images")
     parser.add_argument("--fake", nargs="+", required=True, metavar="DIR",
                         help="folders (or files) of generated images")
-    parser.add_argument("--size", type=positive_int,
-                        help="images are brought to SIZE x SIZE px (preset default: 192, paper 128; see --policy)")
+    parser.add_argument("--size", type=_size,
+                        help="images are brought to SIZE x SIZE px (see --policy); auto (default): the preset's size "
+                             "(192, paper 128) unless a class's images are mostly smaller, then the side 95 %% of "
+                             "them hold (multiple of 8, at least what the features take)")
     parser.add_argument("--policy", choices=policy_choices(),
                         help="center-crop at native resolution (presets; smaller images are skipped), resize, "
                              "or none (native sizes, profiles resampled to --num-bins)")
     parser.add_argument("--batch-size", type=positive_int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+
+
+def _size(text):
+    return text if text == "auto" else positive_int(text)
 
 
 def _fpr(text):

@@ -11,7 +11,13 @@ import dataclasses
 import os
 
 from upconv_tf.errors import ArgumentError, records
-from upconv_tf.workflows.features import folder_features, folder_preset_features, resolve_recipe
+from upconv_tf.workflows.features import (
+    choose_size,
+    folder_features,
+    folder_preset_features,
+    labelled_files,
+    resolve_recipe,
+)
 
 PRESET_PROTOCOLS = ("splits", "cross-family", "cross-source", "cross-both")
 
@@ -32,8 +38,8 @@ class TrainedDetector:
     export: object | None
 
 
-def train_detector(real, fake, *, preset="default", group_by="auto", sources=None, labelled=None, balance=False,
-                   seed=0, batch_size=32, out=None, overwrite=False, export=True, name=None, root=".", progress=None,
+def train_detector(real, fake, *, preset="default", size="auto", group_by="auto", sources=None, labelled=None,
+                   balance=False, seed=0, batch_size=32, out=None, overwrite=False, export=True, name=None, root=".", progress=None,
                    **settings) -> TrainedDetector:
     """Fit a :class:`~upconv_tf.detection.SpectralDetector` on files with a preset, and save and/or export it.
 
@@ -41,7 +47,11 @@ def train_detector(real, fake, *, preset="default", group_by="auto", sources=Non
         real, fake: lists of image files or folders (walked recursively).
         preset: a preset name (:data:`upconv_tf.detection.presets.PRESETS`: ``"default"``, ``"paper"``) or a
             :class:`~upconv_tf.detection.presets.DetectorPreset`.
-        **settings: override fields of the preset (``classifier``, ``size``, ``policy``, ``kind``, ``mode``,
+        size: the crop side: ``"auto"`` (default) chooses it from the images
+            (:func:`upconv_tf.detection.presets.auto_size`: the preset's size, 192 px for the default, unless a
+            class's images are mostly smaller: then the side 95 % of them hold, down to the features' minimum);
+            a number; None: the preset's.
+        **settings: override fields of the preset (``classifier``, ``policy``, ``kind``, ``mode``,
             ``normalize``, ``num_bins``, ``scaler``, ``C``, ``gamma``, ``target_fpr``, ``augment``...).
         group_by: what is never split (:func:`upconv_tf.detection.group_ids`; default ``"auto"``: the photo of
             ``NAME_0001.png`` crops, else the file); the crops and twins of one file always share its group.
@@ -68,8 +78,9 @@ def train_detector(real, fake, *, preset="default", group_by="auto", sources=Non
     out = os.path.abspath(out) if out else None
     if out and os.path.isdir(out) and os.listdir(out) and not overwrite:
         raise ArgumentError("out", f"{out} exists and is not empty (pass `overwrite` to replace it)", mentions=("overwrite",))
-    recipe = resolve_recipe(preset, settings)
+    recipe = resolve_recipe(preset, dict(settings, size=size) if size is not None else settings)
     data = folder_preset_features(real, fake, recipe, group_by=group_by, sources=sources, seed=seed, progress=progress)
+    recipe = data.preset  # with the size chosen
     images = np.arange(len(data.labels))
     if balance:
         images = balanced_sample(images, data.labels, None, np.random.default_rng(seed))
@@ -87,7 +98,7 @@ def train_detector(real, fake, *, preset="default", group_by="auto", sources=Non
                      "fake_roots": [os.path.abspath(r) for r in fake], "training_accuracy": accuracy,
                      "rows": int(len(X)), "groups": int(len(np.unique(data.groups[images]))),
                      "real_sources": sorted(set(data.sources[images][data.labels[images] == 0].tolist())),
-                     "group_by": group_by,
+                     "group_by": group_by, "size": {"asked": size, "used": recipe.size},
                      "seed": seed},
         "labels": {"0": "real", "1": "generated"},
         "preset": recipe.as_dict(),
@@ -115,17 +126,19 @@ def train_detector(real, fake, *, preset="default", group_by="auto", sources=Non
 
 
 def evaluate_detector_on_folders(real, fake, *, samples=(20, 100, 1000), runs=5, classifiers=("svm", "logreg", "kmeans"),
-                                 group_by="auto", test_size=0.25, preset="default", seed=0, batch_size=32,
-                                 progress=None, **settings) -> dict:
+                                 group_by="auto", test_size=0.25, preset="default", size="auto", seed=0,
+                                 batch_size=32, progress=None, **settings) -> dict:
     """:func:`upconv_tf.detection.evaluate_detector` on files (the paper's learning-curve protocol: training-set
     sizes x classifiers, threshold 0.5, no augmentation), grouped by ``group_by``
     (:func:`upconv_tf.detection.group_ids`), with the features, crop and classifier settings of ``preset``
-    (``settings`` override them); the protocol also records the data and the skipped files."""
+    (``settings`` override them; ``size="auto"``: :func:`~upconv_tf.workflows.features.choose_size`, None: the
+    preset's); the protocol also records the data and the skipped files."""
     from upconv_tf.detection import evaluate_detector, group_ids
 
     if not 0 < test_size < 1:
         raise ArgumentError("test_size", f"must be between 0 and 1, got {test_size}")
-    recipe = resolve_recipe(preset, settings)
+    recipe = resolve_recipe(preset, dict(settings, size=size) if size is not None else settings)
+    recipe = choose_size(recipe, [(f[0], f[1]) for f in labelled_files(real, fake, "file")])
     data = folder_features(real, fake, size=recipe.size, policy=recipe.policy, mode=recipe.mode,
                            normalize=recipe.normalize, num_bins=recipe.num_bins, kind=recipe.feature_kind,
                            batch_size=batch_size, progress=progress)
@@ -140,8 +153,8 @@ def evaluate_detector_on_folders(real, fake, *, samples=(20, 100, 1000), runs=5,
 
 
 def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None, runs=5, test_size=0.25,
-                               group_by="auto", families=None, sources=None, labelled=None, preset="default", seed=0,
-                               progress=None, **settings) -> dict:
+                               group_by="auto", families=None, sources=None, labelled=None, preset="default",
+                               size="auto", seed=0, progress=None, **settings) -> dict:
     """A preset as deployed: trained with its augmentation and threshold, tested on images re-encoded by each
     treatment (default :data:`upconv_tf.datasets.augment.TREATMENTS`).
 
@@ -164,6 +177,8 @@ def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None
     treatments = list(TREATMENTS if treatments is None else treatments)
     for treatment in treatments:
         parse_treatment(treatment)
+    if size is not None:
+        settings["size"] = size
     data = folder_preset_features(real, fake, preset, treatments=treatments, group_by=group_by, families=families,
                                   sources=sources, seed=seed, progress=progress, **settings)
     if protocol == "splits":
@@ -173,7 +188,8 @@ def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None
     else:
         evaluation = evaluate_cross_family(data, seed, labelled,
                                            real_units="sources" if protocol == "cross-both" else "groups")
-    evaluation["protocol"].update({"group_by": group_by, "real_roots": list(real), "fake_roots": list(fake)})
+    evaluation["protocol"].update({"group_by": group_by, "size": data.preset.size, "real_roots": list(real),
+                                   "fake_roots": list(fake)})
     evaluation["skipped"] = records(data.skipped)
     return evaluation
 

@@ -34,13 +34,14 @@ def folder_features(real, fake, *, size=128, policy="center-crop", mode="referen
                                         "has the same length", mentions=("policy",))
     if num_bins is not None and num_bins < 2:
         raise ArgumentError("num_bins", f"must be >= 2, got {num_bins}")
+    errors, out, listed = [], [], []
+    for name, roots in (("real", real), ("fake", fake)):
+        check_roots(roots, name)
+        listed.append(list_images(*roots, errors=errors))
     if policy != "none":
         spectral.check_size(size, size, mode)
     extractor = SpectralFeatures(mode=mode, normalize=normalize, num_bins=num_bins, kind=kind)
-    errors, out = [], []
-    for name, roots in (("real", real), ("fake", fake)):
-        check_roots(roots, name)
-        paths = list_images(*roots, errors=errors)
+    for (name, roots), paths in zip((("real", real), ("fake", fake)), listed):
         bar = progress_bar(progress, len(paths), name)
         features, used = file_features(extractor, paths, size, policy, batch_size, errors, bar)
         bar.close()
@@ -48,6 +49,36 @@ def folder_features(real, fake, *, size=128, policy="center-crop", mode="referen
             raise NoUsableImages(f"no usable image in {', '.join(map(str, roots))}", roots, errors, name)
         out.append((features, used))
     return FolderFeatures(out[0][0], out[1][0], out[0][1], out[1][1], errors)
+
+
+def short_side(path) -> int | None:
+    """The shorter side of an image file in px, read from its header (no decoding); None when unreadable (the
+    decoder reports why later)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return min(image.size)
+    except Exception:  # noqa: BLE001 - any unreadable file is skipped and reported when decoded
+        return None
+
+
+def choose_size(recipe, labelled_paths):
+    """``recipe`` with ``size="auto"`` resolved (:func:`upconv_tf.detection.presets.auto_size`) from the image
+    files ``[(path, label)]``; a recipe with a number is returned as is, and with a policy other than
+    center-crop ``"auto"`` is the preset's own size."""
+    from upconv_tf.detection.presets import AUTO_SIZE, auto_size, reference_size
+
+    if recipe.size != AUTO_SIZE:
+        return recipe
+    if recipe.policy != "center-crop":
+        return recipe.replace(size=reference_size(recipe))
+    sides = {0: [], 1: []}
+    for path, label in labelled_paths:
+        side = short_side(path)
+        if side is not None:
+            sides[int(label)].append(side)
+    return recipe.replace(size=auto_size(sides, recipe))
 
 
 def resolve_recipe(preset, settings):
@@ -126,7 +157,9 @@ def labelled_files(real, fake, group_by="auto", families=None, errors=None, sour
 
 def folder_preset_features(real, fake, preset="default", *, treatments=(), group_by="auto", families=None,
                            sources=None, seed=0, progress=None, **settings):
-    """:func:`upconv_tf.detection.training.preset_features` of the files under ``real`` and ``fake``.
+    """:func:`upconv_tf.detection.training.preset_features` of the files under ``real`` and ``fake``, with the
+    groups, families and sources of :func:`labelled_files`; ``size="auto"`` (in ``settings``) is chosen from the
+    files (:func:`choose_size`; the result's ``preset`` holds the size used).
 
     Files that cannot be used (unreadable, smaller than the crop) are in the result's ``skipped``; no usable
     image in a class raises :class:`NoUsableImages`.
@@ -137,6 +170,7 @@ def folder_preset_features(real, fake, preset="default", *, treatments=(), group
     recipe = resolve_recipe(preset, settings)
     errors = []
     files = labelled_files(real, fake, group_by, families, errors, sources)
+    recipe = choose_size(recipe, [(f[0], f[1]) for f in files])
     meta = {path: (label, group, family, source) for path, label, group, family, source in files}
     bar = progress_bar(progress, len(files), "features")
     items = ((path, image) + meta[path] for path, image in iter_images([f[0] for f in files], None, "none", errors))
