@@ -106,18 +106,166 @@ def cache_rows(entries, work):
     return out
 
 
+# The variants compared: (preset, overrides of the preset, twin kind). Twins: "legacy" (the augmentation's own
+# JPEG/WebP/resize draws) or "chain" (the corpus's processing chain); "none" for presets without augmentation.
+VARIANTS = {
+    "paper": ("paper", {}, "none"),
+    "default": ("default", {}, "chain"),
+    "default-legacy-twins": ("default", {}, "legacy"),
+    "default-sample-weighted": ("default", {"threshold_weighting": "sample"}, "chain"),
+    "default-logreg": ("default", {"classifier": "logreg"}, "chain"),
+    "hybrid": ("hybrid", {}, "chain"),
+    "hybrid-legacy-twins": ("hybrid", {}, "legacy"),
+    "hybrid-logreg": ("hybrid", {"classifier": "logreg"}, "chain"),
+}
+PROTOCOLS = ("cross-source", "cross-family", "cross-both")
+
+
+def preset_of(name):
+    from upconv_tf.detection import detector_preset
+
+    preset, overrides, _ = VARIANTS[name]
+    return detector_preset(preset, **overrides)
+
+
+def assemble(entries, rows, name):
+    """The :class:`~upconv_tf.detection.PresetFeatures` of variant ``name`` from the cached rows."""
+    from upconv_tf.corpus import wild_family_group
+    from upconv_tf.datasets.augment import TREATMENTS
+    from upconv_tf.detection import PresetFeatures
+
+    preset = preset_of(name)
+    twins = VARIANTS[name][2]
+    kind = preset.feature_kind
+
+    def pick(data, part):
+        if kind == "azimuthal":
+            return data["paper_" + part]
+        if kind == "hybrid":
+            return np.hstack([data["rcc_" + part], data["bb_" + part]])
+        return data["rcc_" + part]
+
+    used = [entry for entry in entries if entry["file"] in rows]
+    train, train_image, train_original, tests = [], [], [], {t: [] for t in TREATMENTS}
+    for number, entry in enumerate(used):
+        data = rows[entry["file"]]
+        test = pick(data, "test")
+        for t, row in zip(TREATMENTS, test):
+            tests[t].append(row)
+        if twins == "none":
+            block, original = test[:1], [True]
+        else:
+            crops = pick(data, "orig")
+            block = np.concatenate([crops, pick(data, twins)])
+            original = [True] * len(crops) + [False] * len(crops)
+        train.append(block)
+        train_image += [number] * len(block)
+        train_original += original
+    labels = np.array([int(e["label"] == "generated") for e in used])
+    families = np.array([wild_family_group(e["family"]) if e["label"] == "generated" else "" for e in used])
+    sources = np.array([e["source"] if e["label"] == "real" else "" for e in used])
+    skipped = [e["file"] for e in entries if e["file"] not in rows]
+    return PresetFeatures(preset, [e["file"] for e in used], labels, np.array([e["group"] for e in used]),
+                          families, np.concatenate(train), np.array(train_image), np.array(train_original),
+                          {t: np.stack(v) for t, v in tests.items()}, skipped, sources)
+
+
+def run_variant(features, protocol, seed=SEED):
+    from upconv_tf.detection import evaluate_cross_family, evaluate_cross_source
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        if protocol == "cross-source":
+            return evaluate_cross_source(features, seed)
+        return evaluate_cross_family(features, seed, real_units="sources" if protocol == "cross-both" else "groups")
+
+
+def summary_line(protocol, evaluation):
+    if protocol == "cross-source":
+        none = next(r for r in evaluation["results"] if r["treatment"] == "none")
+        return (f"FPR mean {100 * none['fpr']['mean']:.1f} %, pooled {100 * none['pooled_fpr']:.1f} %, worst "
+                f"{100 * none['worst_fpr']:.1f} % ({none['worst_source']}), over target {none['over_target']}, over "
+                f"twice {none['over_twice']}")
+    parts = []
+    for entry in evaluation["results"]:
+        parts.append(f"{entry['treatment']} {entry['roc_auc']['mean']:.3f}/{100 * entry['balanced_accuracy']['mean']:.1f}"
+                     f"/fpr{100 * entry['fpr']['mean']:.0f}")
+    return " | ".join(parts)
+
+
+def corpus_counts(entries, rows):
+    """``{"real": {source: images}, "generated": {family group: images}, "photos": n}`` of the files used."""
+    from upconv_tf.corpus import wild_family_group
+
+    real, generated, photos = {}, {}, set()
+    for entry in entries:
+        if entry["file"] not in rows:
+            continue
+        if entry["label"] == "real":
+            real[entry["source"]] = real.get(entry["source"], 0) + 1
+            photos.add(entry["group"])
+        else:
+            family = wild_family_group(entry["family"])
+            generated[family] = generated.get(family, 0) + 1
+    return {"real": dict(sorted(real.items())), "generated": dict(sorted(generated.items())), "photos": len(photos)}
+
+
+def evaluate(entries, rows, variants, protocols, work, out):
+    """Run (or reuse from ``work/results``) every variant x protocol; returns ``{variant: {protocol: evaluation}}``."""
+    corpus = hashlib.sha1(json.dumps(sorted(rows)).encode()).hexdigest()[:12]
+    folder = os.path.join(work, "results", corpus)
+    os.makedirs(folder, exist_ok=True)
+    results = {}
+    for name in variants:
+        features = None
+        for protocol in protocols:
+            path = os.path.join(folder, f"{name}_{protocol}.json")
+            if os.path.isfile(path):
+                with open(path) as handle:
+                    evaluation = json.load(handle)
+            else:
+                features = features or assemble(entries, rows, name)
+                started = time.time()
+                evaluation = run_variant(features, protocol)
+                evaluation["seconds"] = time.time() - started
+                with open(path + ".tmp", "w") as handle:
+                    json.dump(evaluation, handle)
+                os.replace(path + ".tmp", path)
+            results.setdefault(name, {})[protocol] = evaluation
+            log(f"  {name:24s} {protocol:12s} {summary_line(protocol, evaluation)} ({evaluation['seconds']:.0f} s)")
+    return results
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", required=True, help="corpus cache of `upconv-tf corpus build` (with wild/)")
     parser.add_argument("--work", default=os.path.join(ROOT, "experiments", "work", "generalisation"),
                         help="feature cache folder")
-    parser.add_argument("--stage", default="rows", choices=("rows",))
+    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated among {', '.join(VARIANTS)}")
+    parser.add_argument("--protocols", default=",".join(PROTOCOLS))
+    parser.add_argument("--rows-only", action="store_true", help="only compute the feature cache")
+    parser.add_argument("--out", default=os.path.join(ROOT, "docs", "results", "detection_generalisation.json"))
     args = parser.parse_args(argv)
     from upconv_tf.corpus import wild_files
 
     entries = wild_files(args.cache)
     log(f"{len(entries)} corpus files")
-    cache_rows(entries, args.work)
+    rows = cache_rows(entries, args.work)
+    if args.rows_only:
+        return
+    started = time.time()
+    results = evaluate(entries, rows, args.variants.split(","), args.protocols.split(","), args.work, args.out)
+    result = {"command": "python experiments/detection_generalisation.py " + " ".join(
+                  argv if argv is not None else sys.argv[1:]),
+              "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+              "corpus": corpus_counts(entries, rows), "variants": {k: list(VARIANTS[k][:2]) + [VARIANTS[k][2]]
+                                                                   for k in results},
+              "results": results, "seconds": time.time() - started}
+    from upconv_tf._atomic import write_json
+
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    write_json(result, args.out)
+    log(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

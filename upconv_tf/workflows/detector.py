@@ -78,6 +78,7 @@ def train_detector(real, fake, *, preset="default", size="auto", group_by="auto"
     out = os.path.abspath(out) if out else None
     if out and os.path.isdir(out) and os.listdir(out) and not overwrite:
         raise ArgumentError("out", f"{out} exists and is not empty (pass `overwrite` to replace it)", mentions=("overwrite",))
+    asked = size
     recipe = resolve_recipe(preset, dict(settings, size=size) if size is not None else settings)
     data = folder_preset_features(real, fake, recipe, group_by=group_by, sources=sources, seed=seed, progress=progress)
     recipe = data.preset  # with the size chosen
@@ -98,7 +99,7 @@ def train_detector(real, fake, *, preset="default", size="auto", group_by="auto"
                      "fake_roots": [os.path.abspath(r) for r in fake], "training_accuracy": accuracy,
                      "rows": int(len(X)), "groups": int(len(np.unique(data.groups[images]))),
                      "real_sources": sorted(set(data.sources[images][data.labels[images] == 0].tolist())),
-                     "group_by": group_by, "size": {"asked": size, "used": recipe.size},
+                     "group_by": group_by, "size": {"asked": asked, "used": recipe.size},
                      "seed": seed},
         "labels": {"0": "real", "1": "generated"},
         "preset": recipe.as_dict(),
