@@ -294,9 +294,11 @@ def _preset_protocol(features, name, **settings):
             "target_fpr": preset.target_fpr, "report_fpr": preset.target_fpr or DEFAULT_REPORT_FPR, **settings}
 
 
-def evaluate_splits(features, runs: int = 5, test_size: float = 0.25, seed: int = 0, labelled=None) -> dict:
+def evaluate_splits(features, runs: int = 5, test_size: float = 0.25, seed: int = 0, labelled=None,
+                    train_per_class: int | None = None) -> dict:
     """The preset on grouped random splits of the images: train on ``1 - test_size`` of the sources (every row
-    of their images), test on the rest under each treatment of ``features.test``.
+    of their images; with ``train_per_class``, that many images of each class drawn at random from them), test
+    on the rest under each treatment of ``features.test``.
 
     Returns:
         ``{"protocol", "results": [per treatment, mean/std/runs of each metric], "runs": [{"run",
@@ -309,11 +311,13 @@ def evaluate_splits(features, runs: int = 5, test_size: float = 0.25, seed: int 
     splits = grouped_splits(features.groups, features.labels, runs, test_size, seed)
     folds = []
     for run, (train, test) in enumerate(splits):
+        if train_per_class is not None:
+            train = balanced_sample(train, features.labels, 2 * int(train_per_class), np.random.default_rng(seed + run))
         results, detector = _score_fold(features, train, test, labelled, seed + run)
         folds.append({"run": run, "train_size": int(len(train)), "test_size": int(len(test)),
                       "threshold": float(detector.threshold_), "treatments": results})
     return {"protocol": _preset_protocol(features, "splits", runs=runs, test_size=test_size, seed=seed,
-                                         labelled=labelled),
+                                         labelled=labelled, train_per_class=train_per_class),
             "results": _treatment_summary(folds, list(features.test)), "runs": folds}
 
 
