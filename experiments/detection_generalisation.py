@@ -189,8 +189,8 @@ def summary_line(protocol, evaluation):
                 f"twice {none['over_twice']}")
     parts = []
     for entry in evaluation["results"]:
-        parts.append(f"{entry['treatment']} {entry['roc_auc']['mean']:.3f}/{100 * entry['balanced_accuracy']['mean']:.1f}"
-                     f"/fpr{100 * entry['fpr']['mean']:.0f}")
+        parts.append(f"{entry['treatment']} {entry['roc_auc']['mean']:.3f}/"
+                     f"{100 * entry['balanced_accuracy']['mean']:.1f}/fpr{100 * entry['fpr']['mean']:.0f}")
     return " | ".join(parts)
 
 

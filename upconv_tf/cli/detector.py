@@ -242,8 +242,9 @@ def run_train(args):
         try:
             trained = train_detector(args.real, args.fake, preset=args.preset, group_by=args.group_by,
                                      sources=_sources(args), labelled=args.labelled, balance=args.balance,
-                                     seed=args.seed, out=args.out, overwrite=args.overwrite, export=not args.no_export, name=args.name,
-                                     root=args.root, progress=progress_factory(), **_settings(args))
+                                     seed=args.seed, out=args.out, overwrite=args.overwrite,
+                                     export=not args.no_export, name=args.name, root=args.root,
+                                     progress=progress_factory(), **_settings(args))
         except ValueError as error:
             raise _failure(error, args) from None
     _report_skipped(trained.skipped)

@@ -260,6 +260,20 @@ def detection_metrics(labels, scores, threshold: float = 0.5, target_fpr: float 
             "tpr": float(tpr), "fpr": float(1.0 - tnr)}
 
 
+def grouped_metrics(labels, scores, threshold: float, sources, target_fpr: float = DEFAULT_REPORT_FPR) -> dict:
+    """:func:`detection_metrics` at ``threshold`` plus the false-positive rate of each real source (``sources``:
+    one per image; generated images' are ignored): ``source_fpr`` ``{source: rate}``, ``mean_source_fpr`` (every
+    source alike) and ``worst_source_fpr``. What a deployment gate reads (the TFX pipeline's evaluator)."""
+    labels, scores, sources = np.asarray(labels), np.asarray(scores, np.float64), np.asarray(sources).astype(str)
+    metrics = detection_metrics(labels, scores, threshold, target_fpr)
+    real = labels == 0
+    rates = {str(source): float((scores[real & (sources == source)] >= threshold).mean())
+             for source in np.unique(sources[real])}
+    metrics.update(source_fpr=rates, mean_source_fpr=float(np.mean(list(rates.values()))),
+                   worst_source_fpr=float(max(rates.values())))
+    return metrics
+
+
 def _score_fold(features, train, test, labelled, seed):
     """Fit on the training images, score the test images per treatment: ``{treatment: metrics}`` and the
     detector."""
@@ -393,7 +407,8 @@ def evaluate_cross_family(features, seed: int = 0, labelled=None, min_images: in
             keep &= ~np.isin(features.sources, np.unique(features.sources[real[real_fold == number]])) | generated
         train = _without_shared_groups(features, test, keep)
         if len(np.unique(features.labels[test])) < 2 or len(np.unique(features.labels[train])) < 2:
-            shared = len(np.unique(features.labels[train])) < 2 and set(features.groups[real]) <= set(features.groups[test])
+            shared = len(np.unique(features.labels[train])) < 2 and \
+                set(features.groups[real]) <= set(features.groups[test])
             raise ValueError(f"family {family}: a side lacks real or generated images " + (
                 "(its generated images share a source with every real image, so none is left to train on: "
                 "cross-family needs generated images made from other sources than the real ones)" if shared else

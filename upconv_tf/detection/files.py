@@ -21,6 +21,12 @@ GENERATED, REAL = "generated", "real"
 _NUMBERED = re.compile(r"^(.+)_\d+$")
 
 
+def numbered_prefix(path) -> str | None:
+    """``NAME`` of a file named ``NAME_<digits>.<ext>`` (a crop or tile of photo ``NAME``), else None."""
+    match = _NUMBERED.match(os.path.splitext(os.path.basename(os.fspath(path)))[0])
+    return match.group(1) if match else None
+
+
 def group_ids(paths, group_by: str = "auto") -> list:
     """Group id of each file for grouped splits.
 
@@ -38,11 +44,9 @@ def group_ids(paths, group_by: str = "auto") -> list:
         return [os.path.abspath(p) for p in paths]
     if group_by == "folder":
         return [os.path.dirname(os.path.abspath(p)) for p in paths]
-    stems = [os.path.splitext(os.path.basename(p))[0] for p in paths]
     if group_by == "prefix":
-        return [stem.rsplit("_", 1)[0] for stem in stems]
-    matches = [_NUMBERED.match(stem) for stem in stems]
-    groups = [match.group(1) if match else os.path.abspath(path) for match, path in zip(matches, paths)]
+        return [os.path.splitext(os.path.basename(p))[0].rsplit("_", 1)[0] for p in paths]
+    groups = [numbered_prefix(path) or os.path.abspath(path) for path in paths]
     if len(paths) > 1 and len(set(groups)) < 2:
         return [os.path.abspath(p) for p in paths]
     return groups
