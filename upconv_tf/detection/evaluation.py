@@ -374,13 +374,15 @@ def _real_sources(features, protocol):
     return names
 
 
-def evaluate_cross_family(features, seed: int = 0, labelled=None, min_images: int = 1, real_units: str = "groups") \
-        -> dict:
+def evaluate_cross_family(features, seed: int = 0, labelled=None, min_images: int = 1, real_units: str = "groups",
+                          fine_families=None) -> dict:
     """Leave one generator family out: for each family, train on the other families and on the real images of
     the other folds, test on that family and one fold of real images (real ``groups``, or with
     ``real_units="sources"`` whole real sources, are dealt into as many folds as there are families: the
     ``"cross-both"`` protocol, where a test fold holds a family and real sources that training never saw). No
-    group is on both sides: training images sharing a group with a test image are left out.
+    group is on both sides: training images sharing a group with a test image are left out. ``fine_families``
+    (one name per image, e.g. the generators inside a held-out group of families) adds each fold's
+    ``fine_families``: ``{name: {"images", "tpr"}}``, the share of its untreated images at or above the threshold.
 
     Returns:
         ``{"protocol", "results": [per treatment, mean/std over families], "families": [{"family", "train_size",
@@ -417,6 +419,14 @@ def evaluate_cross_family(features, seed: int = 0, labelled=None, min_images: in
         fold = {"family": family, "train_size": int(len(train)), "test_size": int(len(test)),
                 "generated": int(generated[test].sum()), "threshold": float(detector.threshold_),
                 "treatments": results}
+        if fine_families is not None:
+            held = test[generated[test]]
+            rows = features.test["none"] if "none" in features.test else next(iter(features.test.values()))
+            detected = detector.predict_proba(rows[held])[:, 1] >= detector.threshold_
+            names_held = np.asarray(fine_families)[held]
+            fold["fine_families"] = {str(n): {"images": int((names_held == n).sum()),
+                                              "tpr": float(detected[names_held == n].mean())}
+                                     for n in np.unique(names_held)}
         if real_units == "sources":
             fold["sources"] = sorted(str(s) for s in np.unique(features.sources[real[real_fold == number]]))
         folds.append(fold)
