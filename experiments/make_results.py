@@ -344,9 +344,9 @@ def main(argv=None):
             lines += [f"## {name}: not run yet (`python experiments/{script}`)", ""]
             continue
         lines += section(result, disagreements)
-    wild = load(args.out, "detection_wild")
-    if wild:  # issue 13 (experiments/detection_wild.py renders its own section)
-        from detection_wild import markdown as wild_markdown
+    wild = load(args.out, "detection_generalisation")
+    if wild:  # experiments/detection_generalisation.py renders its own section
+        from detection_generalisation import markdown as wild_markdown
 
         lines += wild_markdown(wild)
     stig = load(args.out, "stig")

@@ -4,9 +4,11 @@ A :class:`PipelineConfig` holds the defaults below; the local runner overrides f
 ``--set field=value`` (or ``UPCONV_TFX_<FIELD>`` environment variables), and Kubeflow / Vertex runners build
 the same config with cloud paths (see README.md).
 
-This module must import without TFX (the tests and the host-side scripts read it). The detector settings
-default to :class:`upconv_tf.detection.SpectralDetector`'s own defaults (read from it, not copied), except
-``random_state``: the pipeline seeds its runs so that retraining on the same data gives the same model.
+This module must import without TFX (the tests and the host-side scripts read it). The Trainer fits the
+detector preset ``preset`` (:mod:`upconv_tf.detection.presets`; default ``"default"``, what ``upconv-tf detector
+train`` fits) exactly as the library does: its features, augmentation, classifier and threshold calibrated on
+real sources; the detector settings below override single fields of it (None: the preset's, read from it, not
+copied), and ``random_state`` seeds the runs so that retraining on the same data gives the same model.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import hashlib
 import os
 import typing
 
-from upconv_tf.detection import SpectralDetector
+from upconv_tf.detection import SpectralDetector, detector_preset
 
 PIPELINE_NAME = "upconv-detector"
 
@@ -28,6 +30,10 @@ LABEL_FOLDERS = {"real": 0, "fake": 1}
 DETECTOR_DEFAULTS = SpectralDetector().get_params()
 # Seed of the pipeline's detector (the library's default, None, would give another model on every run).
 RANDOM_STATE = 0
+# The preset the Trainer fits by default: the library's default recipe.
+PRESET = "default"
+# Preset fields the settings may override (None leaves the preset's).
+TRAINER_FIELDS = ("classifier", "feature_kind", "C", "gamma", "target_fpr")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,14 +49,20 @@ class PipelineConfig:
         ``image_size`` / ``size_policy``: every image is brought to one size (``upconv_tf.datasets`` policy);
         ``eval_percent``: share of sources (sub-folders, else files) held out for evaluation, by hash, so a
         source never straddles the splits and a file keeps its split from run to run.
-    Features and trainer (``upconv_tf.detection.SpectralDetector`` parameters, with its defaults)
-        ``mode``, ``normalize``, ``num_bins`` (spectral features; also used by the spectral component),
-        ``classifier``, ``C``, ``gamma`` (a number, ``"scale"`` or ``"auto"``), ``max_iter``, ``random_state``
-        (0: seeded). ``normalize="none"``: no normalisation.
-    Gate
-        The candidate is blessed only if its accuracy and ROC-AUC on the eval split are each at least the
-        last blessed model's minus ``tolerance`` (0: at least as good), and at least ``min_accuracy`` /
-        ``min_auc`` in absolute terms (the first model has no baseline).
+    Spectrum monitor (``SpectralFeatures``: the azimuthal-integral profile of every example and the mean
+    spectrum of each class; ``upconv_tf.detection.SpectralDetector`` parameters, with its defaults)
+        ``mode``, ``normalize``, ``num_bins`` (``normalize="none"``: no normalisation); the Trainer uses them
+        too when ``feature_kind`` is ``"azimuthal"``.
+    Trainer
+        ``preset``: the detector recipe (``upconv_tf.detection.presets``); ``classifier``, ``feature_kind``,
+        ``C``, ``gamma`` (a number, ``"scale"`` or ``"auto"``), ``target_fpr`` override its fields (None: the
+        preset's); ``image_size`` None: the preset's crop; ``random_state`` (0: seeded). Real images'
+        sources (sub-folders of ``real/``) set the threshold for a source never seen, as in the library.
+    Gate (the grouped evaluation of ``upconv-tf detector evaluate``, on the eval split's sources)
+        The candidate is blessed only if its balanced accuracy at its own threshold and its ROC-AUC on the eval
+        split are each at least the last blessed model's minus ``tolerance`` (0: at least as good), at least
+        ``min_balanced_accuracy`` / ``min_auc`` in absolute terms (the first model has no baseline), and its
+        false-positive rate at its threshold, averaged over the eval split's real sources, at most ``max_fpr``.
     Scoring after a push (off by default)
         ``score_after_push``: add the ``DetectorScorer`` step, which scores ``score_input`` (a glob, folder or
         file, as ``upconv-tf score --input``) with each newly pushed model, on the pipeline's Beam arguments,
@@ -62,20 +74,23 @@ class PipelineConfig:
     output_root: str = "tfx_output"
     serving_root: str = "."
     model_name: str = "spectral-detector"
-    image_size: int = 64
+    image_size: typing.Optional[int] = None
     size_policy: str = "center-crop"
     eval_percent: int = 30
     mode: str = DETECTOR_DEFAULTS["mode"]
     normalize: str = DETECTOR_DEFAULTS["normalize"] or "none"
     num_bins: typing.Optional[int] = DETECTOR_DEFAULTS["num_bins"]
-    classifier: str = DETECTOR_DEFAULTS["classifier"]
-    C: float = DETECTOR_DEFAULTS["C"]
-    gamma: typing.Union[float, str] = DETECTOR_DEFAULTS["gamma"]
-    max_iter: int = DETECTOR_DEFAULTS["max_iter"]
+    preset: str = PRESET
+    classifier: typing.Optional[str] = None
+    feature_kind: typing.Optional[str] = None
+    C: typing.Optional[float] = None
+    gamma: typing.Union[float, str, None] = None
+    target_fpr: typing.Optional[float] = None
     random_state: int = RANDOM_STATE
     tolerance: float = 0.0
-    min_accuracy: float = 0.6
+    min_balanced_accuracy: float = 0.6
     min_auc: float = 0.6
+    max_fpr: float = 0.2
     enable_cache: bool = True
     score_after_push: bool = False
     score_input: str = ""
@@ -89,16 +104,32 @@ class PipelineConfig:
     def metadata_path(self) -> str:
         return os.path.join(self.output_root, "metadata", self.pipeline_name, "metadata.db")
 
+    @property
+    def size(self) -> int:
+        """The crop every image is brought to: ``image_size``, else the preset's."""
+        return int(self.image_size or detector_preset(self.preset).size)
+
+    def overrides(self) -> dict:
+        """The preset fields the settings change (``TRAINER_FIELDS`` that are not None; with azimuthal features
+        also ``mode``, ``normalize`` and ``num_bins``)."""
+        changes = {name: getattr(self, name) for name in TRAINER_FIELDS if getattr(self, name) is not None}
+        if (self.feature_kind or detector_preset(self.preset).feature_kind) == "azimuthal":
+            changes.update(mode=self.mode, normalize=None if self.normalize == "none" else self.normalize,
+                           num_bins=self.num_bins)
+        return changes
+
+    def recipe(self):
+        """The ``upconv_tf.detection.DetectorPreset`` the Trainer fits (at ``size``, with ``overrides``)."""
+        return detector_preset(self.preset, size=self.size, policy=self.size_policy, **self.overrides())
+
     def detector_params(self) -> dict:
-        """Keyword arguments of ``SpectralDetector`` (the Trainer's ``custom_config``)."""
-        names = ("classifier", "mode", "normalize", "num_bins", "C", "gamma", "max_iter", "random_state")
-        params = {name: getattr(self, name) for name in names}
-        params["normalize"] = None if self.normalize == "none" else self.normalize
-        return params
+        """Keyword arguments of ``SpectralDetector`` of the recipe, seeded."""
+        return dict(self.recipe().detector_params(), random_state=self.random_state)
 
     def trainer_config(self) -> dict:
-        """The Trainer's ``custom_config``: detector parameters and the input size policy it was trained for."""
-        return {"detector": self.detector_params(), "input": {"size": self.image_size, "policy": self.size_policy}}
+        """The Trainer's ``custom_config``: the preset, its overrides, the seed and the input size policy."""
+        return {"preset": self.preset, "overrides": self.overrides(), "random_state": self.random_state,
+                "input": {"size": self.size, "policy": self.size_policy}}
 
     # ------------------------------------------------------------------------------------ overrides
     def replace(self, **changes) -> "PipelineConfig":

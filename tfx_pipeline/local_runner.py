@@ -87,8 +87,12 @@ def summarize_last_run(metadata_path: str, pipeline_name: str) -> dict:
     pushed = steps.get("DetectorPusher", {}).get("outputs", {}).get("pushed_model", {})
     return {"run_id": run.name, "steps": steps, "blessed": blessing.get("blessed") == 1,
             "pushed": pushed.get("pushed") == 1, "pushed_version": pushed.get("pushed_version"),
-            "candidate": {k: blessing.get(f"candidate_{k}") for k in ("accuracy", "roc_auc")},
-            "baseline": {k: blessing.get(f"baseline_{k}") for k in ("accuracy", "roc_auc")}}
+            "candidate": {k: blessing.get(f"candidate_{k}") for k in GATED},
+            "baseline": {k: blessing.get(f"baseline_{k}") for k in GATED}}
+
+
+# The evaluator's numbers in the run summary (its blessing's custom properties).
+GATED = ("balanced_accuracy", "roc_auc", "mean_source_fpr")
 
 
 def main(argv=None) -> int:

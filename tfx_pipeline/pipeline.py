@@ -72,7 +72,7 @@ def create_pipeline(
         data_version = configs.data_fingerprint(data_root)
     example_gen = ImageFolderExampleGen(
         data_root=data_root,
-        image_size=config.image_size,
+        image_size=config.size,
         size_policy=config.size_policy,
         eval_percent=config.eval_percent,
         fingerprint=data_version,
@@ -102,15 +102,16 @@ def create_pipeline(
         model=trainer.outputs["model"],
         baseline_model=model_resolver.outputs["model"],
         tolerance=config.tolerance,
-        min_accuracy=config.min_accuracy,
+        min_balanced_accuracy=config.min_balanced_accuracy,
         min_auc=config.min_auc,
+        max_fpr=config.max_fpr,
     )
     pusher = DetectorPusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
         serving_root=serving_root,
         model_name=config.model_name,
-        image_size=config.image_size,
+        image_size=config.size,
     )
     components = [example_gen, features, statistics_gen, schema_gen, trainer, model_resolver, evaluator, pusher]
     if config.score_after_push:

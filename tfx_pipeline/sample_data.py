@@ -1,10 +1,11 @@
 """Write a small labelled data set the pipeline can ingest: bundled-photo crops (real) and
 ``upconv_tf.fakes.make_fakes`` look-alikes (fake), one sub-folder per source photo.
 
-    python -m tfx_pipeline.sample_data DATA_ROOT [--count 120] [--size 64] [--seed 0] [--kind transconv]
+    python -m tfx_pipeline.sample_data DATA_ROOT [--count 120] [--size SIZE] [--seed 0] [--kind transconv]
 
 Needs only upconv_tf (no TFX). Real and fake crops come from different random crops of the same photos, and
-both are saved as PNG (same encoding). A different ``--seed`` gives new data.
+both are saved as PNG (same encoding). A different ``--seed`` gives new data. ``--size`` defaults to the crop of
+the pipeline's default preset (:data:`SIZE`), so that the pipeline's defaults take the images as they are.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ import os
 import sys
 
 
-def write_sample_data(data_root, count: int = 120, size: int = 64, seed: int = 0, kind: str = "transconv") -> dict:
+# The crop of the library's default preset (what the pipeline trains by default).
+SIZE = 192
+
+
+def write_sample_data(data_root, count: int = 120, size: int = SIZE, seed: int = 0, kind: str = "transconv") -> dict:
     """Write ``count`` real and ``count`` fake images under ``data_root/{real,fake}/<photo>/``; return counts."""
     from upconv_tf.datasets import bundled_crops, save_png
     from upconv_tf.fakes import make_fakes
@@ -32,7 +37,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tfx_pipeline.sample_data", description=__doc__.splitlines()[0])
     parser.add_argument("data_root")
     parser.add_argument("--count", type=int, default=120)
-    parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--size", type=int, default=SIZE)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kind", default="transconv")
     args = parser.parse_args(argv)

@@ -9,4 +9,4 @@ NORMS = ("batch", "layer", "none")
 GAN_LOSSES = ("dcgan", "lsgan", "wgan-gp", "dragan")
 SPECTRAL_PROFILES = ("floored_log", "paper", "ring_power")  # upconv_tf.losses.spectral
 CLASSIFIERS = ("svm", "logreg", "kmeans")  # upconv_tf.detection.SpectralDetector
-GROUP_BY = ("file", "prefix", "folder")  # upconv_tf.detection.group_ids
+GROUP_BY = ("auto", "file", "prefix", "folder")  # upconv_tf.detection.group_ids

@@ -40,6 +40,9 @@ SAVED_MODELS = "saved_models"  # repository layout: saved_models/<name>/<version
 ONNX_ROOT = "export"  # repository layout: export/<name>/<version>/model.onnx
 HOME_VARIABLE = "UPCONV_TF_HOME"
 PRETRAINED_DIR = "_pretrained"  # the shipped models inside an installed package (saved_models/, export/)
+# metadata.json key of a shipped head: a detector folder whose SavedModel / ONNX are built where it is used
+# (upconv_tf.export.head).
+HEAD_KEY = "head"
 
 KINDS = ("detector", "generator", "autoencoder", "refiner")
 FORMATS = ("detector-folder", "training-run", "keras", "savedmodel", "onnx", "bundle")
@@ -188,6 +191,22 @@ def _resolve_folder(folder, backend):
     return None
 
 
+def _unbuilt_head(folder) -> None:
+    """Raise a one-line ``ArgumentError`` saying how to build it when ``folder`` only holds the metadata of a
+    shipped head (an ``export/NAME/VERSION`` whose ONNX model is built where it is used)."""
+    try:
+        with open(os.path.join(folder, METADATA_FILE), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return
+    head = data.get(HEAD_KEY) if isinstance(data, dict) else None
+    if isinstance(head, dict):
+        raise ArgumentError("model", f"{folder}: {data.get('name', 'this model')} version {data.get('version')} ships "
+                                     f"as a head whose SavedModel and ONNX are built on your machine: run "
+                                     f"`{head.get('build', 'upconv-tf export NAME')}` once (or use the scikit-learn "
+                                     "backend, which needs no build)")
+
+
 def resolve_model(path, backend: str = "auto", what: str = "model") -> ModelRef:
     """What ``path`` holds, as a :class:`ModelRef`.
 
@@ -228,6 +247,8 @@ def resolve_model(path, backend: str = "auto", what: str = "model") -> ModelRef:
         ref = _resolve_folder(os.path.join(found, str(version)), backend)
         if ref is not None:
             return dataclasses.replace(ref, version=version, given=given)
+        _unbuilt_head(os.path.join(found, str(version)))
+    _unbuilt_head(found)
     raise ArgumentError("model", f"{found}: no {what} found (expected {DETECTOR_FILE}, {GENERATOR_FILE}, "
                                  f"{AUTOENCODER_FILE}, a .keras or .onnx file, a SavedModel, {ONNX_FILE}, or "
                                  f"{SAVED_MODELS}/NAME[/VERSION])")

@@ -99,3 +99,10 @@ def test_group_ids():
     assert len(set(group_ids(paths, "folder"))) == 2
     with pytest.raises(ValueError, match="group_by"):
         group_ids(paths, "photo")
+    # auto: crops NAME_0001 of one photo share its group, other names are their own group...
+    auto = group_ids(paths + ["r/IMG_1.png"], "auto")
+    assert auto[:3] == ["astronaut", "astronaut", "stereo_motorcycle"] and auto[3].endswith("plain.png")
+    assert auto[4] == "IMG" and group_ids(paths, "auto") == group_ids(paths, "auto")
+    # ...unless that leaves one group: a camera's IMG_0001.jpg, IMG_0002.jpg are not crops of one photo.
+    camera = ["c/IMG_0001.jpg", "c/IMG_0002.jpg", "c/IMG_0003.jpg"]
+    assert len(set(group_ids(camera, "auto"))) == 3

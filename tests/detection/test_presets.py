@@ -53,6 +53,21 @@ def test_presets_hold_the_two_recipes_and_overrides():
     assert PRESETS["paper"].as_dict()["augmentation"] is None
 
 
+def test_auto_size_follows_the_images_down_to_the_features_minimum():
+    from upconv_tf.detection.presets import auto_size
+
+    default, paper = detector_preset("default"), detector_preset("paper")
+    assert auto_size({0: [1000] * 20, 1: [400] * 20}, default) == 192  # large images: the preset's size
+    assert auto_size({0: [1000] * 20, 1: [400] * 20}, paper) == 128
+    assert auto_size({0: [128] * 20, 1: [500] * 20}, default) == 128  # a class of small images sets it
+    assert auto_size({0: [131] * 20, 1: [500] * 20}, default) == 128  # rounded down to a multiple of 8
+    assert auto_size({0: [100] + [300] * 99, 1: [300] * 5}, default) == 192  # one small image in 100 does not
+    assert auto_size({0: [12] * 30 + [40], 1: [300]}, default) == 24  # never below the features' minimum
+    assert auto_size({0: [12] * 30 + [40], 1: [300]}, detector_preset("default", feature_kind="azimuthal")) == 8
+    with pytest.raises(ValueError, match="no generated image is 24 px or more.*16 px"):
+        auto_size({0: [300], 1: [16, 12]}, default)
+
+
 def test_no_scaler_is_the_identity():
     rng = np.random.default_rng(0)
     X, y, _ = overlapping(rng, 40, 40)

@@ -4,9 +4,9 @@ Three runs share one pipeline root, metadata store and serving root:
 
 1. bundled-photo crops + generated fakes: a model is trained, blessed (no baseline yet) and pushed as
    version 1 (SavedModel + ONNX, which must load and agree with the trained detector);
-2. new data and a deliberately worse trainer setting (``num_bins=2``: a min-max normalised 2-bin profile
-   is constant, so the classifier sees nothing): evaluated against version 1 on the same held-out split,
-   it is not blessed and nothing is pushed;
+2. new data and a deliberately worse trainer setting (``feature_kind=azimuthal``, ``num_bins=2``: a min-max
+   normalised 2-bin profile is constant, so the classifier sees nothing): evaluated against version 1 on the
+   same held-out split, it is not blessed and nothing is pushed;
 3. the same again: every step is served from the cache.
 
 Every run has the optional scoring step on (``score_after_push``): after run 1's push, the pushed ONNX model
@@ -107,9 +107,10 @@ def runs(tmp_path_factory, request):
     (to_score / "broken.png").write_bytes(b"not a png")
     common = ["--output-root", str(work / "out"), "--serving-root", str(work / "serving"),
               "--set", "score_after_push=true", "--set", f"score_input={to_score}"]
+    worse = ["--set", "feature_kind=azimuthal", "--set", "num_bins=2"]
     plan = [("run 1 (new pipeline)", ["--data-root", str(work / "data1")]),
-            ("run 2 (new data, num_bins=2)", ["--data-root", str(work / "data2"), "--set", "num_bins=2"]),
-            ("run 3 (unchanged)", ["--data-root", str(work / "data2"), "--set", "num_bins=2"])]
+            ("run 2 (new data, num_bins=2)", ["--data-root", str(work / "data2")] + worse),
+            ("run 3 (unchanged)", ["--data-root", str(work / "data2")] + worse)]
     summaries, layouts = [], []
     for index, (label, args) in enumerate(plan):
         summary_path = work / f"summary{index + 1}.json"
@@ -128,7 +129,8 @@ def test_first_run_trains_blesses_and_pushes(runs):
     first = runs["summaries"][0]
     assert all(step["state"] == "COMPLETE" for step in first["steps"].values()), first["steps"]
     assert first["blessed"] and first["pushed"] and first["pushed_version"] == 1
-    assert first["baseline"] == {"accuracy": None, "roc_auc": None}  # nothing blessed before
+    assert first["baseline"] == {"balanced_accuracy": None, "roc_auc": None, "mean_source_fpr": None}
+    assert first["candidate"]["balanced_accuracy"] > 0.6 and first["candidate"]["mean_source_fpr"] <= 0.2
     assert first["candidate"]["roc_auc"] > 0.7
     assert runs["layouts"][0] == {"saved_models": [1], "export": [1]}
     serving = runs["work"] / "serving"
@@ -150,8 +152,8 @@ def test_pushed_savedmodel_and_onnx_load_and_predict(runs):
     serving = runs["work"] / "serving"
     onnx = OnnxDetector(serving / "export" / MODEL_NAME / "1" / "model.onnx")
     saved = SavedModelDetector(serving / "saved_models" / MODEL_NAME / "1")
-    real = bundled_crops(64, 24, seed=101).images
-    fake = make_fakes(bundled_crops(64, 24, seed=102).images, kind="transconv", seed=7)
+    real = bundled_crops(192, 24, seed=101).images
+    fake = make_fakes(bundled_crops(192, 24, seed=102).images, kind="transconv", seed=7)
     images = np.concatenate([real, fake])
     labels = np.r_[np.zeros(len(real)), np.ones(len(fake))]
     p_onnx = onnx.predict_proba(images)[:, 1]
@@ -196,8 +198,8 @@ def test_worse_candidate_is_not_blessed_and_nothing_is_pushed(runs):
         assert _state(second, node) == "COMPLETE", node  # new data: everything ran again
     assert not second["blessed"] and not second["pushed"]
     baseline, candidate = second["baseline"], second["candidate"]
-    assert baseline["accuracy"] is not None  # compared with version 1 on the new held-out split
-    assert candidate["accuracy"] < baseline["accuracy"] or candidate["roc_auc"] < baseline["roc_auc"]
+    assert baseline["balanced_accuracy"] is not None  # compared with version 1 on the new held-out split
+    assert candidate["balanced_accuracy"] < baseline["balanced_accuracy"] or candidate["roc_auc"] < baseline["roc_auc"]
     evaluation = Path(second["steps"]["DetectorEvaluator"]["outputs"]["evaluation"]["uri"]) / "metrics.json"
     metrics = json.loads(evaluation.read_text())
     assert metrics["baseline_model"] == first["steps"]["Trainer"]["outputs"]["model"]["uri"]

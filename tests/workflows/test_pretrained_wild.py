@@ -35,7 +35,8 @@ def cache(tmp_path_factory):
     for i, image in enumerate(real.images):
         name = f"real/photo{i % 12}_{i}.webp"
         _webp(image, root / "wild" / name)
-        files.append({"file": name, "label": "real", "family": "real", "group": f"photo:{i % 12}", "kept": True})
+        files.append({"file": name, "label": "real", "family": "real", "group": f"photo:{i % 12}", "kept": True,
+                      "source": f"package{i % 3}"})
     other = bundled_crops(208, 24, seed=41).images
     for i, (family, kind) in enumerate([("flux", "transconv"), ("qwen_image", "zero"), ("api_x", "transconv")] * 8):
         name = f"generated/{family}_{i}-1.webp"
@@ -52,18 +53,31 @@ def test_family_groups_of_the_cross_family_protocol():
         == ["api", "flux", "qwen", "app-utility", "app-utility", "open models"]
 
 
-def test_wild_detector_is_the_default_preset_with_cross_family_metrics(cache):
+def test_wild_detector_is_the_preset_with_per_source_and_per_family_rates(cache):
     items = list(pretrained.wild_items(cache))
     assert len(items) == 48 and {item[4] for item in items if item[2] == 1} == {"flux", "qwen", "api"}
-    detector, recipe, training, metrics = pretrained.train_wild_detector(cache)
+    assert {item[5] for item in items if item[2] == 0} == {"package0", "package1", "package2"}
+    detector, recipe, training, metrics = pretrained.train_wild_detector(cache, preset="default")
     assert recipe.name == "default" and detector.feature_kind == "rings-cells-colour"
     assert detector.num_bins_ == 505 and training["real"] == 24 and training["generated"] == 24
+    assert training["real_sources"] == {"package0": 8, "package1": 8, "package2": 8} and training["photos"] == 12
     assert training["rows"] == 48 * recipe.augmentation.per_image
-    assert metrics["threshold"]["threshold"] == detector.threshold_ and metrics["threshold"]["target_fpr"] == 0.05
+    threshold = metrics["threshold"]
+    assert threshold["threshold"] == detector.threshold_ and threshold["target_fpr"] == 0.05
+    assert threshold["real_sources"] == 3 and threshold["weighting"] == "source"  # set by real source
+    # Leave one real source out: each source's false-positive rate at the model's own threshold.
+    by_source = metrics["cross_source"]["by_source"]
+    assert set(by_source) == {"package0", "package1", "package2"}
+    assert all(entry["images"] == 8 and 0 <= entry["fpr"] <= 1 for entry in by_source.values())
+    assert set(by_source["package0"]["fpr_by_treatment"]) == {"none", "jpeg90", "jpeg75", "webp80"}
+    assert metrics["cross_source"]["summary"]["none"]["worst_fpr"] == max(e["fpr"] for e in by_source.values())
+    # Leave one family group out: each group's detection rate, and each generator's inside it.
     cross = metrics["cross_family"]
     assert set(cross["by_family"]) == {"api", "flux", "qwen"}
     assert set(cross["mean"]) == {"none", "jpeg90", "jpeg75", "webp80"}
     assert 0.0 <= cross["mean"]["none"]["roc_auc"] <= 1.0
+    flux = cross["by_family"]["flux"]
+    assert flux["detection_rate"] == flux["none"]["tpr"] and flux["generators"]["flux"]["images"] == 8
 
 
 def test_rebuild_command_exports_the_next_version_with_its_metadata(cache, tmp_path, capsys):
@@ -72,12 +86,17 @@ def test_rebuild_command_exports_the_next_version_with_its_metadata(cache, tmp_p
     with pytest.raises(SystemExit):
         pretrained.main(["--only", "wild-detector", "--root", str(tmp_path)])
     assert "--cache" in capsys.readouterr().err
-    assert pretrained.main(["--only", "wild-detector", "--cache", str(cache), "--root", str(tmp_path)]) == 0
+    assert pretrained.main(["--only", "wild-detector", "--cache", str(cache), "--root", str(tmp_path), "--preset",
+                            "default"]) == 0
     onnx = OnnxDetector(tmp_path / "export" / "spectral-detector" / "1")
     saved = SavedModelDetector(tmp_path / "saved_models" / "spectral-detector" / "1")
     assert onnx.image_size == (192, 192)
     for runner in (onnx, saved):
-        assert runner.metadata["rebuild_command"].endswith(f"--only wild-detector --cache {cache} --root {tmp_path}")
+        # No machine path in the record: the cache and the root are placeholders.
+        assert runner.metadata["rebuild_command"] == ("python -m upconv_tf.workflows.pretrained --only wild-detector "
+                                                      "--cache CORPUS --root ROOT --preset default")
+        assert str(tmp_path) not in json.dumps(runner.metadata)
+        assert set(runner.metadata["metrics"]["cross_source"]["by_source"]) == {"package0", "package1", "package2"}
         assert runner.metadata["preset"]["feature_kind"] == "rings-cells-colour"
         assert runner.metadata["threshold"] == runner.metadata["metrics"]["threshold"]["threshold"]
     images = np.concatenate([bundled_crops(192, 3, seed=50).images,

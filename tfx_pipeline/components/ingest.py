@@ -15,10 +15,16 @@ Examples = tfx.types.standard_artifacts.Examples
 
 
 def source_key(relative_path: str) -> str:
-    """Group key of a file below its label folder: its first sub-folder, else its file name without
-    extension. Files of one source (e.g. crops of one photo and their generated twins) share a split."""
+    """Group key of a file below its label folder: its first sub-folder, else the photo ``NAME`` of a crop
+    named ``NAME_0001.png`` (``upconv_tf.detection.files.numbered_prefix``), else its file name without
+    extension. Files of one source (e.g. crops of one photo and their generated twins) share a split, and real
+    sources set the detector's threshold for a source never seen."""
+    from upconv_tf.detection.files import numbered_prefix
+
     parts = relative_path.replace(os.sep, "/").split("/")
-    return parts[0] if len(parts) > 1 else os.path.splitext(parts[0])[0]
+    if len(parts) > 1:
+        return parts[0]
+    return numbered_prefix(parts[0]) or os.path.splitext(parts[0])[0]
 
 
 def split_of(source: str, eval_percent: int) -> str:

@@ -61,7 +61,7 @@ def DetectorPusher(
         return
     training = rec.read_json(os.path.join(model.uri, "Format-Serving", TRAINING_FILE))
     evaluation = {key: model_blessing.get_float_custom_property(key)
-                  for key in ("candidate_accuracy", "candidate_roc_auc")}
+                  for key in ("candidate_balanced_accuracy", "candidate_roc_auc", "candidate_mean_source_fpr")}
     result = export_detector(
         load_model(model.uri), image_size=image_size, name=model_name, root=serving_root,
         metadata={"tfx": {"model_artifact": model.uri, "model_id": model.id, "training": training,

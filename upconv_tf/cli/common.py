@@ -194,12 +194,13 @@ def _group_by(text):
 
 
 def group_by_option(parser, what: str) -> None:
-    """``--group-by file|prefix|folder`` (:data:`upconv_tf.options.GROUP_BY`), the same in every command."""
+    """``--group-by auto|file|prefix|folder`` (:data:`upconv_tf.options.GROUP_BY`), the same in every command."""
     from upconv_tf.options import GROUP_BY
 
-    parser.add_argument("--group-by", "--groups", dest="group_by", type=_group_by, choices=GROUP_BY, default="file",
-                        help=f"{what}: the file itself (default), its file-name prefix before the last '_' (crops "
-                             "NAME_0001.png of photo NAME, shared by real and generated folders), or its folder")
+    parser.add_argument("--group-by", "--groups", dest="group_by", type=_group_by, choices=GROUP_BY, default="auto",
+                        help=f"{what}: auto (default): the photo of crops named NAME_0001.png (NAME, shared by real "
+                             "and generated folders), else the file itself; file; prefix (the file name before "
+                             "the last '_'); or folder")
 
 
 def progress_factory(unit: str = "img"):

@@ -31,7 +31,7 @@ from upconv_tf.cli.common import (
 from upconv_tf.cli.export import add_export_arguments
 from upconv_tf.errors import from_records
 
-PROTOCOLS = ("samples", "splits", "cross-family")
+PROTOCOLS = ("samples", "splits", "cross-family", "cross-source", "cross-both")
 
 
 def register(subparsers):
@@ -56,7 +56,8 @@ def register(subparsers):
     train.add_argument("--balance", action="store_true",
                        help="subsample the larger class at random (--seed) to the size of the smaller one")
     train.add_argument("--no-export", action="store_true", help="write only the detector folder (needs --out)")
-    group_by_option(train, "the source of each image (out-of-fold scores for the threshold never split one)")
+    group_by_option(train, "what is never split (out-of-fold scores for the threshold)")
+    _add_sources_argument(train)
     train.add_argument("--refiner", metavar="RUN",
                        help="also train on every generated image refined by this spectrum refiner (an `upconv-tf "
                             "refine train` folder or an exported refiner): a detector that holds up against STIG")
@@ -70,7 +71,11 @@ def register(subparsers):
                     "training-set size, threshold 0.5, no augmentation. --protocol splits: the preset as deployed "
                     "(augmentation, its own threshold) on grouped random splits, test images re-encoded by each "
                     "--treatments. --protocol cross-family: train on all generator families but one, test on it "
-                    "(families: first-level folders under --fake, or --families).",
+                    "(families: first-level folders under --fake, or --families). --protocol cross-source: train "
+                    "on all real sources but one (and every generated image), report the false-positive rate at "
+                    "the model's threshold on it, per source (sources: first-level folders under --real, or the "
+                    "--real folders themselves, or --sources). --protocol cross-both: leave one family and a fold "
+                    "of real sources out together.",
     )
     _add_data_arguments(evaluate)
     _add_recipe_arguments(evaluate)
@@ -92,23 +97,38 @@ def register(subparsers):
                                "refined by this spectrum refiner (an `upconv-tf refine train` folder or an export)")
     evaluate.add_argument("--refined-training", action="store_true",
                           help="with --refiner: also train each split's detector on the refined generated images")
-    group_by_option(evaluate, "the source of each image")
+    group_by_option(evaluate, "what is never split")
+    _add_sources_argument(evaluate)
     evaluate.add_argument("--test-size", type=float, default=0.25, help="fraction of sources held out (default 0.25)")
     add_json_option(evaluate, "the full results (per-run values)")
     evaluate.set_defaults(run=run_evaluate)
+
+
+def _add_sources_argument(parser):
+    parser.add_argument("--sources", metavar="FILE",
+                        help="JSON {file name or first-level folder under --real: source} to rename or merge real "
+                             "sources (default: each first-level folder under a --real folder, or the folder "
+                             "itself, is a source); with 2 or more, the threshold is set for a source never seen, "
+                             "every source weighing alike")
 
 
 def _add_data_arguments(parser):
     parser.add_argument("--real", nargs="+", required=True, metavar="DIR", help="folders (or files) of real images")
     parser.add_argument("--fake", nargs="+", required=True, metavar="DIR",
                         help="folders (or files) of generated images")
-    parser.add_argument("--size", type=positive_int,
-                        help="images are brought to SIZE x SIZE px (preset default: 192, paper 128; see --policy)")
+    parser.add_argument("--size", type=_size,
+                        help="images are brought to SIZE x SIZE px (see --policy); auto (default): the preset's size "
+                             "(192, paper 128) unless a class's images are mostly smaller, then the side 95 %% of "
+                             "them hold (multiple of 8, at least what the features take)")
     parser.add_argument("--policy", choices=policy_choices(),
                         help="center-crop at native resolution (presets; smaller images are skipped), resize, "
                              "or none (native sizes, profiles resampled to --num-bins)")
     parser.add_argument("--batch-size", type=positive_int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+
+
+def _size(text):
+    return text if text == "auto" else positive_int(text)
 
 
 def _fpr(text):
@@ -214,6 +234,12 @@ def _report_skipped(skipped):
         print(hint, file=sys.stderr)
 
 
+def _sources(args):
+    from upconv_tf.workflows.features import read_source_map
+
+    return read_source_map(args.sources) if args.sources else None
+
+
 def run_train(args):
     from upconv_tf.workflows.detector import train_detector
 
@@ -223,10 +249,10 @@ def run_train(args):
         warnings.simplefilter("always", UserWarning)
         try:
             trained = train_detector(args.real, args.fake, preset=args.preset, group_by=args.group_by,
-                                     labelled=args.labelled, balance=args.balance, seed=args.seed, out=args.out,
-                                     overwrite=args.overwrite, export=not args.no_export, name=args.name,
-                                     root=args.root, progress=progress_factory(), refiner=args.refiner,
-                                     **_settings(args))
+                                     sources=_sources(args), labelled=args.labelled, balance=args.balance,
+                                     seed=args.seed, out=args.out, overwrite=args.overwrite,
+                                     export=not args.no_export, name=args.name, root=args.root,
+                                     progress=progress_factory(), refiner=args.refiner, **_settings(args))
         except ValueError as error:
             raise _failure(error, args) from None
     _report_skipped(trained.skipped)
@@ -243,10 +269,15 @@ def run_train(args):
     calibration = trained.metadata["threshold"]
     if calibration.get("fpr") is not None:
         tpr = calibration.get("tpr")
-        print(f"threshold {calibration['threshold']:.4f}: {100 * calibration['fpr']:.1f} % of {calibration['real']} "
-              f"real images ({calibration['real_sources']} sources) above it out of fold (target "
-              f"{100 * calibration['target_fpr']:.1f} %)" + ("" if tpr is None else
-                                                             f"; TPR there {100 * tpr:.1f} %"))
+        if calibration.get("weighting") == "source":
+            rate = (f"a real source's false-positive rate out of fold: {100 * calibration['source_fpr']:.1f} % on "
+                    f"average over {calibration['real_sources']} sources (worst "
+                    f"{100 * calibration['worst_source_fpr']:.1f} %; {calibration['real']} images)")
+        else:
+            rate = (f"{100 * calibration['fpr']:.1f} % of {calibration['real']} real images "
+                    f"({calibration['real_sources']} sources) above it out of fold")
+        print(f"threshold {calibration['threshold']:.4f}: {rate} (target {100 * calibration['target_fpr']:.1f} %)"
+              + ("" if tpr is None else f"; TPR there {100 * tpr:.1f} %"))
     if detector.classifier == "kmeans":
         print(f"k-means: cluster {detector.fake_cluster_} is 'generated' (named by {detector.fake_cluster_rule_}"
               + (f", agreement {detector.cluster_agreement_:.2f}" if detector.cluster_agreement_ is not None else
@@ -325,9 +356,9 @@ def run_evaluate(args):
                 warnings.simplefilter("ignore", UserWarning)  # per-fold threshold warnings: the table says more
                 evaluation = evaluate_preset_on_folders(
                     args.real, args.fake, protocol=args.protocol, treatments=treatments, runs=args.runs,
-                    test_size=args.test_size, group_by=args.group_by, families=families, labelled=args.labelled,
-                    preset=args.preset, seed=args.seed, progress=progress_factory(), refiner=args.refiner,
-                    refined_training=args.refined_training, **settings)
+                    test_size=args.test_size, group_by=args.group_by, families=families, sources=_sources(args),
+                    labelled=args.labelled, preset=args.preset, seed=args.seed, progress=progress_factory(),
+                    refiner=args.refiner, refined_training=args.refined_training, **settings)
             table = format_treatment_table(evaluation)
     except ValueError as error:
         raise _failure(error, args) from None

@@ -144,6 +144,7 @@ class Augmentation:
     quality: tuple = (60, 100)
     resize: float = 0.2
     scale: tuple = (0.5, 1.0)
+    processing: object = None
 
     def __post_init__(self):
         if not 1 <= self.crops <= len(DIRECTIONS):
@@ -185,8 +186,8 @@ def _resized(image, factor, resample):
     return resize(image, (max(1, int(round(height * factor))), max(1, int(round(width * factor)))), resample)
 
 
-def _twin(image, top, left, size, rng, augmentation):
-    """One treated twin of the crop at (top, left)."""
+def _legacy_twin(image, top, left, size, rng, augmentation):
+    """One treated twin of the crop at (top, left), drawn from the legacy probabilities."""
     height, width = image.shape[:2]
     crop = None
     if rng.random() < augmentation.resize:
@@ -210,7 +211,45 @@ def _twin(image, top, left, size, rng, augmentation):
     return np.asarray(crop, np.float32)
 
 
-def augment_image(image, size: int, augmentation: Augmentation = Augmentation(), seed: int = 0,
+# A twin is encoded with up to this many pixels of the image above and left of its crop, so that the codec's
+# 8 x 8 (JPEG) / 4 x 4 (WebP) block grid falls at any phase of the crop, as when a whole image is re-encoded
+# and then cropped.
+_GRID = 8
+
+
+def chain_twin(image, top, left, size, processing, seed=0, index=0, rng=None):
+    """The crop at (top, left) of ``image`` after one draw of the processing chain both corpus classes went
+    through (:class:`upconv_tf.datasets.processing.Processing`): the whole image resampled by the draw's filter
+    and scale (the scale clipped so that the crop still fits: an image of the crop's size is not resampled), the
+    crop's window cut where it moved to, encoded by the draw's codec and quality, and decoded.
+
+    Args:
+        image: (H, W, C) float in [0, 1].
+        top, left, size: the crop.
+        processing: the :class:`~upconv_tf.datasets.processing.Processing` whose steps are drawn (its ``size``
+            is ignored: the scale is relative to the image's short side).
+        seed, index: the step is ``processing.draw(seed, index)``.
+        rng: numpy generator for the block-grid phase (default: seeded by ``(seed, index)``).
+
+    Returns:
+        (size, size, C) float32.
+    """
+    step = processing.draw(seed, index)
+    rng = np.random.default_rng((int(seed), int(index), 1)) if rng is None else rng
+    height, width = image.shape[:2]
+    factor = max(step.scale, size / min(height, width))
+    if factor < 1.0:
+        image = _resized(image, factor, step.resample)
+        sh, sw = image.shape[:2]
+        top = int(np.clip(round((top + size / 2) * factor - size / 2), 0, sh - size))
+        left = int(np.clip(round((left + size / 2) * factor - size / 2), 0, sw - size))
+    dy, dx = (int(rng.integers(0, _GRID)) for _ in range(2))
+    dy, dx = min(dy, top), min(dx, left)
+    window = image[top - dy:top + size, left - dx:left + size]
+    return encode(window, step.encoding, step.quality, step.subsampling)[dy:, dx:]
+
+
+def augment_image(image, size: int, augmentation: Augmentation | None = None, seed: int = 0,
                   index: int = 0):
     """Crops of ``image`` and their treated twins (module docstring).
 
@@ -225,6 +264,7 @@ def augment_image(image, size: int, augmentation: Augmentation = Augmentation(),
         ``(crops, original)``: (k, size, size, 3) float32, each crop followed by its twins, and a (k,) bool
         array that is True for the untreated crops.
     """
+    augmentation = Augmentation() if augmentation is None else augmentation
     image = np.asarray(image, np.float32)
     if image.ndim != 3:
         raise ArgumentError("image", f"must be (H, W, C). Received: shape={image.shape}")
@@ -234,6 +274,10 @@ def augment_image(image, size: int, augmentation: Augmentation = Augmentation(),
         crops.append(image[top:top + size, left:left + size])
         original.append(True)
         for _ in range(augmentation.twins):
-            crops.append(_twin(image, top, left, size, rng, augmentation))
+            if augmentation.processing is None:
+                crops.append(_legacy_twin(image, top, left, size, rng, augmentation))
+            else:
+                crops.append(chain_twin(image, top, left, size, augmentation.processing, seed,
+                                        int(rng.integers(1 << 62)), rng))
             original.append(False)
     return np.stack(crops), np.asarray(original)

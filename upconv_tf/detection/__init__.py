@@ -7,10 +7,13 @@ from upconv_tf.detection.evaluation import (
     balanced_sample,
     detection_metrics,
     evaluate_cross_family,
+    evaluate_cross_source,
     evaluate_detector,
     evaluate_splits,
+    format_cross_source_table,
     format_table,
     format_treatment_table,
+    grouped_metrics,
     grouped_splits,
 )
 from upconv_tf.detection.features import FEATURE_KINDS, SpectralFeatures
@@ -28,8 +31,8 @@ from upconv_tf.detection.training import PresetFeatures, fit_preset, preset_feat
 __all__ = [
     "CLASSIFIERS", "FEATURE_KINDS", "GROUP_BY", "PRESETS", "DetectorLoadError", "DetectorPreset", "PresetFeatures",
     "SpectralDetector", "SpectralFeatures", "balanced_sample", "detect_files", "detection_metrics",
-    "detector_arrays", "detector_preset", "evaluate_cross_family", "evaluate_detector", "evaluate_splits",
-    "file_features", "fit_preset", "format_table", "format_treatment_table", "group_ids", "grouped_splits",
-    "iter_file_batches", "load_detector", "power_law_departure", "preset_features", "read_detector_info",
-    "save_detector",
+    "detector_arrays", "detector_preset", "evaluate_cross_family", "evaluate_cross_source", "evaluate_detector",
+    "evaluate_splits", "file_features", "fit_preset", "format_cross_source_table", "format_table",
+    "format_treatment_table", "group_ids", "grouped_metrics", "grouped_splits", "iter_file_batches",
+    "load_detector", "power_law_departure", "preset_features", "read_detector_info", "save_detector",
 ]

@@ -17,11 +17,45 @@ from upconv_tf.options import CLASSIFIERS  # the one definition, importable with
 
 # Below this many real sources a calibrated threshold is kept, with a warning (its FPR is a coarse estimate).
 MIN_CALIBRATION_SOURCES = 20
+# How out-of-fold real scores weigh in the threshold's quantile: every source alike, or every image alike.
+THRESHOLD_WEIGHTINGS = ("source", "sample")
 
 
 def _logit(p):
     p = np.clip(p, 1e-12, 1.0 - 1e-12)
     return np.log(p) - np.log1p(-p)
+
+
+def source_weights(groups) -> np.ndarray:
+    """Per-sample weights that give every source (distinct value of ``groups``) the same total weight, summing
+    to 1: a source of 300 images counts as much as a source of 3."""
+    _, index, counts = np.unique(np.asarray(groups), return_inverse=True, return_counts=True)
+    return 1.0 / (counts[index] * len(counts))
+
+
+def weighted_cut(scores, rate, weights=None) -> float:
+    """The score above which (``>=``) a weight of at most ``rate`` of ``scores`` lies, as high as that allows:
+    midway between the lowest score kept above and the next one down (equal weights: the ``1 - rate`` quantile
+    of the scores, up to where between two scores it falls).
+
+    Args:
+        scores: (N,) scores.
+        rate: the largest share of weight allowed at or above the cut, in (0, 1).
+        weights: (N,) non-negative weights (default equal); normalised to sum to 1.
+    """
+    scores = np.asarray(scores, np.float64)
+    weights = np.full(len(scores), 1.0) if weights is None else np.asarray(weights, np.float64)
+    order = np.argsort(-scores, kind="stable")
+    ranked, cumulative = scores[order], np.cumsum(weights[order]) / weights.sum()
+    # Scores tied with a later one cannot be separated from it: only positions where the score drops count.
+    ends = np.r_[ranked[1:] < ranked[:-1], True]
+    allowed = np.flatnonzero(ends & (cumulative <= rate + 1e-12))
+    if len(allowed) == 0:  # even the highest score holds more than ``rate``: the cut is just above it
+        return float(np.nextafter(ranked[0], np.inf))
+    last = allowed[-1]
+    if last == len(ranked) - 1:
+        return float(ranked[-1])
+    return float(0.5 * (ranked[last] + ranked[last + 1]))
 
 
 class SpectralDetector(ClassifierMixin, BaseEstimator):
@@ -70,9 +104,15 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
 
     **Threshold.** ``predict`` says "generated" where the probability is >= ``threshold_``. It is 0.5 unless
     ``target_fpr`` is given (SVM and logistic regression): then the detector is also fitted on folds of the
-    training sources (grouped by ``groups`` of :meth:`fit`), the real training images of the held-out folds are
-    scored (only those marked ``original``, i.e. not augmented copies), and ``threshold_`` is the probability
-    at which ``target_fpr`` of those out-of-fold real scores lie above it, but never below even odds: the
+    training sources (grouped by ``groups`` of :meth:`fit`: no source is on both sides of a fold), the real
+    training images of the held-out folds are scored (only those marked ``original``, i.e. not augmented
+    copies), and ``threshold_`` is the probability at which ``target_fpr`` of those out-of-fold real scores lie
+    above it. With ``threshold_weighting="source"`` (default) every real source weighs the same in that share
+    (each image ``1 / (sources x its source's images)``): the threshold is set for the *average source*, the
+    false-positive rate a source never seen can expect, and one large source cannot set it by its number of
+    images; ``"sample"`` weighs every image alike. Give ``groups`` at the level a deployment will meet new
+    images from (the package, camera or collection a photo comes from; at least the photo, never the crop).
+    The threshold is never below even odds: the
     probability at which the likelihood ratio is 1, i.e. the share of generated rows in training (the
     probabilities carry that prior; 0.5 for balanced classes). The target is a ceiling on the false-positive
     rate, and where the classes separate in training the quantile of the real scores sits far below even
@@ -136,6 +176,9 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         published notebooks); ``scaler_`` is then the identity.
     target_fpr : float or None, default=None
         Calibrate ``threshold_`` for this false-positive rate on real training images (see above). None: 0.5.
+    threshold_weighting : {"source", "sample"}, default="source"
+        How the out-of-fold real images weigh in the threshold's quantile: every source (value of ``groups``)
+        alike, or every image alike (see above).
 
     Attributes
     ----------
@@ -163,10 +206,11 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
     threshold_ : float
         Probability from which ``predict`` says "generated".
     threshold_calibration_ : dict
-        How ``threshold_`` was set: ``target_fpr``, ``real`` and ``real_sources`` (out-of-fold real images and
-        their sources), ``folds``, ``fpr`` and ``tpr`` (out-of-fold rates at the threshold), ``floor`` (even odds:
-        the share of generated training rows) and ``floored`` (True where the quantile fell below it and the
-        threshold is the floor), ``warnings``.
+        How ``threshold_`` was set: ``target_fpr``, ``weighting``, ``real`` and ``real_sources`` (out-of-fold
+        real images and their sources), ``folds``, ``fpr`` and ``tpr`` (out-of-fold rates at the threshold, every
+        image alike), ``source_fpr`` and ``worst_source_fpr`` (the mean and the largest out-of-fold
+        false-positive rate of a real source), ``floor`` (even odds: the share of generated training rows) and
+        ``floored`` (True where the quantile fell below it and the threshold is the floor), ``warnings``.
 
     Examples
     --------
@@ -184,7 +228,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
 
     def __init__(self, classifier="svm", mode="reference", normalize="minmax", num_bins=None, C=6.37,
                  gamma="scale", max_iter=1000, n_init=10, fake_cluster="auto", random_state=None,
-                 feature_kind="azimuthal", scaler=True, target_fpr=None):
+                 feature_kind="azimuthal", scaler=True, target_fpr=None, threshold_weighting="source"):
         self.classifier = classifier
         self.mode = mode
         self.normalize = normalize
@@ -198,6 +242,7 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
         self.feature_kind = feature_kind
         self.scaler = scaler
         self.target_fpr = target_fpr
+        self.threshold_weighting = threshold_weighting
 
     # ----------------------------------------------------------------------------------- parameters
     def _check_params(self):
@@ -215,6 +260,9 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
                                             not isinstance(self.target_fpr, numbers.Real)
                                             or not 0 < self.target_fpr < 1):
             raise ArgumentError("target_fpr", f"must be None or a number in (0, 1). Received: target_fpr={self.target_fpr!r}")
+        if self.threshold_weighting not in THRESHOLD_WEIGHTINGS:
+            raise ArgumentError("threshold_weighting", f"must be one of {THRESHOLD_WEIGHTINGS}. Received: "
+                                                       f"threshold_weighting={self.threshold_weighting!r}")
 
     # ------------------------------------------------------------------------------------- features
     def feature_transformer(self) -> SpectralFeatures:
@@ -255,8 +303,10 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             Two classes, the larger one meaning "generated". Optional for ``"kmeans"``, where ``-1`` marks
             unlabelled samples and the labelled ones name the clusters.
         groups : array_like of shape (N,), optional
-            Source of each sample (e.g. the image a crop or a re-encoded twin was made from). Out-of-fold scores
-            (Platt scaling of the SVM, the threshold) never split a source. Default: every sample is its own.
+            Source of each sample: the package, collection or camera a real photo comes from, or at least the
+            photo a crop or a re-encoded twin was made from. Out-of-fold scores (Platt scaling of the SVM, the
+            threshold) never split a source, and with ``threshold_weighting="source"`` every real source weighs
+            the same in the threshold. Default: every sample is its own.
         original : array_like of bool, shape (N,), optional
             True for samples that are not augmented copies; only these real samples calibrate the threshold.
             Default: all.
@@ -452,13 +502,16 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             return
         decisions, count = folds
         real = (target == 0) & original & np.isfinite(decisions)
-        sources = len(np.unique(groups[real])) if groups is not None else int(real.sum())
-        info.update(real=int(real.sum()), real_sources=int(sources), folds=int(count))
+        real_groups = groups[real] if groups is not None else np.arange(int(real.sum()))
+        sources = len(np.unique(real_groups))
+        info.update(real=int(real.sum()), real_sources=int(sources), folds=int(count),
+                    weighting=self.threshold_weighting)
         if sources < 2:
             info["warnings"].append(f"too few real sources ({sources}) to calibrate a threshold for target_fpr="
                                     f"{self.target_fpr}; the threshold stays 0.5")
         else:
-            cut = float(np.quantile(decisions[real], 1.0 - self.target_fpr))
+            weights = source_weights(real_groups) if self.threshold_weighting == "source" else None
+            cut = weighted_cut(decisions[real], self.target_fpr, weights)
             # The final head's probability at that decision value: the same cut, on its own scale; never below
             # even odds (class docstring): the training prior of "generated", where the likelihood ratio is 1.
             probability = float(self._head_probability_at(cut))
@@ -467,7 +520,10 @@ class SpectralDetector(ClassifierMixin, BaseEstimator):
             if info["floored"]:
                 cut = self._head_decision_at(floor)
             fake = (target == 1) & original & np.isfinite(decisions)
-            info.update(fpr=float((decisions[real] >= cut).mean()),
+            above = decisions[real] >= cut
+            per_source = {str(g): float(above[real_groups == g].mean()) for g in np.unique(real_groups)}
+            info.update(fpr=float(above.mean()), source_fpr=float(np.mean(list(per_source.values()))),
+                        worst_source_fpr=float(max(per_source.values())),
                         tpr=float((decisions[fake] >= cut).mean()) if fake.any() else None)
             self.threshold_ = max(probability, floor)
             if sources < MIN_CALIBRATION_SOURCES:

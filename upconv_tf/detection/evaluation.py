@@ -260,6 +260,20 @@ def detection_metrics(labels, scores, threshold: float = 0.5, target_fpr: float 
             "tpr": float(tpr), "fpr": float(1.0 - tnr)}
 
 
+def grouped_metrics(labels, scores, threshold: float, sources, target_fpr: float = DEFAULT_REPORT_FPR) -> dict:
+    """:func:`detection_metrics` at ``threshold`` plus the false-positive rate of each real source (``sources``:
+    one per image; generated images' are ignored): ``source_fpr`` ``{source: rate}``, ``mean_source_fpr`` (every
+    source alike) and ``worst_source_fpr``. What a deployment gate reads (the TFX pipeline's evaluator)."""
+    labels, scores, sources = np.asarray(labels), np.asarray(scores, np.float64), np.asarray(sources).astype(str)
+    metrics = detection_metrics(labels, scores, threshold, target_fpr)
+    real = labels == 0
+    rates = {str(source): float((scores[real & (sources == source)] >= threshold).mean())
+             for source in np.unique(sources[real])}
+    metrics.update(source_fpr=rates, mean_source_fpr=float(np.mean(list(rates.values()))),
+                   worst_source_fpr=float(max(rates.values())))
+    return metrics
+
+
 def _score_fold(features, train, test, labelled, seed):
     """Fit on the training images, score the test images per treatment: ``{treatment: metrics}`` and the
     detector."""
@@ -294,9 +308,11 @@ def _preset_protocol(features, name, **settings):
             "target_fpr": preset.target_fpr, "report_fpr": preset.target_fpr or DEFAULT_REPORT_FPR, **settings}
 
 
-def evaluate_splits(features, runs: int = 5, test_size: float = 0.25, seed: int = 0, labelled=None) -> dict:
+def evaluate_splits(features, runs: int = 5, test_size: float = 0.25, seed: int = 0, labelled=None,
+                    train_per_class: int | None = None) -> dict:
     """The preset on grouped random splits of the images: train on ``1 - test_size`` of the sources (every row
-    of their images), test on the rest under each treatment of ``features.test``.
+    of their images; with ``train_per_class``, that many images of each class drawn at random from them), test
+    on the rest under each treatment of ``features.test``.
 
     Returns:
         ``{"protocol", "results": [per treatment, mean/std/runs of each metric], "runs": [{"run",
@@ -309,26 +325,32 @@ def evaluate_splits(features, runs: int = 5, test_size: float = 0.25, seed: int 
     splits = grouped_splits(features.groups, features.labels, runs, test_size, seed)
     folds = []
     for run, (train, test) in enumerate(splits):
+        if train_per_class is not None:
+            train = balanced_sample(train, features.labels, 2 * int(train_per_class), np.random.default_rng(seed + run))
         results, detector = _score_fold(features, train, test, labelled, seed + run)
         folds.append({"run": run, "train_size": int(len(train)), "test_size": int(len(test)),
                       "threshold": float(detector.threshold_), "treatments": results})
     return {"protocol": _preset_protocol(features, "splits", runs=runs, test_size=test_size, seed=seed,
-                                         labelled=labelled),
+                                         labelled=labelled, train_per_class=train_per_class),
             "results": _treatment_summary(folds, list(features.test)), "runs": folds}
 
 
-def evaluate_cross_family(features, seed: int = 0, labelled=None, min_images: int = 1) -> dict:
-    """Leave one generator family out: for each family, train on the other families and on the real images of
-    the other folds, test on that family and one fold of real sources (real sources are dealt into as many
-    folds as there are families). No source is on both sides: training images sharing a group with a test
-    image are left out.
+def _deal(units, folds, seed):
+    """``{unit: fold}``: ``units`` shuffled (``seed``) and dealt into ``folds`` folds."""
+    units = np.array(sorted(set(units)), dtype=object)
+    np.random.default_rng(seed).shuffle(units)
+    return {unit: number % folds for number, unit in enumerate(units)}
 
-    Returns:
-        ``{"protocol", "results": [per treatment, mean/std over families], "families": [{"family", "train_size",
-        "test_size", "generated", "threshold", "treatments": {treatment: metrics}}]}``.
-    """
-    if not features.test:
-        raise ArgumentError("features", "hold no test rows: compute them with `treatments`", mentions=("treatments",))
+
+def _without_shared_groups(features, test, keep):
+    """Training images: those for which ``keep`` is True, not in ``test`` and sharing no group with it (a
+    source is never on both sides)."""
+    held, tested = set(features.groups[test]), set(np.asarray(test).tolist())
+    return np.array([i for i in range(len(features.labels)) if keep[i] and i not in tested
+                     and features.groups[i] not in held], np.int64)
+
+
+def _families(features, min_images):
     generated = features.labels == 1
     names = [family for family in np.unique(features.families[generated])
              if (features.families[generated] == family).sum() >= min_images]
@@ -336,36 +358,144 @@ def evaluate_cross_family(features, seed: int = 0, labelled=None, min_images: in
         raise ValueError(f"The cross-family protocol needs generated images of at least 2 families. Received: "
                          f"{len(names)} ({', '.join(names) or 'none'}); families are the first-level folders "
                          "under the generated roots, or a family map")
+    return names
+
+
+def _real_sources(features, protocol):
+    real = features.labels == 0
+    names = sorted(set(features.sources[real]) - {""})
+    if len(names) < 2:
+        raise ValueError(f"The {protocol} protocol needs real images of at least 2 sources. Received: {len(names)} "
+                         f"({', '.join(names) or 'none'}); sources are the first-level folders under the real "
+                         "roots (or the roots themselves), or a source map")
+    if (features.sources[real] == "").any():
+        raise ValueError(f"The {protocol} protocol needs the source of every real image; "
+                         f"{int((features.sources[real] == '').sum())} have none")
+    return names
+
+
+def evaluate_cross_family(features, seed: int = 0, labelled=None, min_images: int = 1, real_units: str = "groups",
+                          fine_families=None) -> dict:
+    """Leave one generator family out: for each family, train on the other families and on the real images of
+    the other folds, test on that family and one fold of real images (real ``groups``, or with
+    ``real_units="sources"`` whole real sources, are dealt into as many folds as there are families: the
+    ``"cross-both"`` protocol, where a test fold holds a family and real sources that training never saw). No
+    group is on both sides: training images sharing a group with a test image are left out. ``fine_families``
+    (one name per image, e.g. the generators inside a held-out group of families) adds each fold's
+    ``fine_families``: ``{name: {"images", "tpr"}}``, the share of its untreated images at or above the threshold.
+
+    Returns:
+        ``{"protocol", "results": [per treatment, mean/std over families], "families": [{"family", "train_size",
+        "test_size", "generated", "threshold", "treatments": {treatment: metrics}}]}`` (``"sources"`` in each
+        fold too with ``real_units="sources"``).
+    """
+    if not features.test:
+        raise ArgumentError("features", "hold no test rows: compute them with `treatments`", mentions=("treatments",))
+    if real_units not in ("groups", "sources"):
+        raise ArgumentError("real_units", f"must be 'groups' or 'sources'. Received: real_units={real_units!r}")
+    generated = features.labels == 1
+    names = _families(features, min_images)
     real = np.flatnonzero(~generated)
-    sources = np.unique(features.groups[real])
-    np.random.default_rng(seed).shuffle(sources)
-    fold_of = {source: number % len(names) for number, source in enumerate(sources)}
-    real_fold = np.array([fold_of[g] for g in features.groups[real]])
+    units = features.groups[real] if real_units == "groups" else features.sources[real]
+    if real_units == "sources":
+        _real_sources(features, "cross-both")
+    fold_of = _deal(units, len(names), seed)
+    real_fold = np.array([fold_of[unit] for unit in units])
     folds = []
     for number, family in enumerate(names):
         test = np.concatenate([real[real_fold == number], np.flatnonzero(generated & (features.families == family))])
-        held, tested, kept = set(features.groups[test]), set(test.tolist()), set(names)
-        train = np.array([i for i in range(len(features.labels)) if i not in tested and features.groups[i] not in held
-                          and (not generated[i] or features.families[i] in kept)], np.int64)
+        keep = ~generated | np.isin(features.families, names)
+        if real_units == "sources":  # a held-out source's images are all out of training
+            keep &= ~np.isin(features.sources, np.unique(features.sources[real[real_fold == number]])) | generated
+        train = _without_shared_groups(features, test, keep)
         if len(np.unique(features.labels[test])) < 2 or len(np.unique(features.labels[train])) < 2:
-            shared = len(np.unique(features.labels[train])) < 2 and set(features.groups[real]) <= held
+            shared = len(np.unique(features.labels[train])) < 2 and \
+                set(features.groups[real]) <= set(features.groups[test])
             raise ValueError(f"family {family}: a side lacks real or generated images " + (
                 "(its generated images share a source with every real image, so none is left to train on: "
                 "cross-family needs generated images made from other sources than the real ones)" if shared else
                 "(give more real sources)"))
         results, detector = _score_fold(features, train, test, labelled, seed + number)
-        folds.append({"family": family, "train_size": int(len(train)), "test_size": int(len(test)),
-                      "generated": int(generated[test].sum()), "threshold": float(detector.threshold_),
-                      "treatments": results})
-    return {"protocol": _preset_protocol(features, "cross-family", seed=seed, labelled=labelled,
+        fold = {"family": family, "train_size": int(len(train)), "test_size": int(len(test)),
+                "generated": int(generated[test].sum()), "threshold": float(detector.threshold_),
+                "treatments": results}
+        if fine_families is not None:
+            held = test[generated[test]]
+            rows = features.test["none"] if "none" in features.test else next(iter(features.test.values()))
+            detected = detector.predict_proba(rows[held])[:, 1] >= detector.threshold_
+            names_held = np.asarray(fine_families)[held]
+            fold["fine_families"] = {str(n): {"images": int((names_held == n).sum()),
+                                              "tpr": float(detected[names_held == n].mean())}
+                                     for n in np.unique(names_held)}
+        if real_units == "sources":
+            fold["sources"] = sorted(str(s) for s in np.unique(features.sources[real[real_fold == number]]))
+        folds.append(fold)
+    name = "cross-family" if real_units == "groups" else "cross-both"
+    return {"protocol": _preset_protocol(features, name, seed=seed, labelled=labelled,
                                          families=[str(n) for n in names]),
             "results": _treatment_summary(folds, list(features.test)), "families": folds}
 
 
+def evaluate_cross_source(features, seed: int = 0, labelled=None, target_fpr: float | None = None) -> dict:
+    """Leave one real source out: for each real source (``features.sources``: the package, collection or camera
+    photos come from), train on every other real source and every generated image, and score the held-out
+    source's images under each treatment: the false-positive rate at the model's own threshold on a kind of
+    photo it never saw. No group is on both sides (images sharing a group with a held-out image are left out
+    of training).
+
+    Args:
+        features: :func:`~upconv_tf.detection.training.preset_features` rows with ``sources``.
+        seed: the detectors' seed (source ``k`` is fitted with ``seed + k``).
+        labelled: k-means only: name the clusters from this many labelled images per class.
+        target_fpr: the rate a source's FPR is compared with (default the preset's ``target_fpr``, else 0.05):
+            ``over_target`` counts the sources above it, ``over_twice`` those above twice it.
+
+    Returns:
+        ``{"protocol", "results": [per treatment: "fpr" (mean/std/runs over sources, sources alike), "pooled_fpr"
+        (every held-out image alike), "worst_fpr", "worst_source", "over_target", "over_twice"], "sources":
+        [{"source", "images", "train_size", "threshold", "treatments": {treatment: {"fpr", "mean_score"}}}]}``.
+    """
+    if not features.test:
+        raise ArgumentError("features", "hold no test rows: compute them with `treatments`", mentions=("treatments",))
+    from upconv_tf.detection.training import fit_preset
+
+    names = _real_sources(features, "cross-source")
+    target = target_fpr or features.preset.target_fpr or DEFAULT_REPORT_FPR
+    folds = []
+    for number, source in enumerate(names):
+        test = np.flatnonzero((features.labels == 0) & (features.sources == source))
+        train = _without_shared_groups(features, test, features.sources != source)
+        if len(np.unique(features.labels[train])) < 2:
+            raise ValueError(f"source {source}: no real image of another source is left to train on")
+        detector = fit_preset(features, train, labelled=labelled, seed=seed + number)
+        treatments = {}
+        for treatment, rows in features.test.items():
+            scores = detector.predict_proba(rows[test])[:, 1]
+            treatments[treatment] = {"fpr": float((scores >= detector.threshold_).mean()),
+                                     "mean_score": float(scores.mean())}
+        folds.append({"source": str(source), "images": int(len(test)), "train_size": int(len(train)),
+                      "threshold": float(detector.threshold_), "treatments": treatments})
+    results = []
+    for treatment in features.test:
+        rates = np.array([fold["treatments"][treatment]["fpr"] for fold in folds])
+        sizes = np.array([fold["images"] for fold in folds])
+        worst = int(np.argmax(rates))
+        results.append({"treatment": treatment, "fpr": _summary(rates),
+                        "pooled_fpr": float((rates * sizes).sum() / sizes.sum()), "worst_fpr": float(rates[worst]),
+                        "worst_source": folds[worst]["source"], "over_target": int((rates > target + 1e-12).sum()),
+                        "over_twice": int((rates > 2 * target + 1e-12).sum())})
+    return {"protocol": _preset_protocol(features, "cross-source", seed=seed, labelled=labelled,
+                                         sources=[str(n) for n in names], compared_with=target),
+            "results": results, "sources": folds}
+
+
 def format_treatment_table(evaluation: dict) -> str:
     """The preset evaluation as a table: one row per treatment, mean ± std of ROC-AUC, balanced accuracy at
-    the detector's threshold and its drop from untreated images, TPR at the report FPR, FPR at the threshold."""
+    the detector's threshold and its drop from untreated images, TPR at the report FPR, FPR at the threshold
+    (the cross-source protocol: :func:`format_cross_source_table`)."""
     protocol = evaluation["protocol"]
+    if protocol["name"] == "cross-source":
+        return format_cross_source_table(evaluation)
     results = evaluation["results"]
     fpr = protocol["report_fpr"]
     header = ["treatment", "ROC-AUC", "bal. acc. %", "drop", f"TPR at {fpr:.0%} FPR", "FPR % at thr."]
@@ -383,11 +513,40 @@ def format_treatment_table(evaluation: dict) -> str:
         lines.append(f"mean ± std over {protocol['runs']} grouped random splits ({protocol['groups']} sources, test = "
                      f"{protocol['test_size']:.0%} of them); preset {protocol['preset']['name']}")
     else:
+        both = protocol["name"] == "cross-both"
         lines.append(f"mean ± std over {len(evaluation['families'])} held-out families "
-                     f"({', '.join(protocol['families'])}); preset {protocol['preset']['name']}")
+                     + ("each with a fold of real sources never seen " if both else "")
+                     + f"({', '.join(protocol['families'])}); preset {protocol['preset']['name']}")
         for fold in evaluation["families"]:
             none = fold["treatments"].get("none") or next(iter(fold["treatments"].values()))
             lines.append(f"  {fold['family']}: {fold['generated']} generated, ROC-AUC {none['roc_auc']:.3f}, "
                          f"bal. acc. {100 * none['balanced_accuracy']:.1f} %, TPR {none['tpr']:.2f}, "
-                         f"FPR {none['fpr']:.2f}")
+                         f"FPR {none['fpr']:.2f}" + (f" (real: {', '.join(fold['sources'])})" if both else ""))
+    return "\n".join(lines)
+
+
+def format_cross_source_table(evaluation: dict) -> str:
+    """The cross-source evaluation as a table: one row per held-out real source (its images, the fold's
+    threshold, the FPR % at it per treatment), then the mean over sources, the pooled rate and the worst."""
+    protocol = evaluation["protocol"]
+    treatments = [entry["treatment"] for entry in evaluation["results"]]
+    header = ["held-out source", "images", "threshold"] + [f"FPR % {t}" for t in treatments]
+    rows = [[fold["source"], str(fold["images"]), f"{fold['threshold']:.3f}"]
+            + [f"{100 * fold['treatments'][t]['fpr']:.1f}" for t in treatments] for fold in evaluation["sources"]]
+    summary = {entry["treatment"]: entry for entry in evaluation["results"]}
+    rows.append(["mean over sources", str(sum(f["images"] for f in evaluation["sources"])), ""]
+                + [f"{100 * summary[t]['fpr']['mean']:.1f}" for t in treatments])
+    rows.append(["pooled (every image)", "", ""] + [f"{100 * summary[t]['pooled_fpr']:.1f}" for t in treatments])
+    rows.append(["worst source", "", ""] + [f"{100 * summary[t]['worst_fpr']:.1f}" for t in treatments])
+    widths = [max(len(line[i]) for line in [header] + rows) for i in range(len(header))]
+    lines = [" | ".join(cell.rjust(width) if i else cell.ljust(width) for i, (cell, width) in
+                        enumerate(zip(line, widths))) for line in [header] + rows]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    lines.insert(len(lines) - 3, "-+-".join("-" * width for width in widths))
+    target = protocol["compared_with"]
+    first = summary[treatments[0]]
+    lines.append(f"false positives at each model's own threshold on a real source it never saw ({len(rows) - 3} "
+                 f"sources, each left out in turn; trained on the others and every generated image); "
+                 f"{first['over_target']} source(s) above {100 * target:.0f} %, {first['over_twice']} above "
+                 f"{200 * target:.0f} % ({treatments[0]}); preset {protocol['preset']['name']}")
     return "\n".join(lines)

@@ -38,6 +38,7 @@ class FeatureKind:
         resamples: whether ``num_bins`` applies (the feature vector can be resampled to any length), so that
             images of several sizes give one length; else every image must give the same length.
         description: one line for help texts.
+        min_side: ``(mode) -> int``, the smallest image side the features take.
     """
 
     length: Callable
@@ -47,6 +48,7 @@ class FeatureKind:
     spectrum: Callable
     resamples: bool
     description: str
+    min_side: Callable
 
 
 def _azimuthal_compute(images, mode, normalize, num_bins):
@@ -72,6 +74,7 @@ FEATURE_KINDS = {
         spectrum=lambda features, mode: (spectral.bin_radii(np.shape(features)[-1], mode), features),
         resamples=True,
         description="azimuthal integral (1-D power spectrum) of the gray image, the paper's features",
+        min_side=lambda mode: spectral.MIN_SIZE[mode],
     ),
     rings_cells_colour.KIND: FeatureKind(
         length=lambda height, width, mode: rings_cells_colour.num_features(height, width),
@@ -81,6 +84,7 @@ FEATURE_KINDS = {
         spectrum=lambda features, mode: rings_cells_colour.luma_profile(features),
         resamples=False,
         description="ring and 2-D cell statistics of the luma and chroma power spectra (in-the-wild default)",
+        min_side=lambda mode: rings_cells_colour.min_side(),
     ),
     hybrid.KIND: FeatureKind(
         length=lambda height, width, mode: hybrid.num_features(height, width),
@@ -91,6 +95,7 @@ FEATURE_KINDS = {
         resamples=False,
         description="rings-cells-colour features and the pooled ImageNet features of a frozen EfficientNet-Lite0 "
                     "of the same image",
+        min_side=lambda mode: rings_cells_colour.min_side(),
     ),
 }
 

@@ -7,6 +7,7 @@ once; a file that cannot be used is appended to ``errors`` as ``(path, reason)``
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 
@@ -16,13 +17,26 @@ from upconv_tf.options import GROUP_BY  # the one definition, importable without
 GENERATED, REAL = "generated", "real"
 
 
-def group_ids(paths, group_by: str = "file") -> list:
+# A crop or tile of a photo named for it: ``NAME_0001.png`` (what ``make demo`` and the corpus layouts write).
+_NUMBERED = re.compile(r"^(.+)_\d+$")
+
+
+def numbered_prefix(path) -> str | None:
+    """``NAME`` of a file named ``NAME_<digits>.<ext>`` (a crop or tile of photo ``NAME``), else None."""
+    match = _NUMBERED.match(os.path.splitext(os.path.basename(os.fspath(path)))[0])
+    return match.group(1) if match else None
+
+
+def group_ids(paths, group_by: str = "auto") -> list:
     """Group id of each file for grouped splits.
 
     ``"file"``: every file is its own group (its path). ``"prefix"``: the file name without extension up to
     its last ``_`` (``astronaut_0007.png`` -> ``astronaut``; a name without ``_`` is its own prefix), shared
     across folders, so real crops and fakes made from the same photo stay together. ``"folder"``: the parent
-    folder (e.g. one folder per video or per source photo).
+    folder (e.g. one folder per video or per source photo). ``"auto"``: the prefix of a name ending in
+    ``_<digits>`` (``NAME_0001.png``: a crop of photo ``NAME``), else the file; when that leaves fewer than 2
+    groups among ``paths`` (a camera's ``IMG_0001.jpg``, ``IMG_0002.jpg``... are not crops of one photo),
+    every file is its own group.
     """
     if group_by not in GROUP_BY:
         raise ArgumentError("group_by", f"must be one of {GROUP_BY}. Received: group_by={group_by!r}")
@@ -30,7 +44,12 @@ def group_ids(paths, group_by: str = "file") -> list:
         return [os.path.abspath(p) for p in paths]
     if group_by == "folder":
         return [os.path.dirname(os.path.abspath(p)) for p in paths]
-    return [os.path.splitext(os.path.basename(p))[0].rsplit("_", 1)[0] for p in paths]
+    if group_by == "prefix":
+        return [os.path.splitext(os.path.basename(p))[0].rsplit("_", 1)[0] for p in paths]
+    groups = [numbered_prefix(path) or os.path.abspath(path) for path in paths]
+    if len(paths) > 1 and len(set(groups)) < 2:
+        return [os.path.abspath(p) for p in paths]
+    return groups
 
 
 def iter_file_batches(paths, size=None, policy: str = "center-crop", batch_size: int = 32, errors=None):

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from upconv_tf.datasets.augment import Augmentation
 from upconv_tf.detection import hybrid, rings_cells_colour
 from upconv_tf.detection.estimator import SpectralDetector
@@ -105,6 +107,60 @@ PRESETS = {
     "paper": DetectorPreset("paper", feature_kind="azimuthal", mode="reference", normalize="first", scaler=False, C=6.37,
                             gamma=0.86, target_fpr=None, size=128, augment=False),
 }
+
+
+# ``size="auto"``: the crop that this share of each class's images hold (so that a few small images do not shrink
+# every crop), rounded down to a multiple of AUTO_STEP px (the JPEG block), never above the preset's size.
+AUTO_SIZE = "auto"
+AUTO_COVERAGE = 0.95
+AUTO_STEP = 8
+
+
+def reference_size(preset: DetectorPreset) -> int:
+    """The crop side of ``preset``: its ``size``, or for ``size="auto"`` that of the preset it is named after
+    (the default's for another name)."""
+    if preset.size != AUTO_SIZE:
+        return int(preset.size)
+    return PRESETS.get(preset.name, _DEFAULT).size
+
+
+def auto_size(short_sides, preset: DetectorPreset) -> int:
+    """The crop side ``size="auto"`` chooses for images whose shorter sides are ``short_sides``.
+
+    The rule: for each class, the largest side that :data:`AUTO_COVERAGE` of its images hold (their 5th
+    percentile short side); the smaller of the two classes', rounded down to a multiple of :data:`AUTO_STEP`
+    px, at most the preset's ``size`` (192 for the default: images of 192 px or more change nothing) and at
+    least the smallest side the preset's features take (images below that are skipped, as any image smaller
+    than the crop is). Refused (one-line ``ValueError``) only when a class has no image the features can take.
+
+    Args:
+        short_sides: ``{label: [short side of each image]}`` (e.g. ``{0: [...], 1: [...]}``).
+        preset: the recipe (its ``size`` is the ceiling; ``size="auto"`` is read as the recipe's own default).
+
+    Returns:
+        int, the crop side.
+
+    Example:
+
+    >>> auto_size({0: [128] * 40, 1: [512] * 40}, detector_preset("default"))
+    128
+    """
+    from upconv_tf.detection.features import FEATURE_KINDS
+
+    ceiling = reference_size(preset)
+    minimum = FEATURE_KINDS[preset.feature_kind].min_side(preset.mode)
+    chosen = ceiling
+    for label, sides in short_sides.items():
+        sides = np.asarray(list(sides), np.int64)
+        if len(sides) == 0 or sides.max() < minimum:
+            largest = int(sides.max()) if len(sides) else 0
+            raise ArgumentError("size", f"cannot be chosen: no {'generated' if label else 'real'} image is "
+                                        f"{minimum} px or more on its shorter side (the largest: {largest} px), the "
+                                        f"least the {preset.feature_kind} features take")
+        side = int(np.floor(np.quantile(sides, 1.0 - AUTO_COVERAGE, method="lower")))
+        chosen = min(chosen, side)
+    chosen = chosen - chosen % AUTO_STEP if chosen >= AUTO_STEP else chosen
+    return int(max(chosen, minimum))
 
 
 def detector_preset(name: str = "default", **overrides) -> DetectorPreset:

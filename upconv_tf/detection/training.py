@@ -40,6 +40,11 @@ class PresetFeatures:
     train_original: np.ndarray  # (M,) True for untreated crops
     test: dict  # {treatment: (N, F)}
     skipped: list  # Skipped records of the images that gave no row
+    sources: np.ndarray = None  # real source of each image (str, "" for generated images or when unknown)
+
+    def __post_init__(self):
+        if self.sources is None:
+            self.sources = np.full(len(self.labels), "", dtype=object).astype(str)
 
     def subset(self, images) -> "PresetFeatures":
         """The rows of ``images`` only (indices), renumbered."""
@@ -50,14 +55,31 @@ class PresetFeatures:
         return PresetFeatures(self.preset, [self.names[i] for i in images], self.labels[images], self.groups[images],
                               self.families[images], self.train[rows], number[self.train_image[rows]],
                               self.train_original[rows], {t: v[images] for t, v in self.test.items()},
-                              list(self.skipped))
+                              list(self.skipped), self.sources[images])
+
+    def calibration_groups(self, images=None) -> np.ndarray:
+        """The source of each of ``images`` (indices; default all) for a detector's out-of-fold scores and its
+        threshold (``groups`` of :meth:`SpectralDetector.fit`): a real image's source when those images come
+        from 2 or more known sources, so that the threshold is set for a source never seen (each source
+        weighing alike); otherwise, and for generated images, its group (the photo or workflow it was made
+        from, never a crop or a twin)."""
+        images = np.arange(len(self.labels)) if images is None else np.asarray(images, np.int64)
+        groups = np.asarray(["group:" + g for g in self.groups[images]], dtype=object)
+        real = self.labels[images] == 0
+        known = real & (self.sources[images] != "")
+        if known.any() and len(np.unique(self.sources[images][known])) >= 2:
+            groups[known] = ["source:" + s for s in self.sources[images][known]]
+        return groups.astype(str)
 
     def training_rows(self, images=None):
-        """``(X, y, groups, original, image)`` of the training rows of ``images`` (indices; default all)."""
-        rows = np.arange(len(self.train_image)) if images is None else np.flatnonzero(
-            np.isin(self.train_image, np.asarray(images)))
+        """``(X, y, groups, original, image)`` of the training rows of ``images`` (indices; default all);
+        ``groups`` are the :meth:`calibration_groups` of each row's image."""
+        images = np.arange(len(self.labels)) if images is None else np.asarray(images, np.int64)
+        rows = np.flatnonzero(np.isin(self.train_image, images))
         image = self.train_image[rows]
-        return self.train[rows], self.labels[image], self.groups[image], self.train_original[rows], image
+        sources = np.empty(len(self.labels), dtype=object)
+        sources[images] = self.calibration_groups(images)
+        return self.train[rows], self.labels[image], sources[image].astype(str), self.train_original[rows], image
 
 
 def _policy_image(image, preset, name):
@@ -78,9 +100,11 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
     """Training rows (and test rows per treatment) of ``items`` for ``preset`` (module docstring).
 
     Args:
-        items: iterable of ``(name, image, label, group, family)``: ``image`` (H, W, 3) float in [0, 1] at its
-            native size, ``label`` 0 (real) or 1 (generated), ``group`` its source, ``family`` its generator
-            family or "". Image ``i`` of the iteration is augmented with the draws of ``(seed, i)``.
+        items: iterable of ``(name, image, label, group, family[, source])``: ``image`` (H, W, 3) float in [0, 1]
+            at its native size, ``label`` 0 (real) or 1 (generated), ``group`` what must never be split (the
+            photo or workflow it was made from), ``family`` its generator family or "", ``source`` the real
+            source it comes from (a package, collection or camera; "" or left out when unknown). Image ``i`` of
+            the iteration is augmented with the draws of ``(seed, i)``.
         preset: the recipe.
         treatments: test treatments to compute (e.g. ``TREATMENTS``); () for training only.
         seed: augmentation seed.
@@ -105,7 +129,7 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
         augmentation = dataclasses.replace(augmentation, crops=1)
     pending, train_blocks = [], []
     test_pending = {t: [] for t in treatments}
-    names, labels, groups, families, train_image, train_original, skipped = [], [], [], [], [], [], []
+    names, labels, groups, families, sources, train_image, train_original, skipped = [], [], [], [], [], [], [], []
 
     def flush(force=False):
         if pending and (force or len(pending) >= batch_rows):
@@ -113,7 +137,9 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
             train_blocks.append(transformer.transform(batch))
             pending.clear()
 
-    for index, (name, image, label, group, family) in enumerate(items):
+    for index, item in enumerate(items):
+        name, image, label, group, family = item[:5]
+        source = item[5] if len(item) > 5 else ""
         image = np.asarray(image, np.float32)
         try:
             crop = _policy_image(image, preset, name)
@@ -139,6 +165,7 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
         labels.append(int(label))
         groups.append(str(group))
         families.append(str(family or ""))
+        sources.append(str(source or ""))
         pending.extend(crops)
         train_image.extend([number] * len(crops))
         train_original.extend(original.tolist())
@@ -162,7 +189,8 @@ def preset_features(items, preset: DetectorPreset, treatments=(), seed: int = 0,
             test[treatment] = np.concatenate(blocks)
     return PresetFeatures(preset, names, np.asarray(labels, np.int64), np.asarray(groups, dtype=object).astype(str),
                           np.asarray(families, dtype=object).astype(str), train, np.asarray(train_image, np.int64),
-                          np.asarray(train_original, bool), test, skipped)
+                          np.asarray(train_original, bool), test, skipped,
+                          np.asarray(sources, dtype=object).astype(str))
 
 
 def labelled_subset(labels, count, seed=0):
@@ -176,7 +204,8 @@ def labelled_subset(labels, count, seed=0):
 
 def fit_preset(features: PresetFeatures, images=None, preset: DetectorPreset | None = None, labelled=None,
                seed: int = 0):
-    """A preset's detector fitted on the training rows of ``images`` (default all), grouped by source.
+    """A preset's detector fitted on the training rows of ``images`` (default all), its out-of-fold scores and
+    threshold grouped by :meth:`PresetFeatures.calibration_groups` (real sources when known).
 
     Args:
         features: :func:`preset_features` output.

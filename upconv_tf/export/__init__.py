@@ -5,6 +5,8 @@
   resampling, scaler and classifier all inside.
 * :func:`export_generator`: a generator (latent in, images out) or an auto-encoder, named and typed after it.
 * :func:`export_path`: whatever a path holds (detector folder, ``upconv-tf train`` folder, ``.keras`` file).
+* :func:`write_head` / :func:`build_head`: a detector shipped as its head (scaler, classifier, threshold) whose
+  SavedModel and ONNX hold a pretrained backbone and are built where they are used (:mod:`upconv_tf.export.head`).
 * Layout and atomic writes: :mod:`upconv_tf.export.layout`; metadata: :mod:`upconv_tf.export.metadata`.
 
 Run them with :mod:`upconv_tf.runtime` (onnxruntime, or the SavedModel through TensorFlow).
@@ -17,7 +19,7 @@ import importlib
 _NAMES = {
     "FORMATS": "api", "ExportResult": "api", "export_detector": "api", "export_generator": "api",
     "export_path": "api", "export_trained_detector": "api", "next_version": "layout", "read_metadata": "metadata",
-    "validate_metadata": "metadata",
+    "validate_metadata": "metadata", "build_head": "head", "write_head": "head", "detector_metadata": "api",
 }
 __all__ = sorted(_NAMES)
 

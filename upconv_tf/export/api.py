@@ -129,13 +129,36 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
     >>> result = export_detector(detector, "out/", image_size=64)  # doctest: +SKIP
     >>> OnnxDetector(result.onnx).predict_proba(images)[:, 1]  # doctest: +SKIP
     """
-    from upconv_tf.detection import hybrid
     from upconv_tf.detection.features import FEATURE_KINDS
-    from upconv_tf.export.graph import REDUCTION, check_fitted, detector_function, feature_kind
+    from upconv_tf.export.graph import check_fitted, detector_function, feature_kind
 
     check_fitted(detector)
     height, width = _image_size(image_size)
     function = detector_function(detector, height, width, channels, compute_dtype)
+    resamples = FEATURE_KINDS[feature_kind(detector)].resamples
+    data = detector_metadata(detector, (height, width), name, version, channels, opset, compute_dtype)
+    data.update(metadata or {})
+
+    def save_onnx(path):
+        # The ONNX graph computes the spectrum with MatMuls (no DFT operator, which has no CUDA kernel).
+        matmul = detector_function(detector, height, width, channels, compute_dtype, fft="matmul")
+        # The log of every coefficient is averaged by the non-azimuthal kinds: keep it in float64 (export.onnx).
+        function_to_onnx(matmul, matmul.input_signature, path, ["probability"], opset, float64_log=not resamples)
+
+    return _write(lambda path: _save_function(function, path), save_onnx, data, out_dir, name, version, root,
+                  formats)
+
+
+def detector_metadata(detector, image_size, name="spectral-detector", version=None, channels=3, opset=OPSET,
+                      compute_dtype="float64") -> dict:
+    """The metadata.json of :func:`export_detector` for ``detector`` at ``image_size`` (no graph is built): input
+    and output tensors, the features, the classifier, the threshold."""
+    from upconv_tf.detection import hybrid
+    from upconv_tf.detection.features import FEATURE_KINDS
+    from upconv_tf.export.graph import REDUCTION, check_fitted, feature_kind
+
+    check_fitted(detector)
+    height, width = _image_size(image_size)
     kind = feature_kind(detector)
     resamples = FEATURE_KINDS[kind].resamples
     classifier = {"kind": detector.classifier, "classes": np.asarray(detector.classes_).tolist(),
@@ -166,16 +189,7 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
     # The label threshold travels with the model: runners and `upconv-tf detect` label "generated" from it.
     data["threshold"] = float(getattr(detector, "threshold_", 0.5))
     data["target_fpr"] = getattr(detector, "target_fpr", None)
-    data.update(metadata or {})
-
-    def save_onnx(path):
-        # The ONNX graph computes the spectrum with MatMuls (no DFT operator, which has no CUDA kernel).
-        matmul = detector_function(detector, height, width, channels, compute_dtype, fft="matmul")
-        # The log of every coefficient is averaged by the non-azimuthal kinds: keep it in float64 (export.onnx).
-        function_to_onnx(matmul, matmul.input_signature, path, ["probability"], opset, float64_log=not resamples)
-
-    return _write(lambda path: _save_function(function, path), save_onnx, data, out_dir, name, version, root,
-                  formats)
+    return data
 
 
 _PROBABILITY = {
@@ -316,7 +330,10 @@ def export_path(path, out_dir=None, *, name=None, version=None, root=".", size=N
     Args:
         path: a detector folder (``upconv-tf detector train --out``); an ``upconv-tf train`` folder (its
             ``generator.keras`` or ``autoencoder.keras``); an ``upconv-tf refine train`` folder (its ``refiner.keras``);
-            or a ``.keras`` file of a generator, a SpectralGAN, a SpectralAutoencoder or a SpectrumRefiner.
+            or a ``.keras`` file of a generator, a SpectralGAN, a SpectralAutoencoder or a SpectrumRefiner. A shipped
+            head (:mod:`upconv_tf.export.head`, e.g. the bare name of a shipped hybrid detector) without ``out_dir``,
+            ``name``, ``version`` or ``size`` gets its SavedModel and ONNX built next to it, in its own version
+            (:func:`~upconv_tf.export.head.build_head`).
         out_dir, version, root: as :func:`export_detector` (``version`` applies to the repository layout).
         name: default ``"spectral-detector"``, ``"generator"`` or ``"autoencoder"``: the model's kind.
         size: detectors and refiners: image side of the exported graph (default: the training size).
@@ -335,6 +352,10 @@ def export_path(path, out_dir=None, *, name=None, version=None, root=".", size=N
     except ArgumentError as error:
         raise ArgumentError("path", error.detail) from None
     if ref.format == "detector-folder":
+        from upconv_tf.export.head import build_head, is_head
+
+        if is_head(ref.path) and out_dir is None and version is None and name is None and size is None:
+            return build_head(ref.path)  # a shipped head: its SavedModel and ONNX, built next to it
         saved = read_detector_info(ref.path)["metadata"]
         size = size or saved.get("input", {}).get("size")
         if size is None:

@@ -11,9 +11,15 @@ import dataclasses
 import os
 
 from upconv_tf.errors import ArgumentError, records
-from upconv_tf.workflows.features import folder_features, folder_preset_features, resolve_recipe
+from upconv_tf.workflows.features import (
+    choose_size,
+    folder_features,
+    folder_preset_features,
+    labelled_files,
+    resolve_recipe,
+)
 
-PRESET_PROTOCOLS = ("splits", "cross-family")
+PRESET_PROTOCOLS = ("splits", "cross-family", "cross-source", "cross-both")
 
 
 @dataclasses.dataclass
@@ -32,19 +38,27 @@ class TrainedDetector:
     export: object | None
 
 
-def train_detector(real, fake, *, preset="default", group_by="file", labelled=None, balance=False, seed=0,
-                   batch_size=32, out=None, overwrite=False, export=True, name=None, root=".", progress=None,
-                   refiner=None, **settings) -> TrainedDetector:
+def train_detector(real, fake, *, preset="default", size="auto", group_by="auto", sources=None, labelled=None,
+                   balance=False, seed=0, batch_size=32, out=None, overwrite=False, export=True, name=None, root=".",
+                   progress=None, refiner=None, **settings) -> TrainedDetector:
     """Fit a :class:`~upconv_tf.detection.SpectralDetector` on files with a preset, and save and/or export it.
 
     Args:
         real, fake: lists of image files or folders (walked recursively).
         preset: a preset name (:data:`upconv_tf.detection.presets.PRESETS`: ``"default"``, ``"paper"``) or a
             :class:`~upconv_tf.detection.presets.DetectorPreset`.
-        **settings: override fields of the preset (``classifier``, ``size``, ``policy``, ``kind``, ``mode``,
+        size: the crop side: ``"auto"`` (default) chooses it from the images
+            (:func:`upconv_tf.detection.presets.auto_size`: the preset's size, 192 px for the default, unless a
+            class's images are mostly smaller: then the side 95 % of them hold, down to the features' minimum);
+            a number; None: the preset's.
+        **settings: override fields of the preset (``classifier``, ``policy``, ``kind``, ``mode``,
             ``normalize``, ``num_bins``, ``scaler``, ``C``, ``gamma``, ``target_fpr``, ``augment``...).
-        group_by: sources for the out-of-fold threshold and Platt scores (:func:`upconv_tf.detection.group_ids`);
-            the crops and twins of one file always share its source.
+        group_by: what is never split (:func:`upconv_tf.detection.group_ids`; default ``"auto"``: the photo of
+            ``NAME_0001.png`` crops, else the file); the crops and twins of one file always share its group.
+        sources: a map renaming or merging real sources (:func:`~upconv_tf.workflows.features.read_source_map`).
+            The real sources (first-level folders under the ``real`` roots, or the roots) set the out-of-fold
+            folds and weigh alike in the threshold when there are 2 or more
+            (:meth:`~upconv_tf.detection.PresetFeatures.calibration_groups`); else the groups do.
         labelled: k-means only: name the clusters from this many labelled images per class.
         balance: subsample the larger class at random (``seed``) to the size of the smaller one.
         seed: augmentation and detector seed.
@@ -66,8 +80,10 @@ def train_detector(real, fake, *, preset="default", group_by="file", labelled=No
     out = os.path.abspath(out) if out else None
     if out and os.path.isdir(out) and os.listdir(out) and not overwrite:
         raise ArgumentError("out", f"{out} exists and is not empty (pass `overwrite` to replace it)", mentions=("overwrite",))
-    recipe = resolve_recipe(preset, settings)
-    data = folder_preset_features(real, fake, recipe, group_by=group_by, seed=seed, progress=progress)
+    asked = size
+    recipe = resolve_recipe(preset, dict(settings, size=size) if size is not None else settings)
+    data = folder_preset_features(real, fake, recipe, group_by=group_by, sources=sources, seed=seed, progress=progress)
+    recipe = data.preset  # with the size chosen
     if refiner is not None:
         from upconv_tf.workflows.refine import add_refined_rows
 
@@ -87,7 +103,9 @@ def train_detector(real, fake, *, preset="default", group_by="file", labelled=No
         "training": {"real": n_real, "generated": n_fake, "skipped": records(data.skipped),
                      "balanced": balance, "real_roots": [os.path.abspath(r) for r in real],
                      "fake_roots": [os.path.abspath(r) for r in fake], "training_accuracy": accuracy,
-                     "rows": int(len(X)), "sources": int(len(np.unique(data.groups[images]))), "group_by": group_by,
+                     "rows": int(len(X)), "groups": int(len(np.unique(data.groups[images]))),
+                     "real_sources": sorted(set(data.sources[images][data.labels[images] == 0].tolist())),
+                     "group_by": group_by, "size": {"asked": asked, "used": recipe.size},
                      "seed": seed, "refiner": None if refiner is None else os.path.abspath(os.fspath(refiner))},
         "labels": {"0": "real", "1": "generated"},
         "preset": recipe.as_dict(),
@@ -115,17 +133,19 @@ def train_detector(real, fake, *, preset="default", group_by="file", labelled=No
 
 
 def evaluate_detector_on_folders(real, fake, *, samples=(20, 100, 1000), runs=5, classifiers=("svm", "logreg", "kmeans"),
-                                 group_by="file", test_size=0.25, preset="default", seed=0, batch_size=32,
-                                 progress=None, **settings) -> dict:
+                                 group_by="auto", test_size=0.25, preset="default", size="auto", seed=0,
+                                 batch_size=32, progress=None, **settings) -> dict:
     """:func:`upconv_tf.detection.evaluate_detector` on files (the paper's learning-curve protocol: training-set
     sizes x classifiers, threshold 0.5, no augmentation), grouped by ``group_by``
     (:func:`upconv_tf.detection.group_ids`), with the features, crop and classifier settings of ``preset``
-    (``settings`` override them); the protocol also records the data and the skipped files."""
+    (``settings`` override them; ``size="auto"``: :func:`~upconv_tf.workflows.features.choose_size`, None: the
+    preset's); the protocol also records the data and the skipped files."""
     from upconv_tf.detection import evaluate_detector, group_ids
 
     if not 0 < test_size < 1:
         raise ArgumentError("test_size", f"must be between 0 and 1, got {test_size}")
-    recipe = resolve_recipe(preset, settings)
+    recipe = resolve_recipe(preset, dict(settings, size=size) if size is not None else settings)
+    recipe = choose_size(recipe, [(f[0], f[1]) for f in labelled_files(real, fake, "file")])
     data = folder_features(real, fake, size=recipe.size, policy=recipe.policy, mode=recipe.mode,
                            normalize=recipe.normalize, num_bins=recipe.num_bins, kind=recipe.feature_kind,
                            batch_size=batch_size, progress=progress)
@@ -140,8 +160,9 @@ def evaluate_detector_on_folders(real, fake, *, samples=(20, 100, 1000), runs=5,
 
 
 def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None, runs=5, test_size=0.25,
-                               group_by="file", families=None, labelled=None, preset="default", seed=0,
-                               progress=None, refiner=None, refined_training=False, **settings) -> dict:
+                               group_by="auto", families=None, sources=None, labelled=None, preset="default",
+                               size="auto", seed=0, progress=None, refiner=None, refined_training=False,
+                               **settings) -> dict:
     """A preset as deployed: trained with its augmentation and threshold, tested on images re-encoded by each
     treatment (default :data:`upconv_tf.datasets.augment.TREATMENTS`).
 
@@ -151,11 +172,15 @@ def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None
 
     ``protocol="splits"``: grouped random splits (:func:`upconv_tf.detection.evaluate_splits`);
     ``"cross-family"``: leave one generator family out (:func:`upconv_tf.detection.evaluate_cross_family`);
-    families are the first-level folders under the ``fake`` roots, renamed or merged by ``families`` (a map
-    from :func:`read_family_map`).
+    ``"cross-source"``: leave one real source out, the false-positive rate on it
+    (:func:`upconv_tf.detection.evaluate_cross_source`); ``"cross-both"``: leave one family and a fold of real
+    sources out together (``evaluate_cross_family(real_units="sources")``). Families are the first-level folders
+    under the ``fake`` roots, renamed or merged by ``families`` (a map from :func:`read_family_map`); real
+    sources the first-level folders under the ``real`` roots (or the roots themselves), renamed or merged by
+    ``sources`` (:func:`read_source_map`).
     """
     from upconv_tf.datasets.augment import TREATMENTS, parse_treatment
-    from upconv_tf.detection import evaluate_cross_family, evaluate_splits
+    from upconv_tf.detection import evaluate_cross_family, evaluate_cross_source, evaluate_splits
 
     if protocol not in PRESET_PROTOCOLS:
         raise ArgumentError("protocol", f"must be one of {PRESET_PROTOCOLS}. Received: protocol={protocol!r}")
@@ -168,22 +193,27 @@ def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None
         raise ArgumentError("refined_training", "needs a `refiner`", mentions=("refiner",))
     if refiner is not None and "none" not in treatments:
         treatments.insert(0, "none")  # the refined treatment keeps the real images' untreated rows
+    if size is not None:
+        settings["size"] = size
     data = folder_preset_features(real, fake, preset, treatments=treatments, group_by=group_by, families=families,
-                                  seed=seed, progress=progress, **settings)
+                                  sources=sources, seed=seed, progress=progress, **settings)
     if refiner is not None:
         from upconv_tf.workflows.refine import add_refined_rows
 
         add_refined_rows(data, refiner, train=refined_training, test=True)
     if protocol == "splits":
         evaluation = evaluate_splits(data, runs, test_size, seed, labelled)
+    elif protocol == "cross-source":
+        evaluation = evaluate_cross_source(data, seed, labelled)
     else:
-        evaluation = evaluate_cross_family(data, seed, labelled)
-    evaluation["protocol"].update({"group_by": group_by, "real_roots": list(real), "fake_roots": list(fake),
+        evaluation = evaluate_cross_family(data, seed, labelled,
+                                           real_units="sources" if protocol == "cross-both" else "groups")
+    evaluation["protocol"].update({"group_by": group_by, "size": data.preset.size, "real_roots": list(real),
+                                   "fake_roots": list(fake),
                                    "refiner": None if refiner is None else os.path.abspath(os.fspath(refiner)),
                                    "refined_training": bool(refined_training)})
     evaluation["skipped"] = records(data.skipped)
     return evaluation
-
 
 
 PROTOCOLS = ("samples",) + PRESET_PROTOCOLS
@@ -194,9 +224,9 @@ def evaluate_detector(real, fake, *, protocol: str = "samples", **options) -> di
 
     Args:
         real, fake: lists of image files or folders.
-        protocol: ``"samples"``: the paper's learning curve (:func:`evaluate_detector_on_folders`); ``"splits"``
-            and ``"cross-family"``: the preset as deployed, on grouped splits or leaving one generator family out
-            (:func:`evaluate_preset_on_folders`).
+        protocol: ``"samples"``: the paper's learning curve (:func:`evaluate_detector_on_folders`); ``"splits"``,
+            ``"cross-family"``, ``"cross-source"`` and ``"cross-both"``: the preset as deployed, on grouped splits,
+            leaving one generator family out, one real source out, or both (:func:`evaluate_preset_on_folders`).
         **options: the keyword arguments of the function the protocol runs.
 
     Returns:

@@ -34,13 +34,14 @@ def folder_features(real, fake, *, size=128, policy="center-crop", mode="referen
                                         "has the same length", mentions=("policy",))
     if num_bins is not None and num_bins < 2:
         raise ArgumentError("num_bins", f"must be >= 2, got {num_bins}")
+    errors, out, listed = [], [], []
+    for name, roots in (("real", real), ("fake", fake)):
+        check_roots(roots, name)
+        listed.append(list_images(*roots, errors=errors))
     if policy != "none":
         spectral.check_size(size, size, mode)
     extractor = SpectralFeatures(mode=mode, normalize=normalize, num_bins=num_bins, kind=kind)
-    errors, out = [], []
-    for name, roots in (("real", real), ("fake", fake)):
-        check_roots(roots, name)
-        paths = list_images(*roots, errors=errors)
+    for (name, roots), paths in zip((("real", real), ("fake", fake)), listed):
         bar = progress_bar(progress, len(paths), name)
         features, used = file_features(extractor, paths, size, policy, batch_size, errors, bar)
         bar.close()
@@ -48,6 +49,36 @@ def folder_features(real, fake, *, size=128, policy="center-crop", mode="referen
             raise NoUsableImages(f"no usable image in {', '.join(map(str, roots))}", roots, errors, name)
         out.append((features, used))
     return FolderFeatures(out[0][0], out[1][0], out[0][1], out[1][1], errors)
+
+
+def short_side(path) -> int | None:
+    """The shorter side of an image file in px, read from its header (no decoding); None when unreadable (the
+    decoder reports why later)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            return min(image.size)
+    except Exception:  # noqa: BLE001 - any unreadable file is skipped and reported when decoded
+        return None
+
+
+def choose_size(recipe, labelled_paths):
+    """``recipe`` with ``size="auto"`` resolved (:func:`upconv_tf.detection.presets.auto_size`) from the image
+    files ``[(path, label)]``; a recipe with a number is returned as is, and with a policy other than
+    center-crop ``"auto"`` is the preset's own size."""
+    from upconv_tf.detection.presets import AUTO_SIZE, auto_size, reference_size
+
+    if recipe.size != AUTO_SIZE:
+        return recipe
+    if recipe.policy != "center-crop":
+        return recipe.replace(size=reference_size(recipe))
+    sides = {0: [], 1: []}
+    for path, label in labelled_paths:
+        side = short_side(path)
+        if side is not None:
+            sides[int(label)].append(side)
+    return recipe.replace(size=auto_size(sides, recipe))
 
 
 def resolve_recipe(preset, settings):
@@ -59,19 +90,32 @@ def resolve_recipe(preset, settings):
     return detector_preset(preset, **settings)
 
 
-def read_family_map(path) -> dict:
-    """A family map file: a JSON object ``{key: family}`` where a key is a file name (``a.png``) or a first-level
-    folder under a generated root (several folders can map to one family)."""
+def read_name_map(path, option: str = "families") -> dict:
+    """A name map file: a JSON object ``{key: name}`` where a key is a file name (``a.png``) or a first-level
+    folder under a root (several folders can map to one name); ``option`` names the argument in errors."""
     import json
 
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArgumentError("families", f"{path}: unreadable ({error})") from None
+        raise ArgumentError(option, f"{path}: unreadable ({error})") from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ArgumentError("families", f"{path}: must be a JSON object of strings {{file name or folder: family}}")
+        what = "family" if option == "families" else "source"
+        raise ArgumentError(option, f"{path}: must be a JSON object of strings {{file name or folder: {what}}}")
     return data
+
+
+def read_family_map(path) -> dict:
+    """A family map file (:func:`read_name_map`): ``{file name or first-level folder under a generated root:
+    family}``."""
+    return read_name_map(path, "families")
+
+
+def read_source_map(path) -> dict:
+    """A source map file (:func:`read_name_map`): ``{file name or first-level folder under a real root:
+    source}``."""
+    return read_name_map(path, "sources")
 
 
 def file_family(path, root, families=None) -> str:
@@ -83,9 +127,17 @@ def file_family(path, root, families=None) -> str:
     return families.get(os.path.basename(path), families.get(folder, folder))
 
 
-def labelled_files(real, fake, group_by="file", families=None, errors=None) -> list:
-    """``[(path, label, group, family)]`` of every image under the ``real`` (label 0) and ``fake`` (label 1)
-    roots; groups by :func:`upconv_tf.detection.group_ids`, families by :func:`file_family` (real: "")."""
+def file_source(path, root, sources=None) -> str:
+    """The source of a real file (the package, collection or camera it comes from), found as a generator's
+    family is (:func:`file_family`): ``sources[file name]``, else its first-level folder under ``root``
+    (renamed by ``sources``), else the name of ``root``."""
+    return file_family(path, root, sources)
+
+
+def labelled_files(real, fake, group_by="auto", families=None, errors=None, sources=None) -> list:
+    """``[(path, label, group, family, source)]`` of every image under the ``real`` (label 0) and ``fake``
+    (label 1) roots; groups by :func:`upconv_tf.detection.group_ids` (per root), families by
+    :func:`file_family` (real: ""), sources by :func:`file_source` (generated: "")."""
     from upconv_tf.datasets import list_images
     from upconv_tf.detection import group_ids
 
@@ -94,15 +146,20 @@ def labelled_files(real, fake, group_by="file", families=None, errors=None) -> l
         check_roots(roots, option)
         for root in roots:
             paths = list_images(root, errors=errors)
+            folder = os.path.isdir(root)
             for path, group in zip(paths, group_ids(paths, group_by)):
-                out.append((path, label, group, "" if label == 0 or not os.path.isdir(root) else
-                            file_family(path, root, families)))
+                family = file_family(path, root, families) if label == 1 and folder else ""
+                source = (file_source(path, root, sources) if folder else os.path.basename(os.path.dirname(
+                    os.path.abspath(path)))) if label == 0 else ""
+                out.append((path, label, group, family, source))
     return out
 
 
-def folder_preset_features(real, fake, preset="default", *, treatments=(), group_by="file", families=None,
-                           seed=0, progress=None, **settings):
-    """:func:`upconv_tf.detection.training.preset_features` of the files under ``real`` and ``fake``.
+def folder_preset_features(real, fake, preset="default", *, treatments=(), group_by="auto", families=None,
+                           sources=None, seed=0, progress=None, **settings):
+    """:func:`upconv_tf.detection.training.preset_features` of the files under ``real`` and ``fake``, with the
+    groups, families and sources of :func:`labelled_files`; ``size="auto"`` (in ``settings``) is chosen from the
+    files (:func:`choose_size`; the result's ``preset`` holds the size used).
 
     Files that cannot be used (unreadable, smaller than the crop) are in the result's ``skipped``; no usable
     image in a class raises :class:`NoUsableImages`.
@@ -112,8 +169,9 @@ def folder_preset_features(real, fake, preset="default", *, treatments=(), group
 
     recipe = resolve_recipe(preset, settings)
     errors = []
-    files = labelled_files(real, fake, group_by, families, errors)
-    meta = {path: (label, group, family) for path, label, group, family in files}
+    files = labelled_files(real, fake, group_by, families, errors, sources)
+    recipe = choose_size(recipe, [(f[0], f[1]) for f in files])
+    meta = {path: (label, group, family, source) for path, label, group, family, source in files}
     bar = progress_bar(progress, len(files), "features")
     items = ((path, image) + meta[path] for path, image in iter_images([f[0] for f in files], None, "none", errors))
     features = preset_features(items, recipe, treatments, seed, errors, bar)

