@@ -6,9 +6,11 @@ from upconv_tf.models.autoencoder import SpectralAutoencoder
 from upconv_tf.models.data import step_batches, to_model_range
 from upconv_tf.models.gan import ARMS, LOSSES, PAPER_SPECTRAL_WEIGHTS, SpectralGAN, arm
 from upconv_tf.models.io import load_generator, load_generator_model, save_model  # noqa: F401 (deprecated name)
+from upconv_tf.models.spectral_target import SpectralTerm
 
 __all__ = [
     "ARMS", "LOSSES", "NORMS", "PAPER_SPECTRAL_WEIGHTS", "UPSAMPLINGS", "SpectralAutoencoder", "SpectralGAN",
+    "SpectralTerm",
     "arm", "build_discriminator", "build_generator", "check_size", "load_generator_model", "save_model",
     "step_batches", "to_model_range",
 ]

@@ -199,22 +199,22 @@ def build_model(config: TrainingConfig):
     """The compiled model of ``config`` (seeded), optimizers built (so a checkpoint restores their state)."""
     import keras
 
-    from upconv_tf.models import SpectralAutoencoder, SpectralGAN, build_discriminator, build_generator
+    from upconv_tf.models import SpectralAutoencoder, SpectralGAN, SpectralTerm, build_discriminator, build_generator
 
     config = config.resolved()
     keras.utils.set_random_seed(config.seed)
     if config.model == "autoencoder":
         model = SpectralAutoencoder(config.size, config.upsampling, config.correction, config.kernel, config.dim,
-                                    spectral_weight=config.spectral_weight, spectral_profile=config.spectral_profile)
+                                    spectral=SpectralTerm(config.spectral_weight, profile=config.spectral_profile))
         model.compile(keras.optimizers.Adam(config.lr, clipnorm=config.clipnorm or None))
         model.optimizer.build(model.trainable_variables)
         return model
     generator = build_generator(config.size, config.latent_dim, config.upsampling, config.correction, config.kernel,
                                 config.dim)
     discriminator = build_discriminator(config.size, norm=config.norm, dim=config.dim)
-    model = SpectralGAN(generator, discriminator, loss=config.loss, spectral_weight=config.spectral_weight,
-                        n_critic=config.n_critic, seed=config.seed, r1_weight=config.r1_weight,
-                        spectral_profile=config.spectral_profile)
+    model = SpectralGAN(generator, discriminator, loss=config.loss,
+                        spectral=SpectralTerm(config.spectral_weight, profile=config.spectral_profile),
+                        n_critic=config.n_critic, seed=config.seed, r1_weight=config.r1_weight)
     adam = dict(learning_rate=config.lr, beta_1=0.5, beta_2=0.999, clipnorm=config.clipnorm or None)
     model.compile(g_optimizer=keras.optimizers.Adam(**adam), d_optimizer=keras.optimizers.Adam(**adam))
     return model
