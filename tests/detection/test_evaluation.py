@@ -99,3 +99,20 @@ def test_group_ids():
     assert len(set(group_ids(paths, "folder"))) == 2
     with pytest.raises(ValueError, match="group_by"):
         group_ids(paths, "photo")
+
+
+def test_an_evaluation_warns_once_not_once_per_fit(rng):
+    """k-means fits without labels warn; 3 runs x 2 sizes are one warning (each distinct warning once)."""
+    import warnings
+
+    real, real_groups = _features(rng, 60, 0.0, np.arange(12))
+    fake, fake_groups = _features(rng, 60, 1.5, np.arange(12))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        evaluate_detector(real, fake, real_groups, fake_groups, samples=[10, "max"], runs=3, classifiers=["kmeans"])
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert len(messages) == 1 and "k-means" in messages[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")  # the caller's filters still apply
+        evaluate_detector(real, fake, real_groups, fake_groups, samples=[10], runs=2, classifiers=["kmeans"])
+    assert not caught

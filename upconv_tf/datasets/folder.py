@@ -44,12 +44,18 @@ class FolderImages:
     errors: list
 
 
+def _hidden(name) -> bool:
+    return name.startswith(".")
+
+
 def list_images(*roots, recursive: bool = True, errors: list | None = None) -> list:
     """Image files (by extension) under ``roots`` (files or folders), sorted, following folder order.
 
-    A folder that cannot be listed (e.g. no permission) is appended to ``errors`` as a
-    :class:`~upconv_tf.errors.Skipped` record, or reported with a warning when ``errors`` is None. Raises
-    ``ValueError`` when a root does not exist.
+    With ``errors`` (a list), what was not listed is recorded there as :class:`~upconv_tf.errors.Skipped`
+    records: a folder that cannot be listed (``unlistable``), a root folder holding no image file
+    (``empty-folder``) and each other file in a walked folder (``not-an-image``, e.g. ``notes.txt``); hidden
+    files and folders (``.DS_Store``, ``.git/``) stay silent. Without ``errors`` an unlistable folder is reported
+    with a warning and the rest is silent. Raises ``ValueError`` when a root does not exist.
     """
     found = []
 
@@ -67,11 +73,23 @@ def list_images(*roots, recursive: bool = True, errors: list | None = None) -> l
             continue
         if not os.path.isdir(root):
             raise ArgumentError(root, "is not a file or folder.")
+        before, failures = len(found), len(errors) if errors is not None else 0
         for folder, dirs, files in os.walk(root, onerror=unlistable, followlinks=False):
             dirs.sort()
-            found.extend(os.path.join(folder, f) for f in sorted(files) if f.lower().endswith(IMAGE_EXTENSIONS))
+            hidden = any(_hidden(part) for part in os.path.relpath(folder, root).split(os.sep) if part != ".")
+            for name in sorted(files):
+                if name.lower().endswith(IMAGE_EXTENSIONS):
+                    found.append(os.path.join(folder, name))
+                elif errors is not None and not hidden and not _hidden(name):
+                    extension = os.path.splitext(name)[1]
+                    errors.append(Skipped(os.path.join(folder, name), E.NOT_AN_IMAGE,
+                                          f"not an image file ({extension or 'no extension'})"))
             if not recursive:
                 break
+        if errors is not None and len(found) == before and not any(
+                item.code == E.UNLISTABLE for item in errors[failures:]):
+            errors.append(Skipped(root, E.EMPTY_FOLDER, "no image file in this folder"
+                                  + ("" if recursive else " (sub-folders not searched)")))
     return found
 
 
@@ -147,22 +165,39 @@ def _first_line(error) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def read_box(width: int, height: int, size, policy: str = "center-crop") -> tuple:
+    """``(left, top, right, bottom)``: the part of a ``width`` x ``height`` image that :func:`fit_to_size` reads
+    (then resized to ``size`` with ``policy="resize"``); the whole image with ``policy="none"``."""
+    if policy == "none" or size is None:
+        return 0, 0, width, height
+    side = size if policy == "center-crop" else min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    return left, top, left + side, top + side
+
+
+def image_size(path) -> tuple:
+    """``(width, height)`` of an image file as :func:`load_image` gives it (EXIF rotation applied), read from its
+    header (no pixel is decoded)."""
+    with Image.open(path) as image:
+        width, height = image.size
+        orientation = image.getexif().get(0x0112, 1)  # EXIF Orientation: 5-8 swap the sides
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
 def fit_to_size(image: np.ndarray, size: int, policy: str = "center-crop", path="image") -> np.ndarray:
-    """Apply a size policy (module docstring) to one (H, W, 3) image."""
+    """Apply a size policy (module docstring) to one (H, W, 3) image; :func:`read_box` says which part."""
     if policy not in POLICIES:
         raise ArgumentError("policy", f"must be one of {POLICIES}. Received: policy={policy!r}")
     if policy == "none" or size is None:
         return image
     height, width = image.shape[:2]
+    if policy == "center-crop" and min(height, width) < size:
+        raise ImageLoadError(path, E.TOO_SMALL, f"{width} x {height} px is smaller than the {size} px crop",
+                             size=(width, height), crop=size)
+    left, top, right, bottom = read_box(width, height, size, policy)
     if policy == "center-crop":
-        if min(height, width) < size:
-            raise ImageLoadError(path, E.TOO_SMALL, f"{width} x {height} px is smaller than the {size} px crop",
-                                 size=(width, height), crop=size)
-        top, left = (height - size) // 2, (width - size) // 2
-        return image[top:top + size, left:left + size]
-    side = min(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = np.clip(image[top:top + side, left:left + side] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return image[top:bottom, left:right]
+    square = np.clip(image[top:bottom, left:right] * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return np.asarray(Image.fromarray(square).resize((size, size), Image.LANCZOS), np.float32) / 255.0
 
 
