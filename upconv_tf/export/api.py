@@ -141,7 +141,9 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
     classifier = {"kind": detector.classifier, "classes": np.asarray(detector.classes_).tolist(),
                   "probability": _PROBABILITY[detector.classifier]}
     params = detector.get_params() if hasattr(detector, "get_params") else {}
-    classifier["params"] = {k: v for k, v in params.items() if isinstance(v, (int, float, str, bool, type(None)))}
+    # The classifier's own parameters; the feature settings are described once, under "spectral".
+    classifier["params"] = {k: v for k, v in params.items() if isinstance(v, (int, float, str, bool, type(None)))
+                            and k not in FEATURE_PARAMS}
     if detector.classifier == "kmeans":
         classifier["fake_cluster"] = int(detector.fake_cluster_)
     if detector.classifier == "svm":
@@ -153,8 +155,9 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
                 "description": "image batch, values in [0, 1] (as upconv_tf.datasets loads them)"},
         outputs={"name": "probability", "shape": [None], "dtype": "float32", "range": [0, 1],
                  "description": "probability that each image is generated"},
-        # mode/normalize apply to the azimuthal kind only; the other kinds record their own ring bins (centered).
-        extra={"spectral": {"feature_kind": kind, "mode": detector.mode if resamples else "centered",
+        # mode/normalize apply to the azimuthal kind only (null for the other kinds, whose rings their kind defines):
+        # every "mode" of metadata.json is the one the features use.
+        extra={"spectral": {"feature_kind": kind, "mode": detector.mode if resamples else None,
                             "normalize": detector.normalize if resamples else None,
                             "num_bins": int(detector.num_bins_),
                             "native_bins": FEATURE_KINDS[kind].length(height, width, detector.mode),
@@ -167,6 +170,8 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
     data["threshold"] = float(getattr(detector, "threshold_", 0.5))
     data["target_fpr"] = getattr(detector, "target_fpr", None)
     data.update(metadata or {})
+    if not resamples and isinstance(data.get("preset"), dict):  # the recipe's unused settings, as under "spectral"
+        data["preset"] = dict(data["preset"], mode=None, normalize=None)
 
     def save_onnx(path):
         # The ONNX graph computes the spectrum with MatMuls (no DFT operator, which has no CUDA kernel).
@@ -178,6 +183,8 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
                   formats)
 
 
+# SpectralDetector parameters that describe the features (metadata.json "spectral"), not the classifier.
+FEATURE_PARAMS = ("feature_kind", "mode", "normalize", "num_bins")
 _PROBABILITY = {
     "logreg": "sigmoid(coef . scaled + intercept)",
     "svm": "Platt sigmoid 1 / (1 + exp(-(a d + b))) of the RBF decision d, (a, b) = calibration",

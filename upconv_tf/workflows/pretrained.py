@@ -200,6 +200,111 @@ def training_command(config) -> list:
 
 
 COMMAND = "python -m upconv_tf.workflows.pretrained"
+# Options whose value is a path on the build machine: metadata.json records a placeholder instead.
+PATH_OPTIONS = {"--cache": "CORPUS", "--root": "ROOT"}
+# What each shipped model is for and not for (one line each; metadata.json ``intended_use``, shown by the
+# demo and README). A new model version brings its own lines.
+INTENDED_USE = {
+    "detector": {
+        "for": "64 px crops of photos vs the same crops down-sampled x2 and up-sampled back by a transposed "
+               "convolution, nearest, bilinear or zero insertion: the paper's up-sampling artefacts",
+        "not_for": "images from real generators or photos in the wild (trained on crops of 16 bundled photos)",
+    },
+    "wild-detector": {
+        "for": "generated stills like those of the comfyui templates wheel (diffusion and API models, re-encoded "
+               "as JPEG/WebP) vs photos, read on the central 192 px of images at least 192 px on a side",
+        "not_for": "GAN samples or up-sampled crops (the demo's fakes), images under 192 px, or a verdict on one "
+                   "image: on generator families it had not seen, ROC-AUC 0.87, 70 % balanced accuracy",
+    },
+    "generator": {
+        "for": "sampling 32 px images to try the pipeline (generate, audit, detect, export)",
+        "not_for": "realistic images: a small DCGAN trained on crops of 16 photos, mostly flat colour patches",
+    },
+}
+STILLS = "stills"  # <models home>/stills/<name>/: held-out stills of a shipped detector (real/, generated/, manifest)
+STILLS_MANIFEST = "manifest.json"
+
+
+def rebuild_command(argv) -> str:
+    """The command line that rebuilds a model, for metadata.json: :data:`COMMAND` and ``argv`` with every path
+    (:data:`PATH_OPTIONS`) replaced by a placeholder, so the record holds no path of the build machine."""
+    words, replace = [COMMAND], None
+    for word in argv:
+        option, equals, value = word.partition("=")
+        if replace is not None:
+            words.append(replace)
+            replace = None
+        elif option in PATH_OPTIONS and equals:
+            words.append(f"{option}={PATH_OPTIONS[option]}")
+        else:
+            words.append(word)
+            replace = PATH_OPTIONS.get(word)
+    return " ".join(words)
+
+
+def shipped_models() -> list:
+    """``[{"name", "version", "kind", "for", "not_for", "path"}]``: the highest version of each model shipped with
+    the package (:func:`upconv_tf.resolve.pretrained_home`), with its metadata's ``intended_use``."""
+    import json
+    import os
+
+    from upconv_tf.resolve import METADATA_FILE, SAVED_MODELS, pretrained_home, versions
+
+    home = pretrained_home()
+    found = []
+    root = os.path.join(home, SAVED_MODELS) if home else None
+    for name in sorted(os.listdir(root)) if root and os.path.isdir(root) else []:
+        numbers = versions(os.path.join(root, name))
+        if not numbers:
+            continue
+        path = os.path.join(root, name, str(numbers[-1]))
+        with open(os.path.join(path, METADATA_FILE), encoding="utf-8") as handle:
+            metadata = json.load(handle)
+        use = metadata.get("intended_use", {})
+        found.append({"name": name, "version": numbers[-1], "kind": metadata.get("kind"), "for": use.get("for"),
+                      "not_for": use.get("not_for"), "path": path})
+    return found
+
+
+def intended_use_line(model) -> str:
+    """One line: ``NAME/VERSION: for ...; not for ...`` (a :func:`shipped_models` entry)."""
+    return f"{model['name']}/{model['version']}: for {model['for']}; not for {model['not_for']}"
+
+
+def models_home_of(path) -> str | None:
+    """The models home a model version folder sits in (``HOME/saved_models/NAME/VERSION`` or
+    ``HOME/export/NAME/VERSION``), else None."""
+    import os
+
+    from upconv_tf.resolve import ONNX_ROOT, SAVED_MODELS
+
+    version = os.path.abspath(path)
+    layout = os.path.dirname(os.path.dirname(version))
+    return os.path.dirname(layout) if os.path.basename(layout) in (SAVED_MODELS, ONNX_ROOT) else None
+
+
+def held_out_stills(name, home=None) -> dict:
+    """The held-out stills of the detector ``name`` in the models home ``home`` (default: the shipped models,
+    :func:`upconv_tf.resolve.pretrained_home`): its ``stills/NAME/manifest.json`` with ``folder`` added
+    (``real/`` and ``generated/`` under it), or ``{"status": "missing"}`` when there are none.
+
+    The manifest says which model version they were held out from (``model``, ``version``), ``status``
+    (``"held-out"``, or ``"placeholder"`` while there are none) and a ``note``; ``files`` lists each still with
+    its ``label``, ``source`` and ``licence``.
+    """
+    import json
+    import os
+
+    from upconv_tf.resolve import pretrained_home
+
+    home = home or pretrained_home()
+    folder = os.path.join(home, STILLS, name) if home else None
+    manifest = os.path.join(folder, STILLS_MANIFEST) if folder else None
+    if not manifest or not os.path.isfile(manifest):
+        return {"status": "missing", "model": name, "files": []}
+    with open(manifest, encoding="utf-8") as handle:
+        data = json.load(handle)
+    return dict(data, folder=folder)
 
 
 def main(argv=None):
@@ -213,7 +318,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from upconv_tf.export import export_detector, export_generator
 
-    command = " ".join([COMMAND] + (argv if argv is not None else sys.argv[1:]))
+    command = rebuild_command(argv if argv is not None else sys.argv[1:])
     if args.only == "wild-detector":
         if not args.cache:
             parser.error("--only wild-detector needs --cache (the corpus of `upconv-tf corpus build`)")
@@ -222,6 +327,7 @@ def main(argv=None):
         # (probabilities within ~3e-4 of the scikit-learn path; metadata records compute_dtype).
         result = export_detector(detector, image_size=recipe.size, name="spectral-detector", root=args.root,
                                  compute_dtype="float32", metadata={"training_data": training, "metrics": metrics, "rebuild_command": command,
+                                           "intended_use": INTENDED_USE["wild-detector"],
                                            "preset": recipe.as_dict(), "preprocessing": {
                                                "size": recipe.size, "policy": recipe.policy, "color": "RGB"}})
         cross = metrics["cross_family"]["mean"]["none"]
@@ -233,13 +339,15 @@ def main(argv=None):
         detector, training, metrics = train_detector(seed=args.seed)
         result = export_detector(detector, image_size=64, name="spectral-detector", root=args.root, metadata={
             "training_data": training, "metrics": metrics, "rebuild_command": command,
+            "intended_use": INTENDED_USE["detector"],
             "preprocessing": {"size": 64, "policy": "center-crop", "color": "RGB"}})
         print(f"detector: test accuracy {metrics['test_accuracy']:.3f}, ROC-AUC {metrics['test_roc_auc']:.3f} -> "
               f"{result.saved_model}, {result.onnx}")
     if args.only in (None, "generator"):
         generator, training, metrics = train_generator(epochs=args.epochs, seed=args.seed)
         result = export_generator(generator, name="generator", root=args.root, metadata={
-            "training_data": training, "metrics": metrics, "rebuild_command": command})
+            "training_data": training, "metrics": metrics, "rebuild_command": command,
+            "intended_use": INTENDED_USE["generator"]})
         print(f"generator: spectral distance {metrics['spectral_distance_to_held_out']:.4f}, LFD "
               f"{metrics['log_frequency_distance_to_held_out']:.3f} -> {result.saved_model}, {result.onnx}")
     return 0
