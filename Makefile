@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
-PYTEST_ARGS ?=
+# The suite on every core (pytest-xdist); a test module's tests stay on one worker, so its module fixtures
+# (trained models, demo outputs) are built once.
+PYTEST_ARGS ?= -n auto --dist loadfile
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: install demo test bench experiments clean tfx
