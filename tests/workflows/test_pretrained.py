@@ -103,11 +103,14 @@ def test_the_rebuild_command_records_placeholders_for_paths():
 
 
 def test_readme_says_what_each_shipped_model_is_for():
-    """README's line per shipped model is the one its metadata.json holds (the demo prints the same)."""
-    from upconv_tf.workflows.pretrained import intended_use_line, shipped_models
+    """README's row per shipped model is its metadata.json ``intended_use`` (the demo prints the same)."""
+    import glob
+    import json
+
+    from upconv_tf.workflows.pretrained import shipped_models
 
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    models = shipped_models()
-    assert {m["name"] for m in models} == {"spectral-detector", "generator"}
-    for model in models:
-        assert " ".join(f"* `{intended_use_line(model)}`".split()) in " ".join(readme.split()), intended_use_line(model)
+    assert {m["name"] for m in shipped_models()} == {"spectral-detector", "generator"}
+    for path in sorted(glob.glob(os.path.join(ROOT, "saved_models", "*", "*", "metadata.json"))):
+        use = json.load(open(path))["intended_use"]
+        assert f"| {use['for']} | {use['not_for']} |" in readme, path

@@ -206,19 +206,20 @@ PATH_OPTIONS = {"--cache": "CORPUS", "--root": "ROOT"}
 # demo and README). A new model version brings its own lines.
 INTENDED_USE = {
     "detector": {
-        "for": "64 px crops of photos vs the same crops down-sampled x2 and up-sampled back by a transposed "
-               "convolution, nearest, bilinear or zero insertion: the paper's up-sampling artefacts",
-        "not_for": "images from real generators or photos in the wild (trained on crops of 16 bundled photos)",
+        "for": "the bundled photos vs synthetic up-sampling fakes (transposed convolution, nearest, bilinear, "
+               "zero insertion), 64 px",
+        "not_for": "anything else: a teaching example trained on crops of 16 bundled photos",
     },
     "wild-detector": {
-        "for": "generated stills like those of the comfyui templates wheel (diffusion and API models, re-encoded "
-               "as JPEG/WebP) vs photos, read on the central 192 px of images at least 192 px on a side",
-        "not_for": "GAN samples or up-sampled crops (the demo's fakes), images under 192 px, or a verdict on one "
-                   "image: on generator families it had not seen, ROC-AUC 0.87, 70 % balanced accuracy",
+        "for": "photos vs images from diffusion and API generators, as found online (resized, re-encoded); the "
+               "central 192 px of images at least 192 px on a side, threshold for 5 % false positives",
+        "not_for": "generators it never saw (on held-out families: ROC-AUC 0.87, 70 % balanced accuracy), photos "
+                   "outside its corpus, GAN or up-sampling fakes, a verdict on one image: measure on your own data "
+                   "first (detector evaluate --model)",
     },
     "generator": {
-        "for": "sampling 32 px images to try the pipeline (generate, audit, detect, export)",
-        "not_for": "realistic images: a small DCGAN trained on crops of 16 photos, mostly flat colour patches",
+        "for": "trying the pipeline: a 32 px SpectralGAN trained on the bundled photos",
+        "not_for": "images you would show anyone (mostly flat colour patches)",
     },
 }
 STILLS = "stills"  # <models home>/stills/<name>/: held-out stills of a shipped detector (real/, generated/, manifest)
