@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
-PYTEST_ARGS ?=
+# The suite on every core (pytest-xdist); a test module's tests stay on one worker, so its module fixtures
+# (trained models, demo outputs) are built once; modules run in the order tests/conftest.py gives them (the
+# longest first) instead of xdist's most-tests-first.
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: install demo test bench experiments clean tfx

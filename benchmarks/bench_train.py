@@ -31,15 +31,15 @@ def build():
 
     from upconv_tf import spectral
     from upconv_tf.datasets import bundled_crops
-    from upconv_tf.models import SpectralGAN, build_discriminator, build_generator
+    from upconv_tf.models import SpectralGAN, SpectralTerm, build_discriminator, build_generator
 
     real = bundled_crops(SIZE, BATCH, seed=0).images * 2.0 - 1.0
     profile = spectral.mean_spectrum(real, mode="reference", normalize="minmax")
     gans = {}
     for name, weight in (("with_spectral", SPECTRAL_WEIGHT), ("without_spectral", 0.0)):
         keras.utils.set_random_seed(0)
-        gan = SpectralGAN(build_generator(SIZE), build_discriminator(SIZE), loss="dcgan", spectral_weight=weight,
-                          real_spectrum=profile if weight else None, seed=0)
+        gan = SpectralGAN(build_generator(SIZE), build_discriminator(SIZE), loss="dcgan",
+                          spectral=SpectralTerm(weight), real_spectrum=profile if weight else None, seed=0)
         gan.compile()
         gans[name] = gan
     candidates = {name: ((lambda gan=gan: gan.train_on_batch(real)), 1) for name, gan in gans.items()}

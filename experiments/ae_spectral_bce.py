@@ -65,7 +65,7 @@ def main():
 
     from upconv_tf import spectral
     from upconv_tf.datasets import bundled_crops
-    from upconv_tf.models import SpectralAutoencoder, step_batches, to_model_range
+    from upconv_tf.models import SpectralAutoencoder, SpectralTerm, step_batches, to_model_range
 
     train, test = split_by_photo(bundled_crops(args.size, args.crops, seed=args.seed), 4, args.seed)
     train, test = to_model_range(train), to_model_range(test)
@@ -80,7 +80,7 @@ def main():
         started = time.time()
         keras.utils.set_random_seed(args.seed)
         model = SpectralAutoencoder(args.size, upsampling, correction=correction, kernel_size=5, filters=32,
-                                    spectral_weight=weight, spectral_mode=args.spectral_mode)
+                                    spectral=SpectralTerm(weight, mode=args.spectral_mode))
         model.adapt(train)  # the real mean: training crops
         model.compile(keras.optimizers.Adam(1e-3, clipnorm=args.clipnorm))
         model.fit(step_batches(train, args.batch_size, args.seed), epochs=1, steps_per_epoch=args.steps, verbose=0,

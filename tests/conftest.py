@@ -51,3 +51,25 @@ def _write_crop_folders(root, size, count, seeds, fake_folder="fake"):
         for i, image in enumerate(images):
             save_png(image, root / folder / f"{crops.sources[crops.groups[i]]}_{i:04d}.png")
     return root
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the longest test modules first, so that with ``-n auto --dist loadfile`` (``make test``) no worker is
+    left with a long module at the end: the TFX pipeline run (minutes of setup), then the modules marked slow as a
+    whole, then those with some slow tests, then the rest, each group in collection order (a module's own order
+    is kept)."""
+    modules = {}
+    for item in items:
+        modules.setdefault(str(item.fspath), []).append(item)
+
+    def rank(path):
+        members = modules[path]
+        marks = getattr(members[0].module, "pytestmark", [])
+        slow_module = any(mark.name == "slow" for mark in (marks if isinstance(marks, list) else [marks]))
+        if slow_module and os.sep + "pipeline" + os.sep in path:
+            return 0
+        if slow_module:
+            return 1
+        return 2 if any(item.get_closest_marker("slow") for item in members) else 3
+
+    items[:] = [item for path in sorted(modules, key=rank) for item in modules[path]]

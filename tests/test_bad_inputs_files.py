@@ -113,7 +113,8 @@ def build_bad_folder(folder, photo):
     add_bad("fifo.png", r"not a regular file \(a FIFO\)")
     os.symlink("/dev/zero", folder / "device.png")  # endless
     add_bad("device.png", r"not a regular file \(a device\)")
-    (folder / "notes.txt").write_text("not an image extension: never listed")
+    (folder / "notes.txt").write_text("not an image extension: never read")
+    add_bad("notes.txt", r"not an image file \(\.txt\)")  # a note (not-an-image), listed as "ignored"
     # Unreadable by anyone but root.
     Image.fromarray(base).save(folder / "locked.png")
     os.chmod(folder / "locked.png", 0)
@@ -237,12 +238,15 @@ def run_spectrum(folder, json_path, *extra):
 
 
 def check_cli_output(folder, stderr, records, bad):
-    """Each bad file: one ``skipped PATH: reason`` line on stderr and one JSON record; no traceback."""
+    """Each bad file: one ``skipped PATH: reason`` line on stderr (``ignored`` for the file that is not an image)
+    and one JSON record; no traceback."""
     assert "Traceback" not in stderr
-    skipped = [line for line in stderr.splitlines() if line.startswith("skipped ")]
-    assert len(skipped) == len(bad), skipped
-    for line in skipped:
-        path, reason = line[len("skipped "):].split(": ", 1)
+    listed = [line for line in stderr.splitlines() if line.startswith(("skipped ", "ignored "))]
+    assert len(listed) == len(bad), listed
+    for line in listed:
+        verb, rest = line.split(" ", 1)
+        path, reason = rest.split(": ", 1)
+        assert (verb == "ignored") == path.endswith("notes.txt"), line
         assert re.search(bad[relative(folder, path)], reason), line
     check_errors(folder, from_records(records), bad)
 

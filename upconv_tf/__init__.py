@@ -11,6 +11,7 @@ The spectrum
 Training (the spectral term and the 3 x 5x5 correction)
     TrainingConfig(model, ...), train(config, out)       a whole run: data, checkpoints, resume, sanity gates
     SpectralGAN, SpectralAutoencoder                      the Keras models with the spectral loss
+    SpectralTerm(weight=..., profile=...)                 the settings of their spectral term
     build_generator, build_discriminator                  the reference architectures
 
 Refining after the fact (STIG, Lee et al., AAAI 2024)
@@ -31,8 +32,9 @@ Models
     resolve_model(path_or_name)                           what a path holds, found from any folder
     export_model(path)                                    a trained model -> SavedModel + ONNX
 
-Errors
+Errors and output
     NoUsableImages, Skipped, ArgumentError                errors and skip records as data
+    quiet()                                               TensorFlow's log lines off (as the CLI), for scripts
 
 Example:
 
@@ -56,6 +58,7 @@ _EXPORTS = {
     "train": "upconv_tf.models.training",
     "SpectralGAN": "upconv_tf.models",
     "SpectralAutoencoder": "upconv_tf.models",
+    "SpectralTerm": "upconv_tf.models",
     "build_generator": "upconv_tf.models",
     "build_discriminator": "upconv_tf.models",
     "SpectrumRefiner": "upconv_tf.models.refiner",
@@ -74,6 +77,7 @@ _EXPORTS = {
     "NoUsableImages": "upconv_tf.errors",
     "Skipped": "upconv_tf.errors",
     "ArgumentError": "upconv_tf.errors",
+    "quiet": "upconv_tf._quiet",
 }
 __all__ = ["__version__", *sorted(_EXPORTS)]
 

@@ -42,6 +42,9 @@ def test_train_writes_a_detector_folder(model):
                                          "color": "RGB"}
     assert info["metadata"]["training"]["real"] == info["metadata"]["training"]["generated"] == 64
     assert load_detector(model).classifier == "logreg"
+    # The default --group-by auto: files named like crops of photos (SOURCE_INDEX.png) are grouped by photo.
+    training = info["metadata"]["training"]
+    assert training["group_by"] == "prefix" and "named like crops" in training["group_by_note"]
 
 
 def test_detect_json_round_trip(folders, model, capsys, tmp_path):
@@ -55,7 +58,8 @@ def test_detect_json_round_trip(folders, model, capsys, tmp_path):
     result = json.loads(captured.out)
     records = result["results"]
     assert len(records) == 24  # folders walked recursively
-    assert all(set(r) == {"path", "score", "label"} and 0.0 <= r["score"] <= 1.0 for r in records)
+    assert all(set(r) == {"path", "score", "label", "size", "read"} and 0.0 <= r["score"] <= 1.0 for r in records)
+    assert all(r["size"] == [64, 64] and r["read"] == {"box": [0, 0, 64, 64], "resized_to": None} for r in records)
     assert all(r["label"] == ("generated" if r["score"] >= 0.5 else "real") for r in records)
     right = sum((r["label"] == "generated") == ("generated" in r["path"]) for r in records)
     assert right >= 21  # unseen crops, transposed-conv fakes
@@ -125,3 +129,39 @@ def test_cli_runs_as_a_process(folders, model):
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert result.returncode == 0, result.stderr
     assert all(r["label"] == "generated" for r in json.loads(result.stdout)["results"])
+
+
+def test_evaluate_scores_a_trained_detector_with_model(folders, model, capsys, tmp_path):
+    """``detector evaluate --model``: no training, the table per re-encoding at the model's own threshold."""
+    out = tmp_path / "model.json"
+    unseen = folders / "unseen"
+    capsys.readouterr()
+    code = main(["detector", "evaluate", "--model", str(model), "--real", str(unseen / "real"),
+                 "--fake", str(unseen / "deep"), "--treatments", "none,jpeg80", "--json", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    lines = captured.out.splitlines()
+    assert lines[0].split(" | ")[0].strip() == "treatment" and "bal. acc. %" in lines[0]
+    assert [line.split(" | ")[0].strip() for line in lines[2:4]] == ["none", "jpeg80"]
+    data = json.loads(out.read_text())
+    assert data["protocol"]["name"] == "model" and data["protocol"]["threshold"] == pytest.approx(0.5)
+    assert (data["protocol"]["real"], data["protocol"]["generated"]) == (12, 12)
+    none = data["results"][0]
+    assert none["treatment"] == "none" and none["roc_auc"] > 0.8  # unseen crops and fakes of the kind it learned
+    assert len(data["files"]) == 24 and set(data["files"][0]["scores"]) == {"none", "jpeg80"}
+    # Recipe options train a detector: refused with --model, naming them.
+    code = main(["detector", "evaluate", "--model", str(model), "--real", str(unseen / "real"), "--fake",
+                 str(unseen / "deep"), "--classifier", "svm", "--runs", "2"])
+    err = capsys.readouterr().err
+    assert code == 1 and "--classifier" in err and "--runs" in err and "Traceback" not in err
+
+
+def test_evaluate_detector_takes_a_model_in_python(folders, model):
+    from upconv_tf import evaluate_detector
+
+    unseen = folders / "unseen"
+    evaluation = evaluate_detector([str(unseen / "real")], [str(unseen / "deep")], model=str(model),
+                                   treatments=["none"])
+    assert evaluation["protocol"]["name"] == "model" and [r["treatment"] for r in evaluation["results"]] == ["none"]
+    with pytest.raises(ValueError, match="protocol"):
+        evaluate_detector([str(unseen / "real")], [str(unseen / "deep")], model=str(model), protocol="splits")

@@ -57,7 +57,7 @@ def mixed_folder(tmp_path, photos):
     Image.fromarray(base).save(sub / "deep.webp", lossless=True)
     (tmp_path / "empty.png").write_bytes(b"")
     (tmp_path / "text.png").write_text("not an image")
-    (tmp_path / "notes.txt").write_text("ignored: not an image extension")
+    (tmp_path / "notes.txt").write_text("not an image extension: a note, never read")
     Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "tiny.png")
     with open(tmp_path / "rgb.png", "rb") as handle:
         (tmp_path / "truncated.png").write_bytes(handle.read()[:200])
@@ -72,10 +72,11 @@ def test_folder_loader_keeps_good_files_and_names_bad_ones(mixed_folder):
                             "cmyk.jpg", "deep.webp"])
     assert result.images.shape == (8, 64, 64, 3)
     bad = {os.path.basename(item.path): item for item in result.errors}
-    assert set(bad) == {"empty.png", "text.png", "tiny.png", "truncated.png", "broken.png"}
+    assert set(bad) == {"empty.png", "text.png", "tiny.png", "truncated.png", "broken.png", "notes.txt"}
+    assert bad["notes.txt"].code == "not-an-image"
     assert "empty" in bad["empty.png"].reason and "symbolic link" in bad["broken.png"].reason
     assert "smaller than" in bad["tiny.png"].reason
-    assert {name: item.code for name, item in bad.items() if name != "truncated.png"} == {
+    assert {name: item.code for name, item in bad.items() if name not in ("truncated.png", "notes.txt")} == {
         "empty.png": "empty", "text.png": "unreadable", "tiny.png": "too-small", "broken.png": "not-a-file"}
     assert bad["tiny.png"].crop == 64 and min(bad["tiny.png"].size) < 64
     assert all("\n" not in item.reason for item in bad.values())

@@ -106,3 +106,20 @@ def test_group_ids():
     # ...unless that leaves one group: a camera's IMG_0001.jpg, IMG_0002.jpg are not crops of one photo.
     camera = ["c/IMG_0001.jpg", "c/IMG_0002.jpg", "c/IMG_0003.jpg"]
     assert len(set(group_ids(camera, "auto"))) == 3
+
+
+def test_an_evaluation_warns_once_not_once_per_fit(rng):
+    """k-means fits without labels warn; 3 runs x 2 sizes are one warning (each distinct warning once)."""
+    import warnings
+
+    real, real_groups = _features(rng, 60, 0.0, np.arange(12))
+    fake, fake_groups = _features(rng, 60, 1.5, np.arange(12))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        evaluate_detector(real, fake, real_groups, fake_groups, samples=[10, "max"], runs=3, classifiers=["kmeans"])
+    messages = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert len(messages) == 1 and "k-means" in messages[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")  # the caller's filters still apply
+        evaluate_detector(real, fake, real_groups, fake_groups, samples=[10], runs=2, classifiers=["kmeans"])
+    assert not caught

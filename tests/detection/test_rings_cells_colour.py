@@ -197,7 +197,8 @@ def test_detector_exports_as_one_graph_with_probability_parity(tmp_path, size):
                                    atol=1e-4)
         spectral_metadata = read_metadata(os.path.join(os.path.dirname(result.onnx), "metadata.json"))["spectral"]
         assert spectral_metadata["feature_kind"] == KIND and spectral_metadata["num_bins"] == detector.num_bins_
-        assert result.metadata["classifier"]["params"]["feature_kind"] == KIND
+        assert "feature_kind" not in result.metadata["classifier"]["params"]  # described once, under "spectral"
+        assert spectral_metadata["mode"] is None and spectral_metadata["normalize"] is None  # not used by this kind
 
 
 def test_detector_saves_loads_and_validates_its_feature_kind(tmp_path):

@@ -1,4 +1,4 @@
-"""Subprocess helper for tests/test_distribute.py (devices must be configured before TF starts).
+"""Subprocess helper for tests/models/test_distribute.py (devices must be configured before TF starts).
 
 ``python distribute_worker.py local OUT KINDS``
     splits the CPU into 2 logical devices, then for each kind trains the same tiny model from the same
@@ -12,7 +12,8 @@
     into the run folder ``OUT/run``; writes what it returned to ``OUT/train_w<INDEX>.json`` and the
     generator's weights to ``OUT/train_w<INDEX>.npz`` (outside the run folder).
 
-Every run uses ``model.fit`` on the same global batches, float64 (see tests/test_distribute.py), SGD (unlike Adam, SGD is not invariant to a
+Every run uses ``model.fit`` on the same global batches, float64 (``keras.config.set_floatx`` and float64 data;
+see tests/models/test_distribute.py), the default R1 penalty for dcgan, SGD (unlike Adam, SGD is not invariant to a
 constant loss scale, so a missing or doubled 1/replicas factor changes the weights), no batch norm (its
 statistics depend on how the batch is split): the generator has no norm, the discriminator layer norm
 (per-sample statistics), the auto-encoder none.
@@ -34,9 +35,9 @@ KINDS = ("dcgan", "wgan-gp", "ae", "dcgan-doublescaled", "refiner")
 def build(kind):
     import keras
 
-    from upconv_tf.models import SpectralAutoencoder, SpectralGAN, build_discriminator, build_generator
+    from upconv_tf.models import SpectralAutoencoder, SpectralGAN, SpectralTerm, build_discriminator, build_generator
 
-    keras.config.set_dtype_policy("float64")
+    keras.config.set_floatx("float64")  # float64 layers, variables and data (see tests/models/test_distribute.py)
     keras.utils.set_random_seed(0)
     if kind == "refiner":
         from upconv_tf.models import build_refiner
@@ -46,7 +47,7 @@ def build(kind):
         model.compile(keras.optimizers.SGD(LR), keras.optimizers.SGD(LR))
         return model
     if kind == "ae":
-        model = SpectralAutoencoder(SIZE, "transconv", correction=1, kernel_size=3, filters=DIM, spectral_weight=0.5)
+        model = SpectralAutoencoder(SIZE, "transconv", correction=1, kernel_size=3, filters=DIM, spectral=SpectralTerm(0.5))
         model.compile(keras.optimizers.SGD(LR))
         return model
     if kind == "dcgan-doublescaled":
@@ -58,7 +59,8 @@ def build(kind):
         kind = "dcgan"
     generator = build_generator(SIZE, LATENT, "transconv", correction=0, dim=DIM, norm="none")
     discriminator = build_discriminator(SIZE, norm="layer", dim=DIM)
-    model = SpectralGAN(generator, discriminator, loss=kind, spectral_weight=2.0, n_critic=2, seed=7)
+    model = SpectralGAN(generator, discriminator, loss=kind, spectral=SpectralTerm(2.0), n_critic=2, seed=7)
+    assert model.r1_weight > 0 or kind == "wgan-gp"  # dcgan runs with its default R1 penalty
     model.compile(g_optimizer=keras.optimizers.SGD(LR), d_optimizer=keras.optimizers.SGD(LR))
     return model
 
@@ -92,10 +94,10 @@ def dataset(kind=None):
         from upconv_tf.fakes import make_fakes
 
         fakes = make_fakes(bundled_crops(SIZE, GLOBAL_BATCH * STEPS, seed=4).images, "transconv")
-        pairs = (fakes.astype(np.float32), images.astype(np.float32))
+        pairs = (fakes.astype(np.float64), images.astype(np.float64))
         data = tf.data.Dataset.from_tensor_slices(pairs).batch(GLOBAL_BATCH, drop_remainder=True)
     else:
-        data = tf.data.Dataset.from_tensor_slices((images * 2.0 - 1.0).astype(np.float32)).batch(
+        data = tf.data.Dataset.from_tensor_slices((images * 2.0 - 1.0).astype(np.float64)).batch(
             GLOBAL_BATCH, drop_remainder=True)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from upconv_tf import spectral
-from upconv_tf.models import SpectralAutoencoder, save_model
+from upconv_tf.models import SpectralAutoencoder, SpectralTerm, save_model
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_the_model_halves_the_image_itself(rng):
 
 def test_training_reduces_the_loss_and_estimates_the_spectrum(real32):
     keras.utils.set_random_seed(0)
-    ae = SpectralAutoencoder(32, "nearest", correction=1, kernel_size=3, filters=8, spectral_weight=0.5)
+    ae = SpectralAutoencoder(32, "nearest", correction=1, kernel_size=3, filters=8, spectral=SpectralTerm(0.5))
     ae.compile(keras.optimizers.Adam(3e-3))
     assert not ae.has_real_spectrum
     history = ae.fit(real32, batch_size=8, epochs=8, verbose=0).history
@@ -47,14 +47,14 @@ def test_training_reduces_the_loss_and_estimates_the_spectrum(real32):
     np.testing.assert_allclose(history["loss"][-1], history["mse"][-1] + 0.5 * history["spectral_loss"][-1], rtol=1e-4)
     expected = np.mean(ae.spectral_profiles(real32.astype("float64")), axis=0)  # the default ring_power profile
     np.testing.assert_allclose(ae.real_spectrum.numpy(), expected, rtol=1e-6)
-    paper = SpectralAutoencoder(32, "nearest", correction=1, kernel_size=3, spectral_profile="paper")
+    paper = SpectralAutoencoder(32, "nearest", correction=1, kernel_size=3, spectral=SpectralTerm(0.5, profile="paper"))
     paper.adapt(real32)
     np.testing.assert_allclose(paper.real_spectrum.numpy(),
                                spectral.mean_spectrum(real32, mode="reference", normalize="minmax"), rtol=1e-6)
 
 
 def test_spectral_weight_zero_is_plain_mse(real32):
-    ae = SpectralAutoencoder(32, "transconv", spectral_weight=0.0, filters=4)
+    ae = SpectralAutoencoder(32, "transconv", spectral=SpectralTerm(0.0), filters=4)
     ae.compile("sgd")
     history = ae.fit(real32, batch_size=8, epochs=1, verbose=0).history
     assert set(history) == {"loss", "mse"} and not ae.has_real_spectrum
@@ -63,7 +63,7 @@ def test_spectral_weight_zero_is_plain_mse(real32):
 
 
 def test_spectral_term_has_a_gradient(real32):
-    ae = SpectralAutoencoder(32, "transconv", correction=0, filters=4, spectral_weight=1.0)
+    ae = SpectralAutoencoder(32, "transconv", correction=0, filters=4, spectral=SpectralTerm(1.0))
     ae.adapt(real32)
     with tf.GradientTape() as tape:
         _, _, spectral_loss = ae.losses_for(tf.constant(real32[:4]), training=True)
@@ -97,8 +97,35 @@ def test_a_trained_unit_beats_repeating_the_half_resolution_pixels():
 
     images = bundled_crops(16, 512, seed=2).images
     keras.utils.set_random_seed(0)
-    ae = SpectralAutoencoder(16, "nearest", correction=1, kernel_size=3, spectral_weight=0.0)
+    ae = SpectralAutoencoder(16, "nearest", correction=1, kernel_size=3, spectral=SpectralTerm(0.0))
     ae.compile(keras.optimizers.Adam(1e-2))
     ae.fit(step_batches(images * 2 - 1, 32, 0), epochs=1, steps_per_epoch=600, verbose=0)
     report = sanity.autoencoder_sanity(np.clip(ae.predict(images * 2 - 1, verbose=0) * 0.5 + 0.5, 0, 1), images)
     assert report["mse"] < report["baseline_mse"], report
+
+
+def test_a_reloaded_autoencoder_continues_training_exactly_as_an_uninterrupted_run(real32, tmp_path):
+    """3 epochs straight == 1 epoch, save (.keras), load (safe_mode, compiled), 2 epochs: bit-equal on CPU
+    (weights, spectrum, the Adam moments and iterations)."""
+
+    def build():
+        keras.utils.set_random_seed(0)
+        ae = SpectralAutoencoder(32, "nearest", correction=1, kernel_size=3, filters=4,
+                                 spectral=SpectralTerm(0.5, warmup=2))
+        ae.compile(keras.optimizers.Adam(2e-3))
+        return ae
+
+    def state(model):
+        return [np.asarray(v) for v in list(model.weights) + list(model.optimizer.variables)]
+
+    images = real32[:8]
+    straight = build()
+    straight.fit(images, batch_size=4, epochs=3, shuffle=False, verbose=0)
+    first = build()
+    first.fit(images, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    save_model(first, tmp_path / "ae.keras")
+    restored = keras.saving.load_model(tmp_path / "ae.keras", safe_mode=True)
+    assert int(restored.optimizer.iterations) == 2 and float(restored.optimizer.learning_rate) == pytest.approx(2e-3)
+    restored.fit(images, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for ours, theirs in zip(state(restored), state(straight), strict=True):
+        np.testing.assert_array_equal(ours, theirs)

@@ -1,6 +1,6 @@
 """tf.distribute equality: N replicas give the single-device weights for the same global batches.
 
-Runs tests/distribute_worker.py in subprocesses (logical devices must be set before TF initialises):
+Runs tests/models/distribute_worker.py in subprocesses (logical devices must be set before TF initialises):
 one process splits the CPU into 2 logical devices and trains each model on one device and under
 MirroredStrategy from the same initial weights; two more processes form a 2-worker
 MultiWorkerMirroredStrategy on 127.0.0.1. All three start together.
@@ -11,7 +11,8 @@ Why the settings make equality a real check:
   control below must fail the comparison).
 * No batch norm: its batch statistics depend on how the batch is split (each replica would normalise
   its half). The generator has no norm, the discriminator layer norm (per-sample statistics), the AE none.
-* float64: in float32 the two runs differ by summation order (two partial sums of the batch instead of
+* float64 (``keras.config.set_floatx`` and float64 images; dcgan with its default R1 penalty, a gradient
+  w.r.t. the images inside the loss): in float32 the two runs differ by summation order (two partial sums of the batch instead of
   one), and the reference spectrum amplifies that noise: ``20 ln|F|`` has a gradient ``~1/|F|`` at weak
   frequencies, and the spectral loss is nearly invariant to the output bias (the DC bin is dropped), so
   that bias' gradient is a difference of large terms. Measured after 3 SGD steps: up to ~1e-2 relative

@@ -8,7 +8,8 @@ import tensorflow as tf
 
 from upconv_tf import spectral
 from upconv_tf.layers import AzimuthalIntegral
-from upconv_tf.models import SpectralGAN, build_discriminator, build_generator, load_generator_model
+from upconv_tf.models import SpectralGAN, SpectralTerm, build_discriminator, build_generator, load_generator_model
+from upconv_tf.models.spectral_target import PUBLISHED_TERM
 
 SIZE, LATENT, DIM = 32, 8, 8
 
@@ -56,21 +57,21 @@ def test_defaults_follow_the_reference():
 
 
 def test_real_spectrum_is_estimated_from_the_training_data(real32):
-    gan = tiny_gan(spectral_weight=2.0)
+    gan = tiny_gan(spectral=SpectralTerm(2.0))
     gan.compile()
     assert not gan.has_real_spectrum
     gan.fit(real32, batch_size=8, epochs=1, verbose=0)
     expected = np.mean(gan.spectral_profiles(real32.astype("float64")), axis=0)  # default: ring_power profile
     np.testing.assert_allclose(gan.real_spectrum.numpy(), expected, rtol=1e-6)
     assert gan.real_spectrum_count.numpy() == len(real32)
-    paper = tiny_gan(spectral_weight=2.0, spectral_profile="paper")
+    paper = tiny_gan(spectral=SpectralTerm(2.0, profile="paper"))
     paper.adapt(real32)
     np.testing.assert_allclose(paper.real_spectrum.numpy(),
                                spectral.mean_spectrum(real32, mode="reference", normalize="minmax"), rtol=1e-6)
 
 
 def test_plain_gan_needs_no_spectrum(real32):
-    gan = tiny_gan(spectral_weight=0.0)
+    gan = tiny_gan(spectral=SpectralTerm(0.0))
     gan.compile()
     history = gan.fit(real32, batch_size=8, epochs=1, verbose=0).history
     assert "spectral_loss" not in history and not gan.has_real_spectrum
@@ -96,8 +97,8 @@ def test_arguments_are_validated():
         SpectralGAN(g, build_discriminator(SIZE, dim=DIM), latent_dim=9)
     with pytest.raises(ValueError, match="Received: n_critic=0"):
         SpectralGAN(g, build_discriminator(SIZE, dim=DIM), n_critic=0)
-    with pytest.raises(ValueError, match="Received: spectral_weight=-1"):
-        SpectralGAN(g, build_discriminator(SIZE, dim=DIM), spectral_weight=-1)
+    with pytest.raises(ValueError, match="Received: weight=-1"):
+        SpectralGAN(g, build_discriminator(SIZE, dim=DIM), spectral=SpectralTerm(-1))
 
 
 def generator_weights(gan):
@@ -106,7 +107,7 @@ def generator_weights(gan):
 
 @pytest.mark.parametrize("spectral_weight", [1.0, 0.0])
 def test_spectral_term_alone_moves_the_generator(real32, spectral_weight):
-    gan = tiny_gan(spectral_weight=spectral_weight, adversarial_weight=0.0, seed=3,
+    gan = tiny_gan(spectral=SpectralTerm(spectral_weight), adversarial_weight=0.0, seed=3,
                    real_spectrum=spectral.mean_spectrum(real32, mode="reference", normalize="minmax"))
     gan.compile(g_optimizer=keras.optimizers.SGD(0.01), d_optimizer=keras.optimizers.SGD(0.01))
     before, d_before = generator_weights(gan), gan.discriminator.get_weights()
@@ -146,8 +147,8 @@ def test_spectral_gradient_matches_finite_differences(real32, policy, rng, profi
     policy("float64")
     keras.utils.set_random_seed(11)
     target = spectral.mean_spectrum(real32, mode="reference", normalize="minmax")
-    gan = tiny_gan(spectral_weight=1.0, adversarial_weight=0.0, real_spectrum=target, norm="none",
-                   spectral_profile=profile)
+    gan = tiny_gan(spectral=SpectralTerm(1.0, profile=profile), adversarial_weight=0.0, real_spectrum=target,
+                   norm="none")
     assert gan.generator.output.dtype == "float64"
     latents = tf.constant(rng.normal(size=(4, LATENT)))
     variables = gan.generator.trainable_variables
@@ -202,7 +203,7 @@ def test_mixed_precision_keeps_the_spectrum_in_float32(real32, policy):
     assert gan.real_spectrum.dtype == "float32"
 
 
-PUBLISHED = dict(spectral_profile="paper", spectral_reduction="sample")  # eq. (11) as the published code
+PUBLISHED = SpectralTerm(**PUBLISHED_TERM)  # eq. (11) as the published code
 
 
 def spectral_gradient(term, dtype, weights, latents, target):
@@ -210,7 +211,7 @@ def spectral_gradient(term, dtype, weights, latents, target):
     keras.config.set_dtype_policy(dtype)
     generator = build_generator(SIZE, LATENT, "nearest", 3, 5, dim=DIM)
     generator.set_weights([w.astype(dtype) for w in weights])
-    gan = SpectralGAN(generator, build_discriminator(SIZE, dim=DIM), real_spectrum=target, **term)
+    gan = SpectralGAN(generator, build_discriminator(SIZE, dim=DIM), real_spectrum=target, spectral=term)
     with tf.GradientTape() as tape:
         loss = gan.spectral_loss(generator(tf.constant(latents, dtype), training=True))
     gradients = tape.gradient(loss, generator.trainable_variables)
@@ -227,7 +228,7 @@ def test_default_spectral_term_is_well_conditioned_on_a_fresh_generator(real32, 
     (published); at latent 128, dim 16 (the CPU training size) 2.4e-5 vs 3.2e-2.
     """
     errors = {}
-    for name, term in (("default", {}), ("published", PUBLISHED)):
+    for name, term in (("default", SpectralTerm()), ("published", PUBLISHED)):
         worst = 0.0
         for seed in range(3):
             policy("float32")
@@ -235,7 +236,7 @@ def test_default_spectral_term_is_well_conditioned_on_a_fresh_generator(real32, 
             weights = build_generator(SIZE, LATENT, "nearest", 3, 5, dim=DIM).get_weights()
             latents = np.random.default_rng(seed).normal(size=(16, LATENT))
             probe = SpectralGAN(build_generator(SIZE, LATENT, "nearest", 3, 5, dim=DIM), build_discriminator(SIZE, dim=DIM),
-                                **term)
+                                spectral=term)
             target = probe.adapt(real32)
             single = spectral_gradient(term, "float32", weights, latents, target)
             double = spectral_gradient(term, "float64", weights, latents, target)
@@ -278,20 +279,112 @@ def test_stabilisers_train_and_are_validated(real32):
     assert plain.sampling_generator() is plain.generator
     with pytest.raises(ValueError, match="label_smoothing"):
         tiny_gan("lsgan", label_smoothing=0.1)
-    with pytest.raises(ValueError, match="spectral_reduction"):
-        tiny_gan(spectral_reduction="mean")
-    with pytest.raises(ValueError, match="spectral_profile"):
-        tiny_gan(spectral_profile="log")
+    with pytest.raises(ValueError, match="reduction"):
+        tiny_gan(spectral=SpectralTerm(reduction="mean"))
+    with pytest.raises(ValueError, match="profile"):
+        tiny_gan(spectral=SpectralTerm(profile="log"))
 
 
 def test_spectral_warmup_ramps_the_weight_over_generator_updates(real32):
-    gan = tiny_gan(spectral_weight=2.0, spectral_warmup=4)
+    gan = tiny_gan(spectral=SpectralTerm(2.0, warmup=4))
     assert [float(gan.spectral_scale(step)) for step in (0, 1, 3, 50)] == [0.5, 1.0, 2.0, 2.0]
-    assert float(tiny_gan(spectral_weight=2.0).spectral_scale(0)) == 2.0
+    assert float(tiny_gan(spectral=SpectralTerm(2.0)).spectral_scale(0)) == 2.0
     gan.compile(g_optimizer=keras.optimizers.SGD(0.0), d_optimizer=keras.optimizers.SGD(0.0))
     gan.adapt(real32)
     latents = tf.constant(np.random.default_rng(0).normal(size=(4, LATENT)), tf.float32)
     adversarial, spectral_term, total = gan.generator_losses(latents)
     np.testing.assert_allclose(float(total), float(adversarial) + 0.5 * float(spectral_term), rtol=1e-5)  # step 0
-    with pytest.raises(ValueError, match="spectral_warmup"):
-        tiny_gan(spectral_warmup=-1)
+    with pytest.raises(ValueError, match="warmup"):
+        tiny_gan(spectral=SpectralTerm(warmup=-1))
+
+
+def all_state(model):
+    """Every weight of the model and both optimizers' variables (moments and step counts), as numpy."""
+    variables = list(model.weights) + list(model.g_optimizer.variables) + list(model.d_optimizer.variables)
+    return [np.asarray(v) for v in variables]
+
+
+def test_a_reloaded_gan_continues_training_exactly_as_an_uninterrupted_run(real32, tmp_path):
+    """6 steps straight == 2 steps, save (.keras), load (safe_mode, compiled), 4 steps: bit-equal on CPU
+    (weights, spectrum, both Adam optimizers' moments and iterations, the latent seed state)."""
+
+    def build():
+        keras.utils.set_random_seed(0)
+        gan = tiny_gan(seed=2, spectral=SpectralTerm(1.0, warmup=3))
+        gan.compile(g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                    d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5))
+        return gan
+
+    images = real32[:8]
+    straight = build()
+    straight.fit(images, batch_size=4, epochs=3, shuffle=False, verbose=0)
+    first = build()
+    first.fit(images, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    first.save(tmp_path / "gan.keras")
+    restored = keras.saving.load_model(tmp_path / "gan.keras", safe_mode=True)
+    assert float(restored.d_optimizer.learning_rate) == pytest.approx(2e-3)  # each optimizer's own settings
+    assert int(restored.g_optimizer.iterations) == 2
+    restored.fit(images, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for ours, theirs in zip(all_state(restored), all_state(straight), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(restored.seed_generator.state.numpy(), straight.seed_generator.state.numpy())
+
+
+def test_spectral_settings_are_one_object_and_the_former_arguments_still_work():
+    import copy
+
+    gan = tiny_gan(spectral=SpectralTerm(0.5, profile="paper", warmup=2))
+    config = gan.get_config()
+    assert config["spectral"] == {"weight": 0.5, "mode": "reference", "normalize": "minmax", "profile": "paper",
+                                  "reduction": "batch", "warmup": 2}
+    assert not any(key.startswith("spectral_") for key in config)
+    assert SpectralGAN.from_config(copy.deepcopy(config)).spectral == gan.spectral  # deserializing consumes it
+    # A config saved before the settings object (flat spectral_* keys) still loads, without a warning.
+    old = {key: value for key, value in config.items() if key != "spectral"}
+    old.update(spectral_weight=0.5, spectral_profile="paper", spectral_warmup=2)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        assert SpectralGAN.from_config(old).spectral == gan.spectral
+    with pytest.warns(DeprecationWarning, match=r"spectral=SpectralTerm\(weight=0.5, profile='paper'\)"):
+        legacy = tiny_gan(spectral_weight=0.5, spectral_profile="paper")
+    assert legacy.spectral == SpectralTerm(0.5, profile="paper") and legacy.spectral_profile == "paper"
+    with pytest.raises(ValueError, match="both given"):
+        tiny_gan(spectral=SpectralTerm(), spectral_weight=1.0)
+    with pytest.raises(ValueError, match="must be a SpectralTerm"):
+        tiny_gan(spectral=2.0)
+
+
+def test_float64_discriminator_on_float32_images_trains_with_the_r1_penalty(real32, policy):
+    """A float32 generator with a float64 discriminator (e.g. ``keras.config.set_floatx("float64")`` after the
+    generator was built) and float64 data: the R1 penalty (a gradient w.r.t. the float32 images) joins the
+    float64 loss."""
+    generator = build_generator(SIZE, LATENT, "transconv", correction=0, dim=DIM, norm="none")
+    policy("float64")
+    discriminator = build_discriminator(SIZE, norm="layer", dim=DIM)
+    gan = SpectralGAN(generator, discriminator, seed=1)
+    assert gan.r1_weight > 0 and generator.output.dtype == "float32" and discriminator.output.dtype == "float64"
+    gan.compile()
+    history = gan.fit(real32[:8].astype("float64"), batch_size=4, epochs=1, verbose=0).history
+    assert np.isfinite(history["d_loss"][-1])
+
+
+def test_no_function_of_the_models_takes_more_than_ten_parameters():
+    """...without a settings object: over 10 (``self`` and ``**kwargs`` aside) only where one argument is a
+    settings object (``spectral``, a SpectralTerm)."""
+    import ast
+    import pathlib
+
+    import upconv_tf.models
+
+    folder = pathlib.Path(upconv_tf.models.__file__).parent
+    long = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                         if a.arg not in ("self", "cls")]
+                if len(names) > 10 and "spectral" not in names:
+                    long.append(f"{path.name}:{node.name} ({len(names)})")
+    assert not long

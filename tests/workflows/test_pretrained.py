@@ -67,3 +67,50 @@ def test_shipped_models_are_small(folder):
                 for f in files)
     # The in-the-wild SVM detector is its support vectors (about 1900 x 505 in float32, ~3.9 MB per format).
     assert total < 10 * 2**20
+
+
+def _modes(data):
+    """Every value of a ``mode`` key, at any depth."""
+    if isinstance(data, dict):
+        return [v for k, v in data.items() if k == "mode"] + [m for v in data.values() for m in _modes(v)]
+    return [m for v in data for m in _modes(v)] if isinstance(data, list) else []
+
+
+@pytest.mark.parametrize("folder", ["saved_models", "export"])
+def test_shipped_metadata_has_no_machine_path_one_mode_and_says_what_each_model_is_for(folder):
+    import glob
+    import json
+
+    from upconv_tf.resolve import METADATA_FILE
+
+    paths = sorted(glob.glob(os.path.join(ROOT, folder, "*", "*", METADATA_FILE)))
+    assert len(paths) >= 3
+    for path in paths:
+        metadata = json.load(open(path))
+        command = metadata["rebuild_command"]
+        assert command.startswith("python -m upconv_tf.workflows.pretrained") and "/" not in command, path
+        assert len(set(map(str, _modes(metadata)))) <= 1, (path, _modes(metadata))  # one meaning of "mode"
+        use = metadata["intended_use"]
+        assert use["for"] and use["not_for"] and "\n" not in use["for"] + use["not_for"], path
+
+
+def test_the_rebuild_command_records_placeholders_for_paths():
+    from upconv_tf.workflows.pretrained import rebuild_command
+
+    command = rebuild_command(["--only", "wild-detector", "--cache", "/home/me/corpus", "--root=/srv/repo", "--seed", "1"])
+    assert command == ("python -m upconv_tf.workflows.pretrained --only wild-detector --cache CORPUS --root=ROOT "
+                       "--seed 1")
+
+
+def test_readme_says_what_each_shipped_model_is_for():
+    """README's row per shipped model is its metadata.json ``intended_use`` (the demo prints the same)."""
+    import glob
+    import json
+
+    from upconv_tf.workflows.pretrained import shipped_models
+
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    assert {m["name"] for m in shipped_models()} == {"spectral-detector", "generator"}
+    for path in sorted(glob.glob(os.path.join(ROOT, "saved_models", "*", "*", "metadata.json"))):
+        use = json.load(open(path))["intended_use"]
+        assert f"| {use['for']} | {use['not_for']} |" in readme, path

@@ -27,7 +27,19 @@ VERBOSE_HELP = "also show TensorFlow's own log lines and library warnings (hidde
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse exits with status 2 on a usage error; here 2 means "some files skipped", so use 1."""
+    """argparse exits with status 2 on a usage error; here 2 means "some files skipped", so use 1.
+
+    A parser that runs a command (``runs_command``) refuses the options it does not know itself, with its own
+    usage line: argparse would hand them up to the top-level parser, whose usage does not list them.
+    """
+
+    runs_command = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if self.runs_command and extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
 
     def error(self, message):
         self.print_usage(sys.stderr)
@@ -61,6 +73,7 @@ def build_parser(commands=None):
         importlib.import_module(f"upconv_tf.cli.{name}").register(subparsers)
     for leaf in _leaf_parsers(parser):
         if leaf is not parser:  # also accepted after the command; SUPPRESS keeps the top-level value
+            leaf.runs_command = True
             leaf.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
             leaf.set_defaults(options=option_table(leaf))
     return parser

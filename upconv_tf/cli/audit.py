@@ -6,9 +6,8 @@ The work is :func:`upconv_tf.workflows.audit.audit_generator`; this module parse
 from __future__ import annotations
 
 from upconv_tf.cli.common import (
-    EXIT_OK,
-    EXIT_PARTIAL,
     add_json_option,
+    exit_status,
     group_by_option,
     policy_choices,
     positive_int,
@@ -74,4 +73,4 @@ def run(args):
     if args.out:
         plot_report(report, args.out)
         print(f"wrote {args.out}", file=out)
-    return EXIT_PARTIAL if skipped else EXIT_OK
+    return exit_status(skipped)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from upconv_tf._atomic import write_json  # noqa: F401  (the commands write their JSON with it)
-from upconv_tf.errors import TOO_SMALL, ArgumentError, NoUsableImages, crop_hint
+from upconv_tf.errors import NOT_AN_IMAGE, TOO_SMALL, ArgumentError, NoUsableImages, crop_hint
 
 # Documented exit status of every command.
 EXIT_OK = 0
@@ -28,21 +28,42 @@ def progress(iterable, total=None, desc=None, unit="img"):
 SUMMARY_AFTER = 5
 
 
+# Records that are notes, not failures: a file in a walked folder that is not an image was never meant to be
+# read, so it does not turn a finished command's exit status into EXIT_PARTIAL (a folder of images with a
+# README or a manifest.json is a normal input). An empty folder the user named does (nothing in it was used).
+NOTES = (NOT_AN_IMAGE,)
+
+
+def exit_status(skipped) -> int:
+    """EXIT_PARTIAL when a record of ``skipped`` (:class:`~upconv_tf.errors.Skipped`, or their JSON records) is
+    not a note (:data:`NOTES`), else EXIT_OK."""
+    codes = (item["code"] if isinstance(item, dict) else item.code for item in skipped)
+    return EXIT_PARTIAL if any(code not in NOTES for code in codes) else EXIT_OK
+
+
+def skipped_summary(skipped) -> str:
+    """``", N skipped"`` / ``", N ignored"`` for a command's closing line (empty when nothing was left out)."""
+    notes = sum((item["code"] if isinstance(item, dict) else item.code) in NOTES for item in skipped)
+    failed = len(skipped) - notes
+    return (f", {failed} skipped" if failed else "") + (f", {notes} ignored (not images)" if notes else "")
+
+
 def report_errors(skipped, stream=None) -> None:
-    """Print skipped files on stderr: ``skipped PATH: reason`` each, except that a kind of reason (a
-    :class:`~upconv_tf.errors.Skipped` code) shared by more than :data:`SUMMARY_AFTER` files becomes one line
-    (``skipped N files like PATH: reason``)."""
+    """Print skipped files on stderr: ``skipped PATH: reason`` each (``ignored PATH: reason`` for the notes of
+    :data:`NOTES`), except that a kind of reason (a :class:`~upconv_tf.errors.Skipped` code) shared by more than
+    :data:`SUMMARY_AFTER` files becomes one line (``skipped N files like PATH: reason``)."""
     stream = stream or sys.stderr
     kinds = {}
     for item in skipped:
         kinds.setdefault(item.code, []).append(item)
-    for items in kinds.values():
+    for code, items in kinds.items():
+        verb = "ignored" if code in NOTES else "skipped"
         if len(items) > SUMMARY_AFTER:
-            print(f"skipped {len(items)} files like {items[0].path}: {items[0].reason} (--json lists each)",
+            print(f"{verb} {len(items)} files like {items[0].path}: {items[0].reason} (--json lists each)",
                   file=stream)
         else:
             for item in items:
-                print(f"skipped {item.path}: {item.reason}", file=stream)
+                print(f"{verb} {item.path}: {item.reason}", file=stream)
 
 
 def fitting_size(side: int) -> int:

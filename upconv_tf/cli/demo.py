@@ -20,7 +20,8 @@ def register(subparsers):
     parser.add_argument("--gan-steps", type=positive_int, default=default.gan_steps,
                         help=f"training steps of the demo GAN (default {default.gan_steps})")
     parser.add_argument("--pretrained", default=default.pretrained,
-                        help=f"shipped detector to show (default {default.pretrained}, its highest version)")
+                        help=f"shipped detector to show, by name (found from any folder) or path (default "
+                             f"{default.pretrained}, its highest version)")
     parser.set_defaults(run=run)
 
 

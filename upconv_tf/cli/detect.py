@@ -6,14 +6,14 @@ from __future__ import annotations
 import sys
 
 from upconv_tf.cli.common import (
-    EXIT_OK,
-    EXIT_PARTIAL,
     CommandError,
     add_json_option,
+    exit_status,
     policy_choices,
     positive_int,
     progress_factory,
     report_errors,
+    skipped_summary,
     write_json_output,
 )
 from upconv_tf.errors import from_records
@@ -44,7 +44,7 @@ def register(subparsers):
 
 def run(args):
     from upconv_tf.runtime import load_predictor
-    from upconv_tf.workflows.detect import detect
+    from upconv_tf.workflows.detect import describe_region, detect, partial_reads
 
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise CommandError(f"--threshold must be in [0, 1], got {args.threshold}")
@@ -60,8 +60,11 @@ def run(args):
         write_json_output(result, args)
     else:
         for record in records:
-            print(f"{record['score']:.4f}  {record['label']:<9}  {record['path']}")
+            region = describe_region(record)
+            print(f"{record['score']:.4f}  {record['label']:<9}  {record['path']}" + (f"  ({region})" if region else ""))
+    note = partial_reads(records)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     generated = sum(r["label"] == "generated" for r in records)
-    print(f"{len(records)} image(s) scored, {generated} labelled generated"
-          + (f", {len(skipped)} skipped" if skipped else ""), file=sys.stderr)
-    return EXIT_PARTIAL if skipped else EXIT_OK
+    print(f"{len(records)} image(s) scored, {generated} labelled generated{skipped_summary(skipped)}", file=sys.stderr)
+    return exit_status(skipped)

@@ -4,15 +4,15 @@ honestly (:mod:`upconv_tf.workflows.detector`: :func:`train_detector`, :func:`ev
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 
 from upconv_tf.cli.common import (
-    EXIT_OK,
-    EXIT_PARTIAL,
     CommandError,
     add_json_option,
     describe,
+    exit_status,
     fitting_size,
     group_by_option,
     mode_choices,
@@ -25,10 +25,11 @@ from upconv_tf.cli.common import (
     progress_factory,
     report_errors,
     size_hint,
+    skipped_summary,
     text_stream,
     write_json_output,
 )
-from upconv_tf.cli.export import add_export_arguments
+from upconv_tf.cli.export import add_export_arguments, export_root
 from upconv_tf.errors import from_records
 
 PROTOCOLS = ("samples", "splits", "cross-family", "cross-source", "cross-both")
@@ -65,8 +66,12 @@ def register(subparsers):
     train.set_defaults(run=run_train)
 
     evaluate = actions.add_parser(
-        "evaluate", help="ROC-AUC and accuracy over grouped splits, per re-encoding or across families",
-        description="Evaluate with splits grouped by source (a source never on both sides). --protocol samples "
+        "evaluate", help="ROC-AUC and accuracy of a trained detector (--model), or of the recipe over grouped splits, "
+                         "per re-encoding or across families",
+        description="With --model: score that trained or exported detector on the labelled folders (ROC-AUC, "
+                    "balanced accuracy at its own threshold, TPR/FPR there), the files as they are and re-encoded by "
+                    "each --treatments. Without: evaluate the recipe with splits grouped by source (a source never "
+                    "on both sides). --protocol samples "
                     "(default): the paper's tables, accuracy and ROC-AUC of SVM / LR / k-means against the "
                     "training-set size, threshold 0.5, no augmentation. --protocol splits: the preset as deployed "
                     "(augmentation, its own threshold) on grouped random splits, test images re-encoded by each "
@@ -79,7 +84,12 @@ def register(subparsers):
     )
     _add_data_arguments(evaluate)
     _add_recipe_arguments(evaluate)
-    evaluate.add_argument("--protocol", choices=PROTOCOLS, default="samples", help="see above (default samples)")
+    evaluate.add_argument("--model", help="a trained or exported detector to score (a detector folder, "
+                                          "saved_models/NAME[/VERSION], export/NAME/VERSION, a .onnx file or a bare "
+                                          "name such as spectral-detector); no detector is trained")
+    evaluate.add_argument("--threshold", type=float, default=None,
+                          help="with --model: label 'generated' from this score (default: the model's own threshold)")
+    evaluate.add_argument("--protocol", choices=PROTOCOLS, default=None, help="see above (default samples)")
     evaluate.add_argument("--samples", default="20,100,1000",
                           help="samples protocol: comma-separated training-set sizes; 'max' = all the split allows "
                                "(default 20,100,1000)")
@@ -87,8 +97,8 @@ def register(subparsers):
     evaluate.add_argument("--classifiers", default=",".join(CLASSIFIERS),
                           help=f"samples protocol: comma-separated (default all: {','.join(CLASSIFIERS)})")
     evaluate.add_argument("--treatments", default=None,
-                          help="splits / cross-family: comma-separated test treatments: none, jpegQ[-444|-420], "
-                               "webpQ (default none,jpeg90,jpeg75,webp80)")
+                          help="--model, splits / cross-family: comma-separated test treatments: none, "
+                               "jpegQ[-444|-420], webpQ (default none,jpeg90,jpeg75,webp80)")
     evaluate.add_argument("--families", metavar="FILE",
                           help="cross-family: JSON {file name or first-level folder: family} to rename or merge "
                                "families")
@@ -245,13 +255,14 @@ def run_train(args):
 
     if args.out is None and args.no_export:
         raise CommandError("--no-export needs --out (otherwise nothing would be written)")
+    root = export_root(args) if args.out is None else (args.root or ".")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:
             trained = train_detector(args.real, args.fake, preset=args.preset, group_by=args.group_by,
                                      sources=_sources(args), labelled=args.labelled, balance=args.balance,
                                      seed=args.seed, out=args.out, overwrite=args.overwrite,
-                                     export=not args.no_export, name=args.name, root=args.root,
+                                     export=not args.no_export, name=args.name, root=root,
                                      progress=progress_factory(), refiner=args.refiner, **_settings(args))
         except ValueError as error:
             raise _failure(error, args) from None
@@ -259,8 +270,12 @@ def run_train(args):
     for warning in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
         print(f"warning: {warning}", file=sys.stderr)
     detector, recipe = trained.detector, trained.metadata["preset"]
+    if trained.metadata["training"].get("group_by_note"):
+        print(f"note: {trained.metadata['training']['group_by_note']}".replace("group_by='file'", "--group-by file"),
+              file=sys.stderr)
     if trained.out is None:
-        print(f"wrote SavedModel {trained.export.saved_model} and ONNX {trained.export.onnx}")
+        print(f"wrote SavedModel {os.path.abspath(trained.export.saved_model)} and ONNX "
+              f"{os.path.abspath(trained.export.onnx)}")
     rows = trained.metadata["training"]["rows"]
     print(f"trained {detector.classifier} (preset {recipe['name']}: {detector.feature_kind} features, "
           f"{recipe['size']} px {recipe['policy']}, {detector.num_bins_} features) on {trained.real} real + "
@@ -284,8 +299,8 @@ def run_train(args):
                  f", power-law departure {detector.cluster_departure_.round(3).tolist()}") + ")")
     if trained.out:
         print(f"wrote {args.out}" + ("" if args.no_export else " (detector, saved_model/, model.onnx)")
-              + (f"; {len(trained.skipped)} file(s) skipped" if trained.skipped else ""))
-    return EXIT_PARTIAL if trained.skipped else EXIT_OK
+              + skipped_summary(trained.skipped).replace(", ", "; ", 1))
+    return exit_status(trained.skipped)
 
 
 def _parse_list(text, option, allowed=None):
@@ -329,12 +344,56 @@ def _parse_treatments(text):
     return treatments
 
 
+# Options of `detector evaluate` that train a detector: they do not apply with --model (name: its default).
+TRAINING_OPTIONS = {"preset": "default", "protocol": None, "samples": "20,100,1000", "runs": 5, "families": None,
+                    "test_size": 0.25, "labelled": None, "seed": 0}
+
+
+def _evaluate_model(args):
+    """``detector evaluate --model``: score a trained or exported detector (no training)."""
+    from upconv_tf.workflows.detector import evaluate_detector, format_model_table
+
+    recipe = {name: value for name, value in _settings(args).items() if name not in ("size", "policy")}
+    given = [name for name, default in TRAINING_OPTIONS.items() if getattr(args, name) != default]
+    if args.classifiers != ",".join(_classifier_names()):
+        given.append("classifiers")
+    if args.group_by != "auto":
+        given.append("group_by")
+    if recipe or given:
+        options = ", ".join(args.options.get(name) or name for name in sorted(set(recipe) | set(given)))
+        raise CommandError(f"{options}: set(s) how a detector is trained; --model scores a trained one (leave "
+                           "them out, or leave out --model to evaluate the recipe)")
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        raise CommandError(f"--threshold must be in [0, 1], got {args.threshold}")
+    try:
+        evaluation = evaluate_detector(args.real, args.fake, model=args.model,
+                                       treatments=_parse_treatments(args.treatments), threshold=args.threshold,
+                                       size=args.size, policy=args.policy, batch_size=args.batch_size,
+                                       progress=progress_factory())
+    except ValueError as error:
+        raise _failure(error, args) from None
+    return evaluation, format_model_table(evaluation)
+
+
+def _classifier_names():
+    from upconv_tf.options import CLASSIFIERS
+
+    return CLASSIFIERS
+
+
 def run_evaluate(args):
     from upconv_tf.detection import format_table, format_treatment_table
     from upconv_tf.options import CLASSIFIERS
     from upconv_tf.workflows.detector import evaluate_detector_on_folders, evaluate_preset_on_folders
     from upconv_tf.workflows.features import read_family_map
 
+    if args.model is not None:
+        evaluation, table = _evaluate_model(args)
+        return _print_evaluation(evaluation, table, args)
+    if args.threshold is not None:
+        raise CommandError("--threshold applies to --model (a trained detector's labels); the recipe calibrates "
+                           "its own (--target-fpr)")
+    args.protocol = args.protocol or "samples"
     settings = _settings(args)
     try:
         if args.protocol == "samples":
@@ -362,8 +421,15 @@ def run_evaluate(args):
             table = format_treatment_table(evaluation)
     except ValueError as error:
         raise _failure(error, args) from None
+    return _print_evaluation(evaluation, table, args)
+
+
+def _print_evaluation(evaluation, table, args):
+    note = evaluation["protocol"].get("group_by_note")
+    if note:
+        print(f"note: {note}".replace("group_by='file'", "--group-by file"), file=sys.stderr)
     skipped = from_records(evaluation["skipped"])
     _report_skipped(skipped)
     print(table, file=text_stream(args))
     write_json_output(evaluation, args)
-    return EXIT_PARTIAL if skipped else EXIT_OK
+    return exit_status(skipped)

@@ -33,19 +33,35 @@ def add_export_arguments(parser):
     """Options shared by ``export`` and ``detector train``."""
     parser.add_argument("--name", help="model name in the repository layout (default: the model's kind, "
                                        "'spectral-detector', 'generator' or 'autoencoder')")
-    parser.add_argument("--root", default=".", help="repository root for saved_models/ and export/ (default .)")
+    parser.add_argument("--root", default=None,
+                        help="repository root for saved_models/ and export/ (default: $UPCONV_TF_HOME, else the "
+                             "current folder when it holds saved_models/ or export/; elsewhere --root or --out is "
+                             "needed)")
+
+
+def export_root(args):
+    """The ``--root`` to write the repository layout under: the option, else
+    :func:`upconv_tf.export.layout.default_root` (None with ``--out``: a bundle folder needs no root)."""
+    from upconv_tf.export.layout import default_root
+
+    if getattr(args, "out", None) is not None or args.root is not None:
+        return args.root or "."
+    return default_root()
 
 
 def print_result(result, stream=None):
+    import os
+
     for label, path in (("SavedModel", result.saved_model), ("ONNX", result.onnx)):
         if path:
-            print(f"wrote {label}: {path}", file=stream or sys.stdout)
+            print(f"wrote {label}: {os.path.abspath(path)}", file=stream or sys.stdout)
 
 
 def run(args):
     from upconv_tf.export import export_path
 
-    result = export_path(args.path, args.out, name=args.name, version=args.version, root=args.root, size=args.size)
+    root = export_root(args)
+    result = export_path(args.path, args.out, name=args.name, version=args.version, root=root, size=args.size)
     print_result(result)
     if args.triton:
         from upconv_tf.export.triton import write_triton_repository

@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from upconv_tf.cli.common import (
-    EXIT_OK,
-    EXIT_PARTIAL,
     CommandError,
     add_json_option,
+    exit_status,
     mode_choices,
     no_usable_image,
     normalize_choices,
@@ -16,6 +15,7 @@ from upconv_tf.cli.common import (
     positive_int,
     progress_factory,
     report_errors,
+    skipped_summary,
     text_stream,
     write_json_output,
 )
@@ -59,14 +59,14 @@ def run(args):
         summary = f"{result['path']}: {result['count']} images"
         if result["count"]:
             summary += f", mean of the last 25% of bins {_tail_mean(result['mean']):.2f}"
-        print(summary + (f", {len(errors)} skipped" if errors else ""), file=out)
+        print(summary + skipped_summary(errors), file=out)
     write_json_output(stats, args)  # written even when nothing was usable: it names every skipped file
     if not any(r["count"] for r in stats["folders"]):
         raise CommandError(no_usable_image("no usable image in the given folders", skipped))
     if args.out:
         plot_spectrum_statistics(stats, args.out)
         print(f"wrote {args.out}", file=out)
-    return EXIT_PARTIAL if skipped else EXIT_OK
+    return exit_status(skipped)
 
 
 def _tail_mean(mean):

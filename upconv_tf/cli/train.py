@@ -12,8 +12,7 @@ from __future__ import annotations
 import argparse
 
 from upconv_tf.cli.common import (
-    EXIT_OK,
-    EXIT_PARTIAL,
+    exit_status,
     non_negative_int,
     positive_int,
     report_errors,
@@ -117,7 +116,7 @@ def run(args):
     bce = result.metrics.get("spectral_bce_to_real_mean")
     print(f"wrote {result.model_path}" + (f"; spectral BCE to the real mean {bce:.4f}" if bce is not None else ""))
     print(status_line(result.metrics))
-    return EXIT_PARTIAL if result.skipped else EXIT_OK
+    return exit_status(result.skipped)
 
 
 def status_line(metrics) -> str:

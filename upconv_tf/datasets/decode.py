@@ -119,6 +119,16 @@ def decode_image(data, name="image", max_pixels: int = MAX_PIXELS) -> np.ndarray
                              f"cannot decode ({type(error).__name__}): {first_line(error)}") from None
 
 
+def read_box(width: int, height: int, size, policy: str = "center-crop") -> tuple:
+    """``(left, top, right, bottom)``: the part of a ``width`` x ``height`` image that :func:`fit_to_size` reads
+    (then resized to ``size`` with ``policy="resize"``); the whole image with ``policy="none"``."""
+    if policy == "none" or size is None:
+        return 0, 0, width, height
+    side = size if policy == "center-crop" else min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    return left, top, left + side, top + side
+
+
 def fit_to_size(image: np.ndarray, size: int, policy: str = "center-crop", path="image") -> np.ndarray:
     """Apply a size policy (module docstring) to one (H, W, 3) image; ``path`` names it in errors.
 
@@ -130,13 +140,11 @@ def fit_to_size(image: np.ndarray, size: int, policy: str = "center-crop", path=
     if policy == "none" or size is None:
         return image
     height, width = image.shape[:2]
+    if policy == "center-crop" and min(height, width) < size:
+        raise ImageLoadError(path, E.TOO_SMALL, f"{width} x {height} px is smaller than the {size} px crop",
+                             size=(width, height), crop=size)
+    left, top, right, bottom = read_box(width, height, size, policy)
     if policy == "center-crop":
-        if min(height, width) < size:
-            raise ImageLoadError(path, E.TOO_SMALL, f"{width} x {height} px is smaller than the {size} px crop",
-                                 size=(width, height), crop=size)
-        top, left = (height - size) // 2, (width - size) // 2
-        return image[top:top + size, left:left + size]
-    side = min(height, width)
-    top, left = (height - side) // 2, (width - side) // 2
-    square = np.clip(image[top:top + side, left:left + side] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return image[top:bottom, left:right]
+    square = np.clip(image[top:bottom, left:right] * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return np.asarray(Image.fromarray(square).resize((size, size), Image.LANCZOS), np.float32) / 255.0

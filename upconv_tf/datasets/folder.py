@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from upconv_tf import errors as E
-from upconv_tf.datasets.decode import MAX_PIXELS, POLICIES, decode_image, first_line, fit_to_size  # noqa: F401
+from upconv_tf.datasets.decode import MAX_PIXELS, POLICIES, decode_image, first_line, fit_to_size, read_box  # noqa: F401
 from upconv_tf.errors import ArgumentError, ImageLoadError, Skipped
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
@@ -43,12 +43,18 @@ class FolderImages:
     errors: list
 
 
+def _hidden(name) -> bool:
+    return name.startswith(".")
+
+
 def list_images(*roots, recursive: bool = True, errors: list | None = None) -> list:
     """Image files (by extension) under ``roots`` (files or folders), sorted, following folder order.
 
-    A folder that cannot be listed (e.g. no permission) is appended to ``errors`` as a
-    :class:`~upconv_tf.errors.Skipped` record, or reported with a warning when ``errors`` is None. Raises
-    ``ValueError`` when a root does not exist.
+    With ``errors`` (a list), what was not listed is recorded there as :class:`~upconv_tf.errors.Skipped`
+    records: a folder that cannot be listed (``unlistable``), a root folder holding no image file
+    (``empty-folder``) and each other file in a walked folder (``not-an-image``, e.g. ``notes.txt``); hidden
+    files and folders (``.DS_Store``, ``.git/``) stay silent. Without ``errors`` an unlistable folder is reported
+    with a warning and the rest is silent. Raises ``ValueError`` when a root does not exist.
     """
     found = []
 
@@ -66,11 +72,23 @@ def list_images(*roots, recursive: bool = True, errors: list | None = None) -> l
             continue
         if not os.path.isdir(root):
             raise ArgumentError(root, "is not a file or folder.")
+        before, failures = len(found), len(errors) if errors is not None else 0
         for folder, dirs, files in os.walk(root, onerror=unlistable, followlinks=False):
             dirs.sort()
-            found.extend(os.path.join(folder, f) for f in sorted(files) if f.lower().endswith(IMAGE_EXTENSIONS))
+            hidden = any(_hidden(part) for part in os.path.relpath(folder, root).split(os.sep) if part != ".")
+            for name in sorted(files):
+                if name.lower().endswith(IMAGE_EXTENSIONS):
+                    found.append(os.path.join(folder, name))
+                elif errors is not None and not hidden and not _hidden(name):
+                    extension = os.path.splitext(name)[1]
+                    errors.append(Skipped(os.path.join(folder, name), E.NOT_AN_IMAGE,
+                                          f"not an image file ({extension or 'no extension'})"))
             if not recursive:
                 break
+        if errors is not None and len(found) == before and not any(
+                item.code == E.UNLISTABLE for item in errors[failures:]):
+            errors.append(Skipped(root, E.EMPTY_FOLDER, "no image file in this folder"
+                                  + ("" if recursive else " (sub-folders not searched)")))
     return found
 
 
@@ -108,6 +126,15 @@ def load_image(path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     except Exception as error:  # noqa: BLE001 - one bad file must not stop a folder of millions
         raise ImageLoadError(path, E.DECODE_ERROR,
                              f"cannot decode ({type(error).__name__}): {first_line(error)}") from None
+
+
+def image_size(path) -> tuple:
+    """``(width, height)`` of an image file as :func:`load_image` gives it (EXIF rotation applied), read from its
+    header (no pixel is decoded)."""
+    with Image.open(path) as image:
+        width, height = image.size
+        orientation = image.getexif().get(0x0112, 1)  # EXIF Orientation: 5-8 swap the sides
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
 def iter_images(paths, size=None, policy: str = "center-crop", errors: list | None = None,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_array
 
+from upconv_tf._quiet import collapsed_warnings
 from upconv_tf.detection.estimator import CLASSIFIERS, SpectralDetector
 from upconv_tf.detection.features import as_images
 from upconv_tf.errors import ArgumentError
@@ -93,6 +94,26 @@ def _summary(values):
     return {"mean": float(values.mean()), "std": std, "runs": values.tolist()}
 
 
+def _learning_curves(features, labels, splits, samples, classifiers, seed, detector_params, results):
+    """Fit and score every classifier at every training size on every split, into ``results``."""
+    from sklearn.metrics import accuracy_score, roc_auc_score
+
+    for run, (train_side, test_side) in enumerate(splits):
+        rng = np.random.default_rng(seed + run)
+        test = balanced_sample(test_side, labels, None, rng)
+        for count in samples:
+            train = balanced_sample(train_side, labels, None if count == MAX_SAMPLES else count, rng)
+            for name in classifiers:
+                detector = SpectralDetector(name, random_state=seed + run, **detector_params)
+                detector.fit(features[train], None if name == "kmeans" else labels[train])
+                score = detector.predict_proba(features[test])[:, 1]
+                entry = results[(name, count)]
+                entry["train_size"].append(int(len(train)))
+                entry["test_size"].append(int(len(test)))
+                entry["accuracy"].append(accuracy_score(labels[test], (score >= 0.5).astype(int)))
+                entry["roc_auc"].append(roc_auc_score(labels[test], score))
+
+
 def evaluate_detector(real, fake, real_groups=None, fake_groups=None, samples=(20, 100, 1000), runs: int = 5,
                       classifiers=CLASSIFIERS, test_size: float = 0.25, seed: int = 0, **detector_params) -> dict:
     """Evaluate :class:`SpectralDetector` classifiers with the module's protocol.
@@ -124,8 +145,6 @@ def evaluate_detector(real, fake, real_groups=None, fake_groups=None, samples=(2
         "roc_auc"}]}`` (sizes per run) where ``accuracy`` / ``roc_auc`` hold ``mean``, ``std`` and the per-run values. Format it with
         :func:`format_table`.
     """
-    from sklearn.metrics import accuracy_score, roc_auc_score
-
     classifiers = list(classifiers)
     for name in classifiers:
         if name not in CLASSIFIERS:
@@ -137,20 +156,8 @@ def evaluate_detector(real, fake, real_groups=None, fake_groups=None, samples=(2
     splits = grouped_splits(groups, labels, runs, test_size, seed)
     results = {(name, count): {"train_size": [], "test_size": [], "accuracy": [], "roc_auc": []}
                for count in samples for name in classifiers}
-    for run, (train_side, test_side) in enumerate(splits):
-        rng = np.random.default_rng(seed + run)
-        test = balanced_sample(test_side, labels, None, rng)
-        for count in samples:
-            train = balanced_sample(train_side, labels, None if count == MAX_SAMPLES else count, rng)
-            for name in classifiers:
-                detector = SpectralDetector(name, random_state=seed + run, **detector_params)
-                detector.fit(features[train], None if name == "kmeans" else labels[train])
-                score = detector.predict_proba(features[test])[:, 1]
-                entry = results[(name, count)]
-                entry["train_size"].append(int(len(train)))
-                entry["test_size"].append(int(len(test)))
-                entry["accuracy"].append(accuracy_score(labels[test], (score >= 0.5).astype(int)))
-                entry["roc_auc"].append(roc_auc_score(labels[test], score))
+    with collapsed_warnings():  # one k-means "no labels" warning, not one per fit
+        _learning_curves(features, labels, splits, samples, classifiers, seed, detector_params, results)
     protocol = {"runs": runs, "test_size": test_size, "seed": seed, "classifiers": classifiers,
                 "samples": samples, "groups": int(len(np.unique(groups))), "real": int((labels == 0).sum()),
                 "generated": int((labels == 1).sum()), "num_bins": int(features.shape[1]),

@@ -136,8 +136,7 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
     height, width = _image_size(image_size)
     function = detector_function(detector, height, width, channels, compute_dtype)
     resamples = FEATURE_KINDS[feature_kind(detector)].resamples
-    data = detector_metadata(detector, (height, width), name, version, channels, opset, compute_dtype)
-    data.update(metadata or {})
+    data = detector_metadata(detector, (height, width), name, version, channels, opset, compute_dtype, metadata)
 
     def save_onnx(path):
         # The ONNX graph computes the spectrum with MatMuls (no DFT operator, which has no CUDA kernel).
@@ -150,9 +149,9 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
 
 
 def detector_metadata(detector, image_size, name="spectral-detector", version=None, channels=3, opset=OPSET,
-                      compute_dtype="float64") -> dict:
+                      compute_dtype="float64", metadata=None) -> dict:
     """The metadata.json of :func:`export_detector` for ``detector`` at ``image_size`` (no graph is built): input
-    and output tensors, the features, the classifier, the threshold."""
+    and output tensors, the features, the classifier, the threshold, and the extra keys of ``metadata``."""
     from upconv_tf.detection import hybrid
     from upconv_tf.detection.features import FEATURE_KINDS
     from upconv_tf.export.graph import REDUCTION, check_fitted, feature_kind
@@ -164,7 +163,9 @@ def detector_metadata(detector, image_size, name="spectral-detector", version=No
     classifier = {"kind": detector.classifier, "classes": np.asarray(detector.classes_).tolist(),
                   "probability": _PROBABILITY[detector.classifier]}
     params = detector.get_params() if hasattr(detector, "get_params") else {}
-    classifier["params"] = {k: v for k, v in params.items() if isinstance(v, (int, float, str, bool, type(None)))}
+    # The classifier's own parameters; the feature settings are described once, under "spectral".
+    classifier["params"] = {k: v for k, v in params.items() if isinstance(v, (int, float, str, bool, type(None)))
+                            and k not in FEATURE_PARAMS}
     if detector.classifier == "kmeans":
         classifier["fake_cluster"] = int(detector.fake_cluster_)
     if detector.classifier == "svm":
@@ -176,8 +177,9 @@ def detector_metadata(detector, image_size, name="spectral-detector", version=No
                 "description": "image batch, values in [0, 1] (as upconv_tf.datasets loads them)"},
         outputs={"name": "probability", "shape": [None], "dtype": "float32", "range": [0, 1],
                  "description": "probability that each image is generated"},
-        # mode/normalize apply to the azimuthal kind only; the other kinds record their own ring bins (centered).
-        extra={"spectral": {"feature_kind": kind, "mode": detector.mode if resamples else "centered",
+        # mode/normalize apply to the azimuthal kind only (null for the other kinds, whose rings their kind defines):
+        # every "mode" of metadata.json is the one the features use.
+        extra={"spectral": {"feature_kind": kind, "mode": detector.mode if resamples else None,
                             "normalize": detector.normalize if resamples else None,
                             "num_bins": int(detector.num_bins_),
                             "native_bins": FEATURE_KINDS[kind].length(height, width, detector.mode),
@@ -189,9 +191,14 @@ def detector_metadata(detector, image_size, name="spectral-detector", version=No
     # The label threshold travels with the model: runners and `upconv-tf detect` label "generated" from it.
     data["threshold"] = float(getattr(detector, "threshold_", 0.5))
     data["target_fpr"] = getattr(detector, "target_fpr", None)
+    data.update(metadata or {})
+    if not resamples and isinstance(data.get("preset"), dict):  # the recipe's unused settings, as under "spectral"
+        data["preset"] = dict(data["preset"], mode=None, normalize=None)
     return data
 
 
+# SpectralDetector parameters that describe the features (metadata.json "spectral"), not the classifier.
+FEATURE_PARAMS = ("feature_kind", "mode", "normalize", "num_bins")
 _PROBABILITY = {
     "logreg": "sigmoid(coef . scaled + intercept)",
     "svm": "Platt sigmoid 1 / (1 + exp(-(a d + b))) of the RBF decision d, (a, b) = calibration",

@@ -21,7 +21,7 @@ import os
 
 from upconv_tf import _atomic
 from upconv_tf.errors import ArgumentError
-from upconv_tf.resolve import ONNX_FILE, ONNX_ROOT, SAVED_MODEL_DIR, SAVED_MODELS, versions  # noqa: F401
+from upconv_tf.resolve import HOME_VARIABLE, ONNX_FILE, ONNX_ROOT, SAVED_MODEL_DIR, SAVED_MODELS, versions  # noqa: F401
 
 
 def next_version(root, name: str) -> int:
@@ -41,3 +41,18 @@ def check_name(name: str) -> str:
 
 # The one atomic writer (umask-respecting): re-exported here for the export code and its tests.
 Staging = _atomic.Staging
+
+
+def default_root() -> str:
+    """Where an export without a bundle folder goes when no root is given: ``$UPCONV_TF_HOME`` (the first models
+    home, so the model is then found by name from any folder), else the current folder when it already holds the
+    repository layout (``saved_models/`` or ``export/``). Anywhere else an export would scatter two new folders
+    into an arbitrary place: a one-line :class:`~upconv_tf.errors.ArgumentError` asks for a root instead."""
+    home = os.environ.get(HOME_VARIABLE)
+    if home:
+        return home
+    if os.path.isdir(SAVED_MODELS) or os.path.isdir(ONNX_ROOT):
+        return "."
+    raise ArgumentError("root", f"is needed: {os.getcwd()} holds no {SAVED_MODELS}/ or {ONNX_ROOT}/ (a repository "
+                                f"layout); pass `root` (e.g. '.' to start one here) or `out` for one bundle folder, "
+                                f"or set {HOME_VARIABLE} to the folder models are kept in", mentions=("out",))

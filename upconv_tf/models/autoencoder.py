@@ -9,7 +9,13 @@ from upconv_tf.errors import ArgumentError
 from upconv_tf.models import distribute
 from upconv_tf.models.architectures import check_last_unit, last_unit, output_dtype
 from upconv_tf.models.gan import unpack_images
-from upconv_tf.models.spectral_target import SpectralTargetMixin
+from upconv_tf.models.spectral_target import (  # noqa: F401  (SpectralTerm: named in the docstring's example)
+    SpectralTargetMixin,
+    SpectralTerm,
+    pop_legacy,
+    spectral_term,
+    upgrade_config,
+)
 
 DOWNSAMPLINGS = ("average",)
 
@@ -40,15 +46,15 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
         kernel_size: kernel of those convolutions.
         filters: channels of the hidden correction convolutions (and of a transposed convolution followed
             by them).
-        spectral_weight: weight of the spectral term (0: MSE only; the paper uses 0.5).
+        spectral: the spectral term's settings, a :class:`~upconv_tf.models.SpectralTerm` (default:
+            ``SpectralTerm(weight=0.5)``, the paper's; ``weight=0``: MSE only). The former ``spectral_*``
+            keyword arguments still work for one release, with a ``DeprecationWarning``.
         real_spectrum: mean real profile; estimated from the training data by ``fit`` when None.
-        spectral_mode, spectral_normalize, spectral_profile, spectral_warmup: the spectral term
-            (:class:`upconv_tf.models.SpectralGAN` documents them).
         downsampling: how the model halves the image: ``"average"`` (2 x 2 block means).
 
     Example:
 
-    >>> ae = SpectralAutoencoder(32, "nearest", correction=3, filters=8, spectral_weight=0.5)
+    >>> ae = SpectralAutoencoder(32, "nearest", correction=3, filters=8, spectral=SpectralTerm(weight=0.5))
     >>> ae.compile(keras.optimizers.Adam(1e-3))
     >>> history = ae.fit(np.random.uniform(-1, 1, (8, 32, 32, 3)).astype("float32"), batch_size=4, verbose=0)
     >>> sorted(history.history)
@@ -56,9 +62,8 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
     """
 
     def __init__(self, image_size=64, upsampling="transconv", correction=None, kernel_size=5, filters=32,
-                 spectral_weight=0.5, real_spectrum=None, spectral_mode="reference", spectral_normalize="minmax",
-                 spectral_profile="floored_log", spectral_warmup=0, spectral_reduction="batch", downsampling="average",
-                 **kwargs):
+                 spectral=None, real_spectrum=None, downsampling="average", **kwargs):
+        term = spectral_term(spectral, pop_legacy(kwargs), 0.5, "SpectralAutoencoder")
         super().__init__(**kwargs)
         if not isinstance(image_size, int) or isinstance(image_size, bool) or image_size < 8 or image_size % 2:
             raise ArgumentError("image_size", f"must be an even integer >= 8. Received: image_size={image_size!r}")
@@ -73,8 +78,7 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
         self.filters = filters
         self.downsampling = downsampling
         self._image_shape = (image_size, image_size, 3)
-        self._init_spectral(spectral_weight, real_spectrum, spectral_mode, spectral_normalize, spectral_profile,
-                            spectral_warmup, spectral_reduction)
+        self._init_spectral(term, real_spectrum)
         self.downsample = keras.layers.AveragePooling2D(2, name="down_average")
         self.decoder_layers = last_unit(upsampling, self.correction, kernel_size, filters, channels=3, name="up")
         # Linear, computed in float32 (also under mixed precision), like the generators' tanh.
@@ -110,6 +114,16 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
             raise ValueError(f"SpectralAutoencoder has a fixed loss. Received: loss={kwargs['loss']!r}")
         kwargs.pop("loss", None)
         super().compile(optimizer=optimizer, **kwargs)
+
+    def compile_from_config(self, config):
+        """Compile from the saved compile configuration (what ``keras.saving.load_model`` calls before it restores
+        the weights and the optimizer's variables), so that a reloaded model continues to ``fit`` as an
+        uninterrupted run."""
+        config = keras.saving.deserialize_keras_object(dict(config))
+        config.pop("loss", None)
+        self.compile(**config)
+        if self.optimizer is not None and self.built:
+            self.optimizer.build(self.trainable_variables)
 
     @property
     def metrics(self):
@@ -151,6 +165,10 @@ class SpectralAutoencoder(SpectralTargetMixin, keras.Model):
         if self.spectral_weight > 0:
             self.spectral_loss_tracker.update_state(spectral)
         return distribute.step_outputs({m.name: m.result() for m in self.metrics})
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**upgrade_config(config))
 
     def get_config(self):
         config = super().get_config()

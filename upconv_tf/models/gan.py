@@ -9,7 +9,14 @@ import tensorflow as tf
 from upconv_tf.errors import ArgumentError
 from upconv_tf.losses import gan as gan_losses
 from upconv_tf.models import distribute
-from upconv_tf.models.spectral_target import SpectralTargetMixin, check_weight
+from upconv_tf.models.spectral_target import (  # noqa: F401  (SpectralTerm: named in the docstrings' examples)
+    SpectralTargetMixin,
+    SpectralTerm,
+    check_weight,
+    pop_legacy,
+    spectral_term,
+    upgrade_config,
+)
 
 # R1 weight (gamma) by default for the losses that have no gradient penalty of their own. Measured on 800-step
 # CPU runs (32 px, N.3.5, seeds 1-3): without it the discriminator won on some seeds (d_loss falling to 0.02-0.1,
@@ -75,47 +82,42 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         discriminator: model images -> logits (N, 1).
         latent_dim: latent length (read from the generator when None).
         loss: ``"dcgan"`` (non-saturating BCE), ``"lsgan"``, ``"wgan-gp"`` or ``"dragan"``.
-        spectral_weight: lambda of eq. (10); the paper uses 2 (DCGAN) and 0.5 (LSGAN).
-        real_spectrum: mean real profile (min-max normalised, ``spectral_mode`` bins); estimated from the
+        spectral: the spectral term's settings, a :class:`~upconv_tf.models.SpectralTerm` (default:
+            ``SpectralTerm(weight=2.0)``, the paper's DCGAN weight: floored_log profile, reference bins, batch
+            reduction, no warm-up); ``SpectralTerm(weight=0)`` is the plain GAN and skips the spectrum.
+            The former ``spectral_weight``, ``spectral_mode``, ``spectral_normalize``, ``spectral_profile``,
+            ``spectral_warmup`` and ``spectral_reduction`` keyword arguments still work for one release, with
+            a ``DeprecationWarning``.
+        real_spectrum: mean real profile (min-max normalised, ``spectral.mode`` bins); estimated from the
             training data by ``fit`` (or ``adapt``) when None.
         n_critic: discriminator updates per step (default 5 for wgan-gp, else 1).
         penalty_weight: weight of the gradient / DRAGAN penalty (10).
         adversarial_weight: weight of the generator's adversarial loss (1; 0 trains on the spectrum alone).
-        spectral_mode: bins of the profile: ``"reference"`` (published pipeline: integer radii up to the
-            corners, default) or ``"centered"``.
-        spectral_normalize: ``"minmax"``.
         seed: seed of the model's ``keras.random.SeedGenerator`` (latents and penalty draws).
         r1_weight: gamma of the R1 penalty on real images (Mescheder et al. 2018), ``gamma / 2 * E||grad D||^2``;
             default :data:`DEFAULT_R1_WEIGHT` (0.3 for dcgan/lsgan, 0 for the losses with their own penalty);
             0 turns it off (the reference code has none).
         label_smoothing: one-sided label smoothing of the real targets (``"dcgan"`` / ``"dragan"`` only); the
             tracked ``d_loss`` stays the plain loss, so the sanity gate reads the same number either way.
-        spectral_profile: ``"floored_log"`` (default: the published ring means of ``20 ln|F|``, what the
-            paper's readout plots, with a bounded gradient), ``"paper"`` (exactly the published profile) or
-            ``"ring_power"`` (:mod:`upconv_tf.losses.spectral`).
-        spectral_reduction: ``"batch"`` (default: the BCE of the global batch's mean profile) or ``"sample"``
-            (mean of per-image BCEs, eq. 11 as published); see :mod:`upconv_tf.models.spectral_target`.
-        spectral_warmup: generator updates over which the spectral weight ramps up linearly from 0 (0: none).
-
-    The published term is :data:`upconv_tf.models.spectral_target.PUBLISHED_TERM` (``spectral_profile="paper",
-    spectral_reduction="sample"``). For sampling, use
+    The published term is ``SpectralTerm(**PUBLISHED_TERM)`` (:data:`upconv_tf.models.spectral_target.PUBLISHED_TERM`:
+    ``profile="paper", reduction="sample"``). For sampling, use
     :meth:`sampling_generator` (the moving average of the weights when ``g_optimizer`` has ``use_ema=True``).
 
     Example:
 
     >>> g = build_generator(32, latent_dim=16, dim=8)
     >>> d = build_discriminator(32, norm="layer", dim=8)
-    >>> gan = SpectralGAN(g, d, loss="dcgan", spectral_weight=2.0)
+    >>> gan = SpectralGAN(g, d, loss="dcgan", spectral=SpectralTerm(weight=2.0))
     >>> gan.compile()
     >>> history = gan.fit(np.random.uniform(-1, 1, (8, 32, 32, 3)).astype("float32"), batch_size=4, verbose=0)
     >>> sorted(history.history)
     ['d_loss', 'g_loss', 'spectral_loss']
     """
 
-    def __init__(self, generator, discriminator, latent_dim=None, loss="dcgan", spectral_weight=2.0,
-                 real_spectrum=None, n_critic=None, penalty_weight=gan_losses.PENALTY_WEIGHT, adversarial_weight=1.0,
-                 spectral_mode="reference", spectral_normalize="minmax", seed=None, r1_weight=None,
-                 label_smoothing=0.0, spectral_profile="floored_log", spectral_warmup=0, spectral_reduction="batch", **kwargs):
+    def __init__(self, generator, discriminator, latent_dim=None, loss="dcgan", spectral=None, real_spectrum=None,
+                 n_critic=None, penalty_weight=gan_losses.PENALTY_WEIGHT, adversarial_weight=1.0, seed=None,
+                 r1_weight=None, label_smoothing=0.0, **kwargs):
+        term = spectral_term(spectral, pop_legacy(kwargs), 2.0, "SpectralGAN")
         super().__init__(**kwargs)
         if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
             raise ArgumentError("generator", "and `discriminator` must be keras.Model instances. "
@@ -157,8 +159,7 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         self._image_shape = tuple(out_shape[1:])
         self._image_dtype = "float64" if getattr(generator, "output", None) is not None \
             and generator.output.dtype == "float64" else "float32"
-        self._init_spectral(spectral_weight, real_spectrum, spectral_mode, spectral_normalize, spectral_profile,
-                            spectral_warmup, spectral_reduction)
+        self._init_spectral(term, real_spectrum)
         self.seed_generator = keras.random.SeedGenerator(seed, name="latent_seed")
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -196,6 +197,26 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
 
+    def get_compile_config(self):
+        """``keras.Model``'s compile configuration plus both optimizers, so that a model saved after ``compile``
+        (``model.save("gan.keras")``) comes back from ``keras.saving.load_model`` compiled, its optimizers'
+        state (moments, step count) restored with the weights: ``fit`` continues as an uninterrupted run."""
+        if self.g_optimizer is None:
+            return None
+        config = dict(super().get_compile_config() or {})
+        config["g_optimizer"] = keras.saving.serialize_keras_object(self.g_optimizer)
+        config["d_optimizer"] = keras.saving.serialize_keras_object(self.d_optimizer)
+        return config
+
+    def compile_from_config(self, config):
+        """Compile from :meth:`get_compile_config` (what ``keras.saving.load_model`` calls before it restores the
+        weights and the optimizers' variables)."""
+        config = dict(config)
+        optimizers = {name: keras.saving.deserialize_keras_object(config.pop(name))
+                      for name in ("g_optimizer", "d_optimizer") if config.get(name) is not None}
+        config = keras.saving.deserialize_keras_object(config) if config else {}
+        self.compile(**optimizers, **{key: value for key, value in config.items() if key not in ("optimizer", "loss")})
+
     @property
     def metrics(self):
         trackers = [self.d_loss_tracker, self.g_loss_tracker]
@@ -228,7 +249,10 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         if self.label_smoothing:
             d_train = gan_losses.dcgan_discriminator_loss(real_logits, fake_logits, self.label_smoothing)
         if self.r1_weight:
-            d_train = d_train + 0.5 * self.r1_weight * gan_losses.r1_penalty(self.discriminator, real)
+            # In the loss's dtype: the gradient w.r.t. the images has the images' dtype, which differs from the
+            # logits' when the discriminator computes in another precision (e.g. float64 on float32 images).
+            r1 = gan_losses.r1_penalty(self.discriminator, real)
+            d_train = d_train + tf.cast(0.5 * self.r1_weight, d_train.dtype) * tf.cast(r1, d_train.dtype)
         penalty_kind = LOSSES[self.loss_name][2]
         penalty = tf.zeros((), d_loss.dtype)
         if penalty_kind == "gradient":
@@ -245,7 +269,7 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         fake = self.generator(self._latents(local_batch), training=True)
         with tf.GradientTape() as tape:
             d_loss, d_train, penalty = self._discriminator_loss(real, fake, local_batch)
-            total = d_train + self.penalty_weight * penalty
+            total = d_train + tf.cast(self.penalty_weight, d_train.dtype) * tf.cast(penalty, d_train.dtype)
             scaled = self.d_optimizer.scale_loss(distribute.scale_for_replicas(total))
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
@@ -351,7 +375,7 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = upgrade_config(config)
         config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
         config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
         return cls(**config)

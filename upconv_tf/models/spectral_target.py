@@ -14,7 +14,7 @@ or estimated from real images (the paper uses 1,000 unlabelled real images).
 (global) batch, which is what the paper's readout compares (generated mean against the real mean +- std), and
 leaves each image free to have its own spectrum, like real images; ``"sample"`` every image's profile, as in
 eq. (11) and the published code, which pushes every image towards the one mean shape (a flat crop and a
-textured one alike). :data:`PUBLISHED_TERM` (``spectral_profile="paper", spectral_reduction="sample"``) is
+textured one alike). :data:`PUBLISHED_TERM` (``SpectralTerm(profile="paper", reduction="sample")``) is
 eq. (11) as published, ill-conditioned gradient included; every other combination holds the exact-0/1 bins of
 each min-max profile constant (:func:`upconv_tf.losses.hold_extremes`).
 
@@ -28,6 +28,9 @@ acts on images with structure rather than on the near-constant output of a fresh
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
+
 import numpy as np
 import tensorflow as tf
 
@@ -35,12 +38,12 @@ from upconv_tf import spectral
 from upconv_tf.errors import ArgumentError
 from upconv_tf.layers import AzimuthalIntegral
 from upconv_tf.losses import floored_log_profile, hold_extremes, log_ring_power, normalize_minmax, spectral_bce
-from upconv_tf.losses.spectral import check_profile
 from upconv_tf.models import distribute
+from upconv_tf.options import SPECTRAL_PROFILES
 
 SPECTRAL_REDUCTIONS = ("batch", "sample")
 # Eq. (11) as the published code computes it (with a gradient, which the published code lacks).
-PUBLISHED_TERM = {"spectral_profile": "paper", "spectral_reduction": "sample"}
+PUBLISHED_TERM = {"profile": "paper", "reduction": "sample"}
 
 MAX_SPECTRUM_IMAGES = 1000
 
@@ -72,29 +75,129 @@ def take_images(data, limit=MAX_SPECTRUM_IMAGES) -> np.ndarray:
     return np.concatenate(chunks)
 
 
+# The keyword arguments the models took before :class:`SpectralTerm` (``spectral_weight`` -> ``weight``...).
+LEGACY_ARGUMENTS = {f"spectral_{name}": name for name in ("weight", "mode", "normalize", "profile", "warmup",
+                                                           "reduction")}
+
+
+@dataclasses.dataclass(frozen=True)
+class SpectralTerm:
+    """The settings of the spectral term of :class:`SpectralGAN` and :class:`SpectralAutoencoder`.
+
+    Attributes:
+        weight: lambda of eq. (10) (0 switches the term off and skips the spectrum); the paper uses 2 for
+            the DCGAN, 0.5 for the LSGAN and the auto-encoder.
+        mode: bins of the profile: ``"reference"`` (published pipeline: integer radii up to the corners) or
+            ``"centered"``.
+        normalize: ``"minmax"`` (the BCE needs profiles in [0, 1]).
+        profile: ``"floored_log"`` (default: the published ring means of ``20 ln|F|`` with a bounded
+            gradient), ``"paper"`` (exactly the published profile) or ``"ring_power"``
+            (:mod:`upconv_tf.losses.spectral`).
+        reduction: ``"batch"`` (the BCE of the global batch's mean profile) or ``"sample"`` (mean of per-image
+            BCEs, eq. 11 as published).
+        warmup: generator (or model) updates over which the weight ramps up linearly from 0 (0: none).
+
+    :data:`PUBLISHED_TERM` holds eq. (11) as published: ``SpectralTerm(**PUBLISHED_TERM)``.
+
+    Example:
+
+    >>> term = SpectralTerm(weight=0.5, warmup=100)
+    >>> SpectralTerm.from_config(term.get_config()) == term
+    True
+    """
+
+    weight: float = 2.0
+    mode: str = "reference"
+    normalize: str = "minmax"
+    profile: str = "floored_log"
+    reduction: str = "batch"
+    warmup: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "weight", check_weight("weight", self.weight))
+        if self.mode not in spectral.MODES:
+            raise ArgumentError("mode", f"must be one of {spectral.MODES}. Received: mode={self.mode!r}")
+        if self.normalize != "minmax":
+            raise ArgumentError("normalize", "must be 'minmax' (the BCE needs profiles in [0, 1]). "
+                                             f"Received: normalize={self.normalize!r}")
+        if self.profile not in SPECTRAL_PROFILES:
+            raise ArgumentError("profile", f"must be one of {SPECTRAL_PROFILES}. Received: profile={self.profile!r}")
+        if self.reduction not in SPECTRAL_REDUCTIONS:
+            raise ArgumentError("reduction", f"must be one of {SPECTRAL_REDUCTIONS}. "
+                                             f"Received: reduction={self.reduction!r}")
+        if isinstance(self.warmup, bool) or not isinstance(self.warmup, (int, np.integer)) or self.warmup < 0:
+            raise ArgumentError("warmup", "must be an integer >= 0 (updates). "
+                                          f"Received: warmup={self.warmup!r}")
+        object.__setattr__(self, "warmup", int(self.warmup))
+
+    @property
+    def published(self) -> bool:
+        """Whether this is eq. (11) as published (:data:`PUBLISHED_TERM`)."""
+        return {"profile": self.profile, "reduction": self.reduction} == PUBLISHED_TERM
+
+    def replace(self, **changes) -> "SpectralTerm":
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    def get_config(self) -> dict:
+        """The settings as a JSON-serialisable dict (what the models' ``get_config`` holds under ``spectral``)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_config(cls, config) -> "SpectralTerm":
+        return cls(**config)
+
+
+def spectral_term(spectral, legacy: dict, default_weight: float, owner: str) -> SpectralTerm:
+    """The :class:`SpectralTerm` of a model built with ``spectral`` (a term, its config dict, or None for the
+    defaults with ``default_weight``) or, for one release, with the former ``spectral_*`` keyword arguments
+    (``legacy``, popped from the model's ``**kwargs``; a ``DeprecationWarning`` names the new form)."""
+    if isinstance(spectral, dict):
+        spectral = SpectralTerm.from_config(spectral)
+    if spectral is not None and not isinstance(spectral, SpectralTerm):
+        raise ArgumentError("spectral", f"must be a SpectralTerm (or None). Received: spectral={spectral!r}")
+    if not legacy:
+        return spectral if spectral is not None else SpectralTerm(weight=default_weight)
+    if spectral is not None:
+        raise ArgumentError("spectral", f"and {sorted(legacy)} were both given; put every setting in "
+                                        "`spectral=SpectralTerm(...)`")
+    new = ", ".join(f"{LEGACY_ARGUMENTS[key]}={value!r}" for key, value in legacy.items())
+    warnings.warn(f"{owner}({', '.join(sorted(legacy))}=...) is deprecated and will be removed in the next "
+                  f"release; pass spectral=SpectralTerm({new})", DeprecationWarning, stacklevel=3)
+    settings = {"weight": default_weight}
+    settings.update({LEGACY_ARGUMENTS[key]: value for key, value in legacy.items()})
+    return SpectralTerm(**settings)
+
+
+def upgrade_config(config: dict) -> dict:
+    """A model config saved with the former flat ``spectral_*`` keys, with them moved into ``spectral`` (loading
+    a saved model is not a use of the deprecated arguments: no warning)."""
+    config = dict(config)
+    legacy = pop_legacy(config)
+    if legacy and config.get("spectral") is None:
+        config["spectral"] = {LEGACY_ARGUMENTS[key]: value for key, value in legacy.items()}
+        config["spectral"].setdefault("weight", 2.0 if "discriminator" in config else 0.5)
+    return config
+
+
+def pop_legacy(kwargs: dict) -> dict:
+    """The former ``spectral_*`` keyword arguments, removed from ``kwargs``."""
+    return {key: kwargs.pop(key) for key in list(kwargs) if key in LEGACY_ARGUMENTS}
+
+
 class SpectralTargetMixin:
     """Adds ``real_spectrum`` (weight), ``adapt()``, ``set_real_spectrum()`` and ``spectral_loss()``."""
 
-    def _init_spectral(self, spectral_weight, real_spectrum, spectral_mode, spectral_normalize,
-                       spectral_profile="floored_log", spectral_warmup=0, spectral_reduction="batch"):
-        self.spectral_weight = check_weight("spectral_weight", spectral_weight)
-        self.spectral_profile = check_profile(spectral_profile)
-        if spectral_reduction not in SPECTRAL_REDUCTIONS:
-            raise ArgumentError("spectral_reduction", f"must be one of {SPECTRAL_REDUCTIONS}. "
-                                                      f"Received: spectral_reduction={spectral_reduction!r}")
-        self.spectral_reduction = spectral_reduction
-        if isinstance(spectral_warmup, bool) or not isinstance(spectral_warmup, (int, np.integer)) or spectral_warmup < 0:
-            raise ArgumentError("spectral_warmup", f"must be an integer >= 0 (generator updates). "
-                                                   f"Received: spectral_warmup={spectral_warmup!r}")
-        self.spectral_warmup = int(spectral_warmup)
-        if spectral_mode not in spectral.MODES:
-            raise ArgumentError("spectral_mode", f"must be one of {spectral.MODES}. Received: spectral_mode={spectral_mode!r}")
-        if spectral_normalize not in ("minmax",):
-            raise ArgumentError("spectral_normalize", "must be 'minmax' (the BCE needs profiles in [0, 1]). "
-                                                      f"Received: spectral_normalize={spectral_normalize!r}")
-        self.spectral_mode = spectral_mode
-        self.spectral_normalize = spectral_normalize
-        self.azimuthal_integral = AzimuthalIntegral(mode=spectral_mode, normalize=spectral_normalize,
+    def _init_spectral(self, term, real_spectrum):
+        """Keep the settings of ``term`` (a :class:`SpectralTerm`) and the layer that computes the profile."""
+        self.spectral = term
+        self.spectral_weight = term.weight
+        self.spectral_mode = term.mode
+        self.spectral_normalize = term.normalize
+        self.spectral_profile = term.profile
+        self.spectral_reduction = term.reduction
+        self.spectral_warmup = term.warmup
+        self.azimuthal_integral = AzimuthalIntegral(mode=term.mode, normalize=term.normalize,
                                                     name="azimuthal_integral")
         self._initial_real_spectrum = None if real_spectrum is None else np.asarray(real_spectrum, np.float32)
 
@@ -171,7 +274,7 @@ class SpectralTargetMixin:
         """Profiles of ``images`` for the loss, and the real mean in their dtype."""
         images = tf.convert_to_tensor(images)
         profiles = self.profile_tensor(images)
-        if (self.spectral_profile, self.spectral_reduction) != tuple(PUBLISHED_TERM.values()):
+        if not self.spectral.published:
             profiles = hold_extremes(profiles)  # the published term keeps its (ill-conditioned) gradient
         return profiles, tf.cast(self.real_spectrum, profiles.dtype)
 
@@ -200,6 +303,4 @@ class SpectralTargetMixin:
         return float(np.mean(spectral_bce(profiles, target.astype(profiles.dtype))))
 
     def _spectral_config(self):
-        return {"spectral_weight": self.spectral_weight, "spectral_mode": self.spectral_mode,
-                "spectral_normalize": self.spectral_normalize, "spectral_profile": self.spectral_profile,
-                "spectral_warmup": self.spectral_warmup, "spectral_reduction": self.spectral_reduction}
+        return {"spectral": self.spectral.get_config()}

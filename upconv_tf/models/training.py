@@ -199,22 +199,22 @@ def build_model(config: TrainingConfig):
     """The compiled model of ``config`` (seeded), optimizers built (so a checkpoint restores their state)."""
     import keras
 
-    from upconv_tf.models import SpectralAutoencoder, SpectralGAN, build_discriminator, build_generator
+    from upconv_tf.models import SpectralAutoencoder, SpectralGAN, SpectralTerm, build_discriminator, build_generator
 
     config = config.resolved()
     keras.utils.set_random_seed(config.seed)
     if config.model == "autoencoder":
         model = SpectralAutoencoder(config.size, config.upsampling, config.correction, config.kernel, config.dim,
-                                    spectral_weight=config.spectral_weight, spectral_profile=config.spectral_profile)
+                                    spectral=SpectralTerm(config.spectral_weight, profile=config.spectral_profile))
         model.compile(keras.optimizers.Adam(config.lr, clipnorm=config.clipnorm or None))
         model.optimizer.build(model.trainable_variables)
         return model
     generator = build_generator(config.size, config.latent_dim, config.upsampling, config.correction, config.kernel,
                                 config.dim)
     discriminator = build_discriminator(config.size, norm=config.norm, dim=config.dim)
-    model = SpectralGAN(generator, discriminator, loss=config.loss, spectral_weight=config.spectral_weight,
-                        n_critic=config.n_critic, seed=config.seed, r1_weight=config.r1_weight,
-                        spectral_profile=config.spectral_profile)
+    model = SpectralGAN(generator, discriminator, loss=config.loss,
+                        spectral=SpectralTerm(config.spectral_weight, profile=config.spectral_profile),
+                        n_critic=config.n_critic, seed=config.seed, r1_weight=config.r1_weight)
     adam = dict(learning_rate=config.lr, beta_1=0.5, beta_2=0.999, clipnorm=config.clipnorm or None)
     model.compile(g_optimizer=keras.optimizers.Adam(**adam), d_optimizer=keras.optimizers.Adam(**adam))
     return model
@@ -229,7 +229,7 @@ def monitor_inputs(config: TrainingConfig, model, images):
     return images[:MONITOR_IMAGES]
 
 
-def fit(model, images, config: TrainingConfig, out, start, total, steps_per_epoch, verbose="auto"):
+def fit(model, images, config: TrainingConfig, out, start, total, steps_per_epoch, verbose="auto", callbacks=()):
     """Train from global step ``start`` to ``total``; a run resumed mid-epoch first finishes that epoch.
 
     Returns the per-epoch history of this call.
@@ -245,6 +245,7 @@ def fit(model, images, config: TrainingConfig, out, start, total, steps_per_epoc
         SpectrumMonitor(os.path.join(out, "logs"), monitor_inputs(config, model, images),
                         plot_dir=os.path.join(out, "spectra"), grid_dir=os.path.join(out, "samples")),
         keras.callbacks.TensorBoard(os.path.join(out, "logs"), write_graph=False),
+        *callbacks,
     ]
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
@@ -344,7 +345,7 @@ def recorded_gates(path) -> dict:
     return {"d_loss": record.get("d_loss"), "training_reasons": []}
 
 
-def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None) -> TrainingResult:
+def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None, callbacks=()) -> TrainingResult:
     """Build, fit (or resume) and score a training run in the folder ``out``; save the model there.
 
     Args:
@@ -353,6 +354,7 @@ def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None)
         images: training images in [-1, 1] (N, size, size, 3) instead of loading ``config.data``.
         verbose: Keras progress (``"auto"``: a bar on a terminal, one line per epoch otherwise; 0 silent).
         log: called with a one-line description of the run before it starts (e.g. ``print``).
+        callbacks: more Keras callbacks for ``fit`` (e.g. a progress line).
 
     Returns:
         :class:`TrainingResult`.
@@ -407,7 +409,8 @@ def train(config: TrainingConfig, out, *, images=None, verbose="auto", log=None)
             log(f"{config.model}: {len(images)} images of {config.size} px, {total} steps ({config.epochs} epochs x "
                 f"{steps_per_epoch})" + (f", resuming at step {start}" if start else "")
                 + (f", {strategy.num_replicas_in_sync} replicas" if strategy.num_replicas_in_sync > 1 else ""))
-        history = fit(model, images, config, writes, start, total, steps_per_epoch, verbose) if start < total else {}
+        history = (fit(model, images, config, writes, start, total, steps_per_epoch, verbose, callbacks)
+                   if start < total else {})
         if history:
             # A resumed run keeps the epochs before it (the gates read the last epoch's losses).
             previous = read_history(out) if start else {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from upconv_tf._quiet import collapsed_warnings
 from upconv_tf.errors import ArgumentError, records
 from upconv_tf.workflows.features import (
     choose_size,
@@ -201,13 +202,14 @@ def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None
         from upconv_tf.workflows.refine import add_refined_rows
 
         add_refined_rows(data, refiner, train=refined_training, test=True)
-    if protocol == "splits":
-        evaluation = evaluate_splits(data, runs, test_size, seed, labelled)
-    elif protocol == "cross-source":
-        evaluation = evaluate_cross_source(data, seed, labelled)
-    else:
-        evaluation = evaluate_cross_family(data, seed, labelled,
-                                           real_units="sources" if protocol == "cross-both" else "groups")
+    with collapsed_warnings():  # a threshold note per fold: each distinct one once
+        if protocol == "splits":
+            evaluation = evaluate_splits(data, runs, test_size, seed, labelled)
+        elif protocol == "cross-source":
+            evaluation = evaluate_cross_source(data, seed, labelled)
+        else:
+            evaluation = evaluate_cross_family(data, seed, labelled,
+                                               real_units="sources" if protocol == "cross-both" else "groups")
     evaluation["protocol"].update({"group_by": group_by, "size": data.preset.size, "real_roots": list(real),
                                    "fake_roots": list(fake),
                                    "refiner": None if refiner is None else os.path.abspath(os.fspath(refiner)),
@@ -216,28 +218,153 @@ def evaluate_preset_on_folders(real, fake, *, protocol="splits", treatments=None
     return evaluation
 
 
-PROTOCOLS = ("samples",) + PRESET_PROTOCOLS
+
+def evaluate_model(model, real, fake, *, treatments=None, threshold=None, size=None, policy=None,
+                   batch_size: int = 32, report_fpr: float | None = None, progress=None) -> dict:
+    """Score a trained or exported detector on labelled files: ROC-AUC, balanced accuracy at its own threshold,
+    TPR / FPR there and the TPR at ``report_fpr``, for the files as they are and re-encoded by each treatment.
+
+    Args:
+        model: any detector :func:`upconv_tf.runtime.load_predictor` reads (a detector folder, an exported
+            SavedModel / ONNX model / bundle, ``saved_models/NAME[/VERSION]``, or a bare name such as
+            ``spectral-detector``, found from any folder), or ``(predictor, path)``.
+        real, fake: lists of image files or folders (walked recursively): label 0 and 1.
+        treatments: re-encodings of the whole file before the model's crop / resize
+            (:data:`upconv_tf.datasets.augment.TREATMENTS` by default: none, jpeg90, jpeg75, webp80).
+        threshold, size, policy: override the model's own (as :func:`upconv_tf.workflows.detect.detect`).
+        report_fpr: the false-positive rate of ``tpr_at_fpr`` (default: the model's target FPR, else 0.05).
+
+    Returns:
+        ``{"protocol": {"name": "model", "model", "threshold", "size", "policy", "treatments", "report_fpr",
+        "real", "generated", ...}, "results": [{"treatment", "roc_auc", "balanced_accuracy", "accuracy",
+        "tpr_at_fpr", "tpr", "fpr"}], "files": [{"path", "label", "scores": {treatment: score}}], "skipped"}``.
+
+    Raises:
+        NoUsableImages: no usable file in ``real`` or in ``fake``.
+    """
+    import numpy as np
+
+    from upconv_tf.datasets import fit_to_size, iter_images
+    from upconv_tf.datasets.augment import TREATMENTS, parse_treatment, reencode
+    from upconv_tf.detection.evaluation import DEFAULT_REPORT_FPR, detection_metrics
+    from upconv_tf.errors import ImageLoadError, NoUsableImages
+    from upconv_tf.runtime import load_predictor
+    from upconv_tf.workflows._common import progress_bar
+    from upconv_tf.workflows.detect import model_input, model_source
+    from upconv_tf.workflows.features import labelled_files
+
+    treatments = list(TREATMENTS if treatments is None else treatments)
+    if not treatments:
+        raise ArgumentError("treatments", "is empty; give at least 'none'")
+    for treatment in treatments:
+        parse_treatment(treatment)
+    predictor, model_path = model if isinstance(model, tuple) else (load_predictor(model), model)
+    size, policy, threshold = model_input(predictor, model_path, size, policy, threshold)
+    if report_fpr is None:
+        report_fpr = getattr(predictor, "metadata", {}).get("target_fpr") or getattr(predictor, "target_fpr", None)
+    report_fpr = report_fpr or DEFAULT_REPORT_FPR
+    errors = []
+    files = labelled_files(real, fake, "file", None, errors)
+    labels = {path: label for path, label, _, _ in files}
+    bar = progress_bar(progress, len(files), "evaluate")
+    used, scores = [], {t: [] for t in treatments}
+    pending = []
+
+    def score(batch):
+        for treatment in treatments:
+            images = [item[treatment] for item in batch]
+            if policy != "none" and size is not None:
+                images = np.stack(images)
+                scores[treatment].extend(np.asarray(predictor.predict_proba(images))[:, 1].tolist())
+            else:  # native sizes: one image at a time
+                scores[treatment].extend(float(np.asarray(predictor.predict_proba([image]))[0, 1])
+                                         for image in images)
+        used.extend(item["path"] for item in batch)
+        bar.update(len(batch))
+
+    for path, image in iter_images([f[0] for f in files], None, "none", errors):
+        try:
+            pending.append({"path": path, **{t: fit_to_size(reencode(image, t), size, policy, path)
+                                             for t in treatments}})
+        except ImageLoadError as error:
+            errors.append(error.skipped)
+            bar.update(1)
+            continue
+        if len(pending) >= batch_size:
+            score(pending)
+            pending = []
+    if pending:
+        score(pending)
+    bar.close()
+    y = np.array([labels[path] for path in used], np.int64)
+    for label, roots, name in ((0, real, "real"), (1, fake, "fake")):
+        if not (y == label).any():
+            raise NoUsableImages(f"no usable image in {', '.join(map(str, roots))}", roots, errors, name)
+    results = [dict(treatment=t, **detection_metrics(y, np.asarray(scores[t]), threshold, report_fpr))
+               for t in treatments]
+    protocol = {"name": "model", "model": model_source(model_path), "threshold": float(threshold), "size": size,
+                "policy": policy, "treatments": treatments, "report_fpr": report_fpr, "real": int((y == 0).sum()),
+                "generated": int((y == 1).sum()), "real_roots": list(real), "fake_roots": list(fake)}
+    return {"protocol": protocol, "results": results,
+            "files": [{"path": path, "label": "generated" if labels[path] else "real",
+                       "scores": {t: float(scores[t][i]) for t in treatments}} for i, path in enumerate(used)],
+            "skipped": records(errors)}
 
 
-def evaluate_detector(real, fake, *, protocol: str = "samples", **options) -> dict:
-    """Evaluate the detector on labelled folders, as ``upconv-tf detector evaluate --protocol`` does.
+def format_model_table(evaluation: dict) -> str:
+    """:func:`evaluate_model`'s result as a table: one row per treatment, ROC-AUC, balanced accuracy at the
+    model's threshold and its drop from untreated files, TPR at the report FPR, TPR and FPR at the threshold."""
+    protocol, results = evaluation["protocol"], evaluation["results"]
+    header = ["treatment", "ROC-AUC", "bal. acc. %", "drop", f"TPR at {protocol['report_fpr']:.0%} FPR",
+              "TPR % at thr.", "FPR % at thr."]
+    base = next((r for r in results if r["treatment"] == "none"), results[0])["balanced_accuracy"]
+    rows = [[r["treatment"], f"{r['roc_auc']:.3f}", f"{100 * r['balanced_accuracy']:.1f}",
+             f"{100 * (base - r['balanced_accuracy']):+.1f}", f"{r['tpr_at_fpr']:.2f}", f"{100 * r['tpr']:.1f}",
+             f"{100 * r['fpr']:.1f}"] for r in results]
+    widths = [max(len(line[i]) for line in [header] + rows) for i in range(len(header))]
+    lines = [" | ".join(cell.rjust(width) for cell, width in zip(line, widths)) for line in [header] + rows]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    read = (f"centre {protocol['size']} px crop" if protocol["policy"] == "center-crop" else
+            f"centre square resized to {protocol['size']} px" if protocol["policy"] == "resize" else "native size")
+    lines.append(f"{protocol['model']}: {protocol['real']} real + {protocol['generated']} generated files, "
+                 f"threshold {protocol['threshold']:.4f}, each file re-encoded by the treatment, then its {read}")
+    return "\n".join(lines)
+
+
+PROTOCOLS = ("samples",) + PRESET_PROTOCOLS + ("model",)
+
+
+def evaluate_detector(real, fake, *, protocol: str | None = None, model=None, **options) -> dict:
+    """Evaluate the detector on labelled folders, as ``upconv-tf detector evaluate`` does.
 
     Args:
         real, fake: lists of image files or folders.
-        protocol: ``"samples"``: the paper's learning curve (:func:`evaluate_detector_on_folders`); ``"splits"``,
-            ``"cross-family"``, ``"cross-source"`` and ``"cross-both"``: the preset as deployed, on grouped splits,
-            leaving one generator family out, one real source out, or both (:func:`evaluate_preset_on_folders`).
+        protocol: ``"samples"`` (default without ``model``): the paper's learning curve
+            (:func:`evaluate_detector_on_folders`); ``"splits"``, ``"cross-family"``, ``"cross-source"`` and
+            ``"cross-both"``: the preset as deployed, on grouped splits, leaving one generator family out, one real
+            source out, or both (:func:`evaluate_preset_on_folders`); ``"model"`` (the default with ``model``):
+            score that trained or exported detector (:func:`evaluate_model`).
+        model: a detector to score instead of training one (a path or a bare name such as
+            ``"spectral-detector"``).
         **options: the keyword arguments of the function the protocol runs.
 
     Returns:
-        The evaluation: ``protocol``, per-run values, tables' numbers and ``skipped``.
+        The evaluation: ``protocol``, the results (per run, per treatment) and ``skipped``.
 
     Example:
 
-    >>> evaluate_detector(["photos/"], ["generated/"], protocol="splits", runs=3)["mean"]  # doctest: +SKIP
+    >>> evaluate_detector(["photos/"], ["generated/"], protocol="splits", runs=3)["results"]  # doctest: +SKIP
+    >>> evaluate_detector(["photos/"], ["generated/"], model="spectral-detector")["results"]  # doctest: +SKIP
     """
+    if protocol is None:
+        protocol = "samples" if model is None else "model"
     if protocol not in PROTOCOLS:
         raise ArgumentError("protocol", f"must be one of {PROTOCOLS}. Received: protocol={protocol!r}")
+    if (protocol == "model") != (model is not None):
+        raise ArgumentError("model", "is scored by protocol 'model' (and only a `model` is)" if model is not None else
+                            "is needed by protocol 'model'", mentions=("protocol",))
+    if protocol == "model":
+        return evaluate_model(model, real, fake, **options)
     if protocol == "samples":
         return evaluate_detector_on_folders(real, fake, **options)
     return evaluate_preset_on_folders(real, fake, protocol=protocol, **options)

