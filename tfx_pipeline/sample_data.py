@@ -14,7 +14,6 @@ import argparse
 import os
 import sys
 
-
 # The crop of the library's default preset (what the pipeline trains by default).
 SIZE = 192
 
