@@ -7,14 +7,14 @@ import logging
 import sys
 
 from upconv_tf.cli.common import (
-    EXIT_OK,
-    EXIT_PARTIAL,
     CommandError,
     add_json_option,
+    exit_status,
     non_negative_int,
     positive_int,
     progress_factory,
     report_errors,
+    skipped_summary,
     write_json_output,
 )
 from upconv_tf.errors import ArgumentError, from_records
@@ -87,9 +87,9 @@ def run(args):
     model = f"{summary['model']} version {summary['version']}" if summary["version"] is not None else summary["model"]
     print(f"{summary['scored']} image(s) scored with {model} (threshold {summary['threshold']:.4g}) on "
           f"{summary['runner']} in {summary['seconds']:.1f} s, {summary['generated']} labelled generated"
-          + (f", {len(skipped)} skipped" if skipped else ""), file=sys.stderr)
+          + skipped_summary(skipped), file=sys.stderr)
     for kind, files in summary["outputs"].items():
         if files and (kind == "scores" or skipped):
             print(f"wrote {', '.join(files[:3])}{f' (+{len(files) - 3} more)' if len(files) > 3 else ''}",
                   file=sys.stderr)
-    return EXIT_PARTIAL if skipped else EXIT_OK
+    return exit_status(skipped)

@@ -19,7 +19,7 @@ import importlib
 _NAMES = {
     "FORMATS": "api", "ExportResult": "api", "export_detector": "api", "export_generator": "api",
     "export_path": "api", "export_trained_detector": "api", "next_version": "layout", "read_metadata": "metadata",
-    "validate_metadata": "metadata", "build_head": "head", "write_head": "head", "detector_metadata": "api",
+    "validate_metadata": "metadata", "build_head": "head", "write_head": "head", "detector_export_metadata": "api",
 }
 __all__ = sorted(_NAMES)
 

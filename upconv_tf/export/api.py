@@ -27,12 +27,25 @@ class ExportResult:
 
 
 def _image_size(image_size):
-    if isinstance(image_size, (int, np.integer)) and not isinstance(image_size, bool):
-        return int(image_size), int(image_size)
-    if (isinstance(image_size, (tuple, list)) and len(image_size) == 2
-            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in image_size)):
-        return int(image_size[0]), int(image_size[1])
-    raise ArgumentError("image_size", f"must be an integer or (height, width). Received: image_size={image_size!r}")
+    height, width, _ = _image_shape(image_size)
+    return height, width
+
+
+def _image_shape(image_size):
+    """``(height, width, channels)`` of an ``image_size``: a side, ``(height, width)`` (3 channels) or
+    ``(height, width, channels)``."""
+    def whole(value):
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+    if whole(image_size):
+        return int(image_size), int(image_size), 3
+    if isinstance(image_size, (tuple, list)) and len(image_size) in (2, 3) and all(map(whole, image_size)):
+        height, width, channels = (*map(int, image_size), 3)[:3]
+        if channels not in (1, 3, 4):
+            raise ArgumentError("image_size", f"channels must be 1, 3 or 4. Received: image_size={image_size!r}")
+        return height, width, channels
+    raise ArgumentError("image_size", "must be an integer, (height, width) or (height, width, channels). "
+                                      f"Received: image_size={image_size!r}")
 
 
 def _check_formats(formats):
@@ -97,11 +110,11 @@ def _save_function(function, path):
     tf.saved_model.save(module, path, signatures={"serving_default": concrete})
 
 
-def export_detector(detector, out_dir=None, *, image_size, name="spectral-detector", version=None, channels=3,
-                    metadata=None, root=".", formats=FORMATS, opset=OPSET, compute_dtype="float64") -> ExportResult:
+def export_detector(detector, out_dir=None, *, image_size, name="spectral-detector", version=None, metadata=None,
+                    root=".", formats=FORMATS, opset=OPSET, compute_dtype="float64") -> ExportResult:
     """Export a fitted :class:`upconv_tf.detection.SpectralDetector` as one graph, images -> P(generated).
 
-    Input ``images``: float32 ``(N, H, W, channels)`` in [0, 1] (as the loaders give; RGB, gray or RGBA).
+    Input ``images``: float32 ``(N, H, W, C)`` in [0, 1] (as the loaders give; RGB, gray or RGBA).
     Output ``probability``: float32 ``(N,)``, equal to ``detector.predict_proba(images)[:, 1]``.
 
     Args:
@@ -109,11 +122,11 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
         out_dir: bundle folder (``out_dir/saved_model/``, ``out_dir/model.onnx``, ``out_dir/metadata.json``);
             None writes the repository layout under ``root`` (``saved_models/<name>/<version>/`` and
             ``export/<name>/<version>/``).
-        image_size: H x W of the exported model (int or (H, W)); fixed per model. Other sizes are fine
-            to train on: the profile is resampled to the detector's ``num_bins_``.
+        image_size: H x W of the exported model (int, (H, W), or (H, W, C) for C = 1 or 4 channels instead of
+            3); fixed per model. Other sizes are fine to train on: the profile is resampled to the detector's
+            ``num_bins_``.
         name: model name in the repository layout.
         version: version number (repository layout only); None takes the next one.
-        channels: 1, 3 or 4.
         metadata: extra keys for metadata.json, e.g. ``{"training_data": {...}, "metrics": {...}}``.
         root: repository root for the layout.
         formats: ``("saved_model", "onnx")`` or a subset.
@@ -133,10 +146,11 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
     from upconv_tf.export.graph import check_fitted, detector_function, feature_kind
 
     check_fitted(detector)
-    height, width = _image_size(image_size)
+    height, width, channels = _image_shape(image_size)
     function = detector_function(detector, height, width, channels, compute_dtype)
     resamples = FEATURE_KINDS[feature_kind(detector)].resamples
-    data = detector_metadata(detector, (height, width), name, version, channels, opset, compute_dtype, metadata)
+    data = detector_export_metadata(detector, (height, width, channels), name, version, opset, compute_dtype,
+                                    metadata)
 
     def save_onnx(path):
         # The ONNX graph computes the spectrum with MatMuls (no DFT operator, which has no CUDA kernel).
@@ -148,8 +162,8 @@ def export_detector(detector, out_dir=None, *, image_size, name="spectral-detect
                   formats)
 
 
-def detector_metadata(detector, image_size, name="spectral-detector", version=None, channels=3, opset=OPSET,
-                      compute_dtype="float64", metadata=None) -> dict:
+def detector_export_metadata(detector, image_size, name="spectral-detector", version=None, opset=OPSET,
+                             compute_dtype="float64", metadata=None) -> dict:
     """The metadata.json of :func:`export_detector` for ``detector`` at ``image_size`` (no graph is built): input
     and output tensors, the features, the classifier, the threshold, and the extra keys of ``metadata``."""
     from upconv_tf.detection import hybrid
@@ -157,7 +171,7 @@ def detector_metadata(detector, image_size, name="spectral-detector", version=No
     from upconv_tf.export.graph import REDUCTION, check_fitted, feature_kind
 
     check_fitted(detector)
-    height, width = _image_size(image_size)
+    height, width, channels = _image_shape(image_size)
     kind = feature_kind(detector)
     resamples = FEATURE_KINDS[kind].resamples
     classifier = {"kind": detector.classifier, "classes": np.asarray(detector.classes_).tolist(),

