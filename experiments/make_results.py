@@ -33,6 +33,18 @@ def load(folder, name):
         return json.load(handle)
 
 
+def shipped_detector():
+    """metadata.json of the highest shipped version of spectral-detector (None when there is none)."""
+    folder = os.path.join(ROOT, "saved_models", "spectral-detector")
+    versions = sorted((int(v) for v in os.listdir(folder) if v.isdigit()), reverse=True) if os.path.isdir(folder) else []
+    for version in versions:
+        path = os.path.join(folder, str(version), "metadata.json")
+        if os.path.isfile(path):
+            with open(path) as handle:
+                return json.load(handle)
+    return None
+
+
 def provenance(result):
     m = result["machine"]
     return (f"Command: `{result['command']}` (budget `{result['budget']}`, seed {result['seed']}). "
@@ -348,7 +360,7 @@ def main(argv=None):
     if wild:  # experiments/detection_generalisation.py renders its own section
         from detection_generalisation import markdown as wild_markdown
 
-        lines += wild_markdown(wild)
+        lines += wild_markdown(wild, shipped_detector())
     stig = load(args.out, "stig")
     if stig:  # experiments/stig_experiment.py renders its own section
         from stig_experiment import markdown as stig_markdown

@@ -265,7 +265,7 @@ def evaluate_model(model, real, fake, *, treatments=None, threshold=None, size=N
     report_fpr = report_fpr or DEFAULT_REPORT_FPR
     errors = []
     files = labelled_files(real, fake, "file", None, errors)
-    labels = {path: label for path, label, _, _ in files}
+    labels = {path: label for path, label, *_ in files}
     bar = progress_bar(progress, len(files), "evaluate")
     used, scores = [], {t: [] for t in treatments}
     pending = []
