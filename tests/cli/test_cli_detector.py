@@ -44,7 +44,8 @@ def test_train_writes_a_detector_folder(model):
     assert load_detector(model).classifier == "logreg"
     # The default --group-by auto: files named like crops of photos (SOURCE_INDEX.png) are grouped by photo.
     training = info["metadata"]["training"]
-    assert training["group_by"] == "prefix" and "named like crops" in training["group_by_note"]
+    assert training["group_by"] == "auto"
+    assert training["groups"] <= 16  # the crops' photos (16 bundled photos), not 128 files
 
 
 def test_detect_json_round_trip(folders, model, capsys, tmp_path):

@@ -73,7 +73,8 @@ def build_parser(commands=None):
         importlib.import_module(f"upconv_tf.cli.{name}").register(subparsers)
     for leaf in _leaf_parsers(parser):
         if leaf is not parser:  # also accepted after the command; SUPPRESS keeps the top-level value
-            leaf.runs_command = True
+            # A command that passes unknown options on (``score``: Beam's) takes them; the others refuse them.
+            leaf.runs_command = not leaf.get_default("unknown_options")
             leaf.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
             leaf.set_defaults(options=option_table(leaf))
     return parser

@@ -270,9 +270,6 @@ def run_train(args):
     for warning in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
         print(f"warning: {warning}", file=sys.stderr)
     detector, recipe = trained.detector, trained.metadata["preset"]
-    if trained.metadata["training"].get("group_by_note"):
-        print(f"note: {trained.metadata['training']['group_by_note']}".replace("group_by='file'", "--group-by file"),
-              file=sys.stderr)
     if trained.out is None:
         print(f"wrote SavedModel {os.path.abspath(trained.export.saved_model)} and ONNX "
               f"{os.path.abspath(trained.export.onnx)}")
@@ -425,9 +422,6 @@ def run_evaluate(args):
 
 
 def _print_evaluation(evaluation, table, args):
-    note = evaluation["protocol"].get("group_by_note")
-    if note:
-        print(f"note: {note}".replace("group_by='file'", "--group-by file"), file=sys.stderr)
     skipped = from_records(evaluation["skipped"])
     _report_skipped(skipped)
     print(table, file=text_stream(args))

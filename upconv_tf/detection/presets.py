@@ -154,9 +154,13 @@ def auto_size(short_sides, preset: DetectorPreset) -> int:
         sides = np.asarray(list(sides), np.int64)
         if len(sides) == 0 or sides.max() < minimum:
             largest = int(sides.max()) if len(sides) else 0
-            raise ArgumentError("size", f"cannot be chosen: no {'generated' if label else 'real'} image is "
-                                        f"{minimum} px or more on its shorter side (the largest: {largest} px), the "
-                                        f"least the {preset.feature_kind} features take")
+            detail = (f"cannot be chosen: no {'generated' if label else 'real'} image is {minimum} px or more on its "
+                      f"shorter side (the largest: {largest} px), the least the {preset.feature_kind} features take")
+            fallback = largest - largest % AUTO_STEP if largest >= AUTO_STEP else largest
+            if preset.feature_kind != "azimuthal" and fallback >= FEATURE_KINDS["azimuthal"].min_side(preset.mode):
+                # The azimuthal integral takes smaller images: name the way out.
+                detail += f"; pass `size` {fallback} or less with `feature_kind` azimuthal"
+            raise ArgumentError("size", detail, mentions=("size", "feature_kind"))
         side = int(np.floor(np.quantile(sides, 1.0 - AUTO_COVERAGE, method="lower")))
         chosen = min(chosen, side)
     chosen = chosen - chosen % AUTO_STEP if chosen >= AUTO_STEP else chosen

@@ -11,9 +11,9 @@ shipped beside it -> the spectra of every folder. Each step is a library call
 
 Outputs under ``out``: ``real/``, ``fakes/<kind>/``, ``gan/`` (the training run, its ``metrics.json`` holding the
 gates), ``generated/dcgan/`` (its samples, ``grid.png``), ``detector/``, ``evaluation/<name>.json``,
-``detect_input/``, ``detect.json``, ``pretrained_stills.json`` (when held-out stills are shipped),
-``spectrum.png`` and ``spectrum.json``. Every image is ``size`` px (64 by default): commands run on these
-folders need ``--size`` no larger than that.
+``detect_input/``, ``detect.json``, ``pretrained_input/``, ``pretrained_stills.json`` (when held-out stills are
+shipped), ``spectrum.png`` and ``spectrum.json``. Every image but those of ``pretrained_input/`` (the shipped
+detector's size) is ``size`` px (64 by default): commands run on these folders need ``--size`` no larger than that.
 
 Example:
 
@@ -226,6 +226,7 @@ def step_pretrained(config, state, log):
     name, version = metadata.get("name"), metadata.get("version")
     log(f"  {name}/{version}: {metadata['input']['shape'][1]} px input, threshold {metadata.get('threshold', 0.5):.4f} "
         f"({ref.path})")
+    _write_pretrained_input(config, metadata["input"]["shape"][1])
     use = metadata.get("intended_use") or {}
     log(f"  for: {use.get('for', 'see its metadata.json')}")
     log(f"  not for: {use.get('not_for', 'see its metadata.json')}")
@@ -252,6 +253,23 @@ def step_pretrained(config, state, log):
     result = evaluation["results"][0]
     log(f"  on its {len(labels)} held-out stills: ROC-AUC {result['roc_auc']:.3f}, balanced accuracy "
         f"{100 * result['balanced_accuracy']:.1f} % at its threshold ({folder})")
+
+
+def _write_pretrained_input(config, size):
+    """``pretrained_input/``: new crops of the bundled photos at the shipped detector's size, and fakes of other
+    crops, for the deployment examples (docs/deployment.md). No verdict is drawn from them: the shipped detector
+    learned diffusion and API stills, not these fakes."""
+    from upconv_tf.datasets import bundled_crops
+    from upconv_tf.fakes import KINDS, make_fakes
+
+    folder = os.path.join(config.out, "pretrained_input")
+    real = bundled_crops(size, 16, seed=config.seed + 4)
+    _save_crops(real.images, os.path.join(folder, "real"), [f"{i:03d}.png" for i in range(len(real))])
+    others = bundled_crops(size, 4 * len(KINDS), seed=config.seed + 5)
+    for number, kind in enumerate(KINDS):
+        chunk = others.images[4 * number:4 * (number + 1)]
+        _save_crops(make_fakes(chunk, kind, seed=config.seed + number), os.path.join(folder, "generated", kind),
+                    [f"{i:03d}.png" for i in range(len(chunk))])
 
 
 def step_spectrum(config, state, log):
