@@ -10,13 +10,13 @@ import zipfile
 
 import pytest
 
-from paths import REPO
+from paths import REPO, shipped_version
 
 pytestmark = pytest.mark.slow
 
-SHIPPED = [os.path.join("saved_models", "spectral-detector", "2", "saved_model.pb"),
+SHIPPED = [os.path.join("saved_models", "spectral-detector", shipped_version(), "saved_model.pb"),
            os.path.join("saved_models", "generator", "1", "saved_model.pb"),
-           os.path.join("export", "spectral-detector", "2", "model.onnx"),
+           os.path.join("export", "spectral-detector", shipped_version(), "model.onnx"),
            os.path.join("export", "spectral-detector", "1", "model.onnx"),
            os.path.join("stills", "spectral-detector", "manifest.json")]
 
@@ -69,7 +69,7 @@ def test_installed_models_resolve_by_name_from_an_empty_folder(installed, tmp_pa
     assert result.returncode == 0, result.stderr
     paths = result.stdout.split()
     pretrained = os.path.join(str(site), "upconv_tf", "_pretrained")
-    assert paths[0] == os.path.join(pretrained, "saved_models", "spectral-detector", "2")
+    assert paths[0] == os.path.join(pretrained, "saved_models", "spectral-detector", shipped_version())
     assert paths[1] == os.path.join(pretrained, "saved_models", "generator", "1") and paths[2] == "detector"
     detect = subprocess.run([sys.executable, "-m", "upconv_tf", "detect", str(tmp_path / "images"), "--model",
                              "spectral-detector", "--json"], cwd=empty, env=env, capture_output=True, text=True,

@@ -7,7 +7,7 @@ import shutil
 
 from upconv_tf.cli import main
 
-from paths import REPO
+from paths import REPO, shipped_version
 
 ROOT = REPO
 
@@ -37,10 +37,12 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
         assert any(line.endswith("images [untrained GAN: " + "; ".join(
             json.loads((out / "gan" / "metrics.json").read_text())["sanity"]["reasons"]) + "]") for line in dcgan)
     # The shipped detector, by name: one line for what it is for and one for what it is not for (its metadata).
-    metadata = json.loads(open(os.path.join(ROOT, "saved_models", "spectral-detector", "2", "metadata.json")).read())
+    version = shipped_version()
+    metadata = json.loads(open(os.path.join(ROOT, "saved_models", "spectral-detector", version, "metadata.json")).read())
     assert f"  for: {metadata['intended_use']['for']}" in lines
     assert f"  not for: {metadata['intended_use']['not_for']}" in lines
-    assert any(line.startswith("  no held-out stills shipped for spectral-detector/2 (placeholder)") for line in lines)
+    assert any(line.startswith(f"  no held-out stills shipped for spectral-detector/{version} (placeholder)")
+               for line in lines)
     assert "bundled fakes" not in printed  # no number on images it was not built for
 
 

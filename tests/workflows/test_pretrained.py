@@ -7,7 +7,7 @@ import pytest
 
 from upconv_tf.runtime import OnnxDetector, OnnxGenerator, SavedModelDetector, SavedModelGenerator, load_predictor
 
-from paths import REPO
+from paths import REPO, shipped_version
 
 ROOT = REPO
 
@@ -29,12 +29,13 @@ def test_shipped_detector_formats_agree_and_record_their_provenance():
 
 
 def test_shipped_wild_detector_is_the_default_recipe_with_its_cross_family_metrics():
-    """Version 2: the in-the-wild detector, the default preset, float32 inside the graph."""
+    """The highest version: the in-the-wild detector, the default preset, float32 inside the graph."""
     from upconv_tf.datasets import bundled_crops
     from upconv_tf.fakes import make_fakes
 
-    onnx = OnnxDetector(os.path.join(ROOT, "export", "spectral-detector", "2"))
-    saved = SavedModelDetector(os.path.join(ROOT, "saved_models", "spectral-detector", "2"))
+    version = shipped_version()
+    onnx = OnnxDetector(os.path.join(ROOT, "export", "spectral-detector", version))
+    saved = SavedModelDetector(os.path.join(ROOT, "saved_models", "spectral-detector", version))
     size = onnx.image_size[0]
     images = np.concatenate([bundled_crops(size, 4, seed=99).images,
                              make_fakes(bundled_crops(size, 4, seed=98).images, "transconv")])
@@ -48,7 +49,7 @@ def test_shipped_wild_detector_is_the_default_recipe_with_its_cross_family_metri
         cross = metadata["metrics"]["cross_family"]
         assert set(cross["by_family"]) == {"api", "app-utility", "flux", "open models", "qwen"}
         assert 0.5 < cross["mean"]["none"]["roc_auc"] <= 1.0
-    assert load_predictor(os.path.join(ROOT, "saved_models", "spectral-detector")).path.endswith("2")
+    assert load_predictor(os.path.join(ROOT, "saved_models", "spectral-detector")).path.endswith(version)
 
 
 def test_shipped_generator_formats_agree():
