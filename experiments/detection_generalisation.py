@@ -277,7 +277,7 @@ BUNDLED_SIZE = 128
 BUNDLED_KINDS = ("transconv", "nearest", "autoencoder")
 BUNDLED_TRAIN = 100  # training images per class
 BUNDLED_COUNT = 200  # crops per class (about 150 on the training side of a split, 100 drawn of them)
-AE_STEPS = 6000
+AE_STEPS = 12000
 
 
 def autoencoder_fakes(images, train, seed, work):

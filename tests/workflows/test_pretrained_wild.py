@@ -3,6 +3,7 @@ the default preset, and shipped with its cross-family metrics and rebuild comman
 
 import io
 import json
+import os
 
 import numpy as np
 import pytest
@@ -36,12 +37,13 @@ def cache(tmp_path_factory):
         name = f"real/photo{i % 12}_{i}.webp"
         _webp(image, root / "wild" / name)
         files.append({"file": name, "label": "real", "family": "real", "group": f"photo:{i % 12}", "kept": True,
-                      "source": f"package{i % 3}"})
+                      "source": f"package{i % 3}", "licence": "unknown" if i % 3 == 2 else "MIT"})
     other = bundled_crops(208, 24, seed=41).images
     for i, (family, kind) in enumerate([("flux", "transconv"), ("qwen_image", "zero"), ("api_x", "transconv")] * 8):
         name = f"generated/{family}_{i}-1.webp"
         _webp(make_fakes(other[i:i + 1], kind, seed=i)[0], root / "wild" / name)
-        files.append({"file": name, "label": "generated", "family": family, "group": f"{family}_{i}", "kept": True})
+        files.append({"file": name, "label": "generated", "family": family, "group": f"{family}_{i}", "kept": True,
+                      "licence": "MIT"})
     files.append({"file": "generated/dropped-1.webp", "label": "generated", "family": "app", "group": "d",
                   "kept": False})
     (root / "wild" / "manifest.json").write_text(json.dumps({"files": files}))
@@ -119,3 +121,21 @@ def test_saved_model_stores_the_support_vectors_once(tmp_path):
     vector = np.asarray(detector.classifier_.support_vectors_, np.float64)
     assert graph.count(vector.tobytes()) == 1
     assert result.saved_model.endswith("saved_model")
+
+
+def test_held_out_stills_stay_out_of_training_and_ship_with_the_version(cache, tmp_path):
+    stills = pretrained.choose_stills(cache, 2, seed=0)
+    real = [entry for entry in stills if entry["label"] == "real"]
+    generated = [entry for entry in stills if entry["label"] == "generated"]
+    # One photo of each of 2 sources whose licence is known (package2's is not), one workflow of 2 family groups.
+    assert sorted(entry["source"] for entry in real) == ["package0", "package1"]
+    assert len(generated) == 2 and len({entry["family"] for entry in generated}) == 2
+    groups = {entry["group"] for entry in stills}
+    kept = list(pretrained.wild_items(cache, exclude=groups))
+    assert kept and not {item[3] for item in kept} & groups  # every tile of a held-out photo is left out
+    assert len(kept) == 48 - sum(2 if group.startswith("photo:") else 1 for group in groups)
+    pretrained.write_stills(stills, str(tmp_path), "spectral-detector", 3)
+    shipped = pretrained.held_out_stills("spectral-detector", str(tmp_path))
+    assert (shipped["status"], shipped["version"], len(shipped["files"])) == ("held-out", 3, 4)
+    for entry in shipped["files"]:
+        assert os.path.isfile(os.path.join(shipped["folder"], entry["file"])) and entry["licence"] == "MIT"

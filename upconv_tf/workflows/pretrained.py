@@ -33,6 +33,7 @@ a generator it has not seen.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -100,15 +101,19 @@ def train_detector(size=64, count=320, seed=0):
     return detector, training, metrics
 
 
-def wild_items(cache):
+def wild_items(cache, exclude=()):
     """``(name, image, label, group, family, source)`` of every kept in-the-wild corpus file under ``cache`` (what
-    :func:`upconv_tf.detection.training.preset_features` reads): label 1 for generated, grouped by workflow or
-    source photo, family = :func:`upconv_tf.corpus.wild_family_group` ("" for real photos), source = the
-    package a real photo came from ("" for generated images)."""
+    :func:`upconv_tf.detection.training.preset_features` reads), but the groups of ``exclude`` (corpus group
+    names: the held-out stills' photos and workflows): label 1 for generated, grouped by workflow or source photo,
+    family = :func:`upconv_tf.corpus.wild_family_group` ("" for real photos), source = the package a real photo
+    came from ("" for generated images)."""
     from upconv_tf.corpus import wild_family_group, wild_files
     from upconv_tf.datasets import load_image
 
+    exclude = set(exclude)
     for entry in wild_files(cache):
+        if entry["group"] in exclude:
+            continue
         generated = entry["label"] == "generated"
         yield (entry["file"], load_image(entry["path"]), int(generated), entry["group"],
                wild_family_group(entry["family"]) if generated else "", "" if generated else entry.get("source", ""))
@@ -168,8 +173,55 @@ def cross_family_metrics(evaluation) -> dict:
             "mean": _headline(evaluation), "by_family": by_family}
 
 
-def train_wild_detector(cache, seed=0, preset="default"):
-    """(detector, recipe, training summary, metrics) of the shipped in-the-wild detector (module docstring)."""
+def choose_stills(cache, count, seed=0) -> list:
+    """``count`` real and ``count`` generated corpus entries to hold out of the shipped detector's training and
+    ship beside it (``stills/``): one file from each of ``count`` photos of distinct real sources and of
+    ``count`` workflows of distinct generator family groups, drawn with ``seed``, only files whose licence is
+    recorded and states their origin. Their whole groups (every tile of the photo, every output of the workflow) stay out of training."""
+    from upconv_tf.corpus import wild_family_group, wild_files
+
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label, kind in (("real", lambda e: e.get("source", "")), ("generated", lambda e: wild_family_group(e["family"]))):
+        entries = [e for e in wild_files(cache) if e["label"] == label and e.get("licence")
+                   and not any(word in e["licence"] for word in ("unstated", "unknown"))]
+        by_kind = {}
+        for entry in entries:
+            by_kind.setdefault(kind(entry), []).append(entry)
+        kinds = sorted(by_kind)
+        for name in rng.permutation(kinds)[:count]:
+            group = by_kind[name]
+            chosen.append(group[int(rng.integers(len(group)))])
+    return chosen
+
+
+def write_stills(stills, root, name, version) -> str:
+    """Copy the held-out ``stills`` (corpus entries) to ``root/stills/NAME/{real,generated}/`` with their
+    manifest (:func:`held_out_stills`), replacing the folder's previous stills; returns the folder."""
+    import shutil
+
+    from upconv_tf._atomic import write_json
+
+    folder = os.path.join(root, STILLS, name)
+    for label in ("real", "generated"):
+        shutil.rmtree(os.path.join(folder, label), ignore_errors=True)
+    files = []
+    for entry in stills:
+        file = f"{entry['label']}/{os.path.basename(entry['file'])}"
+        os.makedirs(os.path.join(folder, entry["label"]), exist_ok=True)
+        shutil.copyfile(entry["path"], os.path.join(folder, file))
+        files.append({"file": file, "label": entry["label"], "group": entry["group"],
+                      "source": entry.get("package") or entry.get("source"), "licence": entry["licence"]})
+    write_json({"model": name, "version": int(version), "status": "held-out",
+                "note": f"held out of {name}/{version}'s training with their whole photo or workflow group "
+                        "(python -m upconv_tf.workflows.pretrained --only wild-detector --stills N)",
+                "files": files}, os.path.join(folder, STILLS_MANIFEST))
+    return folder
+
+
+def train_wild_detector(cache, seed=0, preset="default", exclude=()):
+    """(detector, recipe, training summary, metrics) of the shipped in-the-wild detector (module docstring),
+    trained without the groups of ``exclude`` (the held-out stills, :func:`choose_stills`)."""
     import warnings
 
     from upconv_tf.corpus import WILD_REQUIREMENT
@@ -178,7 +230,7 @@ def train_wild_detector(cache, seed=0, preset="default"):
     from upconv_tf.detection.training import fit_preset, preset_features
 
     recipe = detector_preset(preset)
-    features = preset_features(wild_items(cache), recipe, TREATMENTS, seed=seed, errors=[])
+    features = preset_features(wild_items(cache, exclude), recipe, TREATMENTS, seed=seed, errors=[])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # per-fold threshold notes; the folds are reported below
         families = evaluate_cross_family(features, seed=seed, fine_families=_fine_families(cache, features.names))
@@ -382,6 +434,9 @@ def main(argv=None):
     parser.add_argument("--preset", default="default",
                         help="wild-detector: the detector preset (default: the library's default preset)")
     parser.add_argument("--epochs", type=int, default=100, help="generator epochs of 32 steps (default 100)")
+    parser.add_argument("--stills", type=int, default=0,
+                        help="wild-detector: hold this many real photos and generated workflows out of training and "
+                             "write one still of each to stills/spectral-detector/ (default 0)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     from upconv_tf.export import export_detector, export_generator
@@ -390,7 +445,11 @@ def main(argv=None):
     if args.only == "wild-detector":
         if not args.cache:
             parser.error("--only wild-detector needs --cache (the corpus of `upconv-tf corpus build`)")
-        detector, recipe, training, metrics = train_wild_detector(args.cache, seed=args.seed, preset=args.preset)
+        stills = choose_stills(args.cache, args.stills, seed=args.seed) if args.stills else []
+        detector, recipe, training, metrics = train_wild_detector(args.cache, seed=args.seed, preset=args.preset,
+                                                                  exclude=[entry["group"] for entry in stills])
+        if stills:
+            training["held_out_stills"] = [entry["file"] for entry in stills]
         metadata = {"training_data": training, "metrics": metrics, "rebuild_command": command,
                     "intended_use": wild_intended_use(metrics), "preset": recipe.as_dict(),
                     "preprocessing": {"size": recipe.size, "policy": recipe.policy, "color": "RGB"}}
@@ -407,6 +466,9 @@ def main(argv=None):
             result = export_detector(detector, image_size=recipe.size, name="spectral-detector", root=args.root,
                                      compute_dtype="float32", metadata=metadata)
             written = f"{result.saved_model}, {result.onnx}"
+        if stills:
+            version = os.path.basename(folder) if recipe.feature_kind in BACKBONE_KINDS else result.version
+            written += f"; held-out stills: {write_stills(stills, args.root, 'spectral-detector', version)}"
         cross = metrics["cross_family"]["mean"]["none"]
         source = metrics.get("cross_source", {}).get("summary", {}).get("none")
         print(f"wild detector ({recipe.name}): cross-family ROC-AUC {cross['roc_auc']:.3f}, balanced accuracy "
