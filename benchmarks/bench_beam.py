@@ -4,7 +4,7 @@
 to JSON lines, with the shipped detector (``spectral-detector``, its ONNX export, 192 px centre crops):
 
 * ``detect``: :func:`upconv_tf.workflows.detect.detect` with the ONNX model (what ``upconv-tf detect --model
-  export/spectral-detector/2`` runs: parallel decoding threads, onnxruntime with its default threads);
+  export/spectral-detector/3`` runs: parallel decoding threads, onnxruntime with its default threads);
 * ``beam_1``: :func:`upconv_tf.scoring.score` on FnApiRunner in one process (onnxruntime: all cores);
 * ``beam_2``: the same with ``--direct_running_mode=multi_processing --direct_num_workers=2`` (one onnxruntime
   thread per process: :func:`upconv_tf.scoring.run.default_threads`);

@@ -41,8 +41,9 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     metadata = json.loads(open(os.path.join(ROOT, "saved_models", "spectral-detector", version, "metadata.json")).read())
     assert f"  for: {metadata['intended_use']['for']}" in lines
     assert f"  not for: {metadata['intended_use']['not_for']}" in lines
-    assert any(line.startswith(f"  no held-out stills shipped for spectral-detector/{version} (placeholder)")
-               for line in lines)
+    # ...and its scores on the stills held out of its training, shipped beside it.
+    assert any(line.startswith("  on its 8 held-out stills: ROC-AUC ") for line in lines)
+    assert json.loads((out / "pretrained_stills.json").read_text())["protocol"]["real"] == 4
     assert "bundled fakes" not in printed  # no number on images it was not built for
 
 

