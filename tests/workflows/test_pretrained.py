@@ -66,8 +66,9 @@ def test_shipped_generator_formats_agree():
 def test_shipped_models_are_small(folder):
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(os.path.join(ROOT, folder))
                 for f in files)
-    # The in-the-wild SVM detector is its support vectors (about 1900 x 505 in float32, ~3.9 MB per format).
-    assert total < 10 * 2**20
+    # An in-the-wild SVM detector is its support vectors in float32: version 2 about 1900 x 505 (3.9 MB per
+    # format), version 3 about 4100 x 505 (8.4 MB); both ship, so that a pinned version keeps working.
+    assert total < 16 * 2**20
 
 
 def _modes(data):
