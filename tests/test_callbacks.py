@@ -57,10 +57,13 @@ def test_killed_run_resumes_at_the_same_step(images, tmp_path, monkeypatch):
     history = training.fit(resumed, images, CONFIG, str(tmp_path / "b"), state["step"], TOTAL, STEPS_PER_EPOCH)
     assert len(history["g_loss"]) == 1  # only the rest of the interrupted epoch was run
     assert read_checkpoint_state(tmp_path / "b" / "checkpoints")["step"] == TOTAL
+    # float32 kernels on several threads may sum in another order from run to run (a few 1e-6 here, seen when
+    # other processes share the cores): the tolerance is above that and far below what a fresh model differs by.
     for a, b in zip(weights(resumed), weights(reference)):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     # A fresh model would not match: the comparison sees the restored state.
-    assert any(not np.allclose(a, b, atol=1e-6) for a, b in zip(weights(new_model(images)), weights(reference)))
+    assert any(not np.allclose(a, b, rtol=1e-4, atol=1e-5)
+               for a, b in zip(weights(new_model(images)), weights(reference)))
     # Only the latest checkpoint is kept, no temporary file is left.
     names = sorted(p.name for p in (tmp_path / "b" / "checkpoints").iterdir())
     assert names == ["ckpt-000000006.weights.h5", "state.json"]
