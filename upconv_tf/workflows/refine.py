@@ -335,12 +335,6 @@ def train_refiner(config: RefineConfig, out, *, generated=None, real=None, verbo
 
 
 # ----------------------------------------------------------------------------------------------- applying
-def _output_name(path, root, out):
-    """``out/<path relative to its root>`` with a .png extension (a file argument keeps its base name)."""
-    relative = os.path.relpath(path, root) if root is not None else os.path.basename(path)
-    return os.path.join(out, os.path.splitext(relative)[0] + ".png")
-
-
 def _fit_image(image, runner, size, policy, path):
     """The image as the refiner takes it, or :class:`upconv_tf.errors.ImageLoadError` saying why not."""
     from upconv_tf.datasets.folder import fit_to_size
