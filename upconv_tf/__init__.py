@@ -44,7 +44,7 @@ Example:
 (1, 20)
 """
 
-import importlib
+from upconv_tf._lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -82,14 +82,4 @@ _EXPORTS = {
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'upconv_tf' has no attribute {name!r}")
-    module, _, attribute = _EXPORTS[name].partition(":")
-    value = getattr(importlib.import_module(module), attribute or name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_names(__name__, _EXPORTS, globals())

@@ -8,6 +8,8 @@
 Names are imported on use: the reader needs numpy only, the model loads TensorFlow.
 """
 
+from upconv_tf._lazy import lazy_names
+
 _EXPORTS = {
     "EfficientNetLite0": "upconv_tf.backbones.efficientnet_lite",
     "SpatialMean": "upconv_tf.backbones.efficientnet_lite",
@@ -16,11 +18,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__, __dir__ = lazy_names(__name__, _EXPORTS, globals())

@@ -12,23 +12,15 @@
 Run them with :mod:`upconv_tf.runtime` (onnxruntime, or the SavedModel through TensorFlow).
 """
 
-import importlib
+from upconv_tf._lazy import lazy_names
 
 # Loaded on first use, so that the runtime can read metadata.json and the layout without the writers (and
 # without TensorFlow).
 _NAMES = {
-    "FORMATS": "api", "ExportResult": "api", "export_detector": "api", "export_generator": "api",
-    "export_path": "api", "export_trained_detector": "api", "next_version": "layout", "read_metadata": "metadata",
-    "validate_metadata": "metadata", "build_head": "head", "write_head": "head", "detector_export_metadata": "api",
+    "FORMATS": ".api", "ExportResult": ".api", "export_detector": ".api", "export_generator": ".api",
+    "export_path": ".api", "export_trained_detector": ".api", "next_version": ".layout",
+    "read_metadata": ".metadata", "validate_metadata": ".metadata", "build_head": ".head", "write_head": ".head",
+    "detector_export_metadata": ".api",
 }
 __all__ = sorted(_NAMES)
-
-
-def __getattr__(name):
-    if name not in _NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_NAMES))
+__getattr__, __dir__ = lazy_names(__name__, _NAMES, globals())

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from upconv_tf.errors import ArgumentError
 from upconv_tf.losses import gan as gan_losses
 from upconv_tf.models import distribute
+from upconv_tf.models.seed_state import SeedStateMixin
 from upconv_tf.models.spectral_target import (  # noqa: F401  (SpectralTerm: named in the docstrings' examples)
     SpectralTargetMixin,
     SpectralTerm,
@@ -63,7 +63,7 @@ def unpack_images(data):
 
 
 @keras.saving.register_keras_serializable(package="upconv_tf")
-class SpectralGAN(SpectralTargetMixin, keras.Model):
+class SpectralGAN(SeedStateMixin, SpectralTargetMixin, keras.Model):
     """GAN with the spectral regularisation of Durall et al. (CVPR 2020) added to the generator loss.
 
     ``L_G = adversarial_weight * L_adv + spectral_weight * L_spectral(G(z))``, ``L_spectral`` the BCE (eq. 11) of
@@ -337,24 +337,6 @@ class SpectralGAN(SpectralTargetMixin, keras.Model):
         return average
 
     # ----------------------------------------------------------------------------------- saving
-    def save_own_variables(self, store):
-        """Own weights (the real spectrum) plus the latent seed state, so a resumed run draws the same latents."""
-        super().save_own_variables(store)
-        store[str(len(self._own_variables()))] = self.seed_generator.state.numpy()
-
-    def load_own_variables(self, store):
-        own = self._own_variables()
-        count = len(store.keys())
-        if count not in (len(own), len(own) + 1):
-            raise ValueError(f"SpectralGAN expects {len(own) + 1} saved own variables. Received: {count}")
-        for i, variable in enumerate(own):
-            variable.assign(store[str(i)])
-        if count == len(own) + 1:
-            self.seed_generator.state.assign(np.asarray(store[str(len(own))]))
-
-    def _own_variables(self):
-        return self._trainable_variables + self._non_trainable_variables
-
     def get_config(self):
         config = super().get_config()
         config.update({

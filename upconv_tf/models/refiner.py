@@ -67,6 +67,7 @@ from upconv_tf.layers.spectrum import QUANTIZATION_FLOOR, check_dft, check_floor
 from upconv_tf.losses import gan as gan_losses
 from upconv_tf.metrics import ssim_per_image
 from upconv_tf.models import distribute
+from upconv_tf.models.seed_state import SeedStateMixin
 
 GENERATOR_NORMS = ("instance", "none")
 # Published optimiser: Adam(8e-5, 0.5, 0.999), learning rate held for the first 20 % of the steps, then
@@ -492,7 +493,7 @@ def _unpack_pair(data, dtype=tf.float32):
 
 
 @keras.saving.register_keras_serializable(package="upconv_tf")
-class SpectrumRefiner(keras.Model):
+class SpectrumRefiner(SeedStateMixin, keras.Model):
     """STIG: refines the magnitude spectrum of generated images, keeping their phase (module docstring).
 
     ``refiner(images)`` / :meth:`refine` maps images ``(N, H, W, C)`` in [0, 1] to refined images in [0, 1] (clipped);
@@ -752,24 +753,6 @@ class SpectrumRefiner(keras.Model):
         return distribute.step_outputs({m.name: m.result() for m in self.metrics})
 
     # ------------------------------------------------------------------------------------- saving
-    def save_own_variables(self, store):
-        """Own weights plus the patch seed state, so a resumed run draws the same patches."""
-        super().save_own_variables(store)
-        store[str(len(self._own_variables()))] = self.seed_generator.state.numpy()
-
-    def load_own_variables(self, store):
-        own = self._own_variables()
-        count = len(store.keys())
-        if count not in (len(own), len(own) + 1):
-            raise ValueError(f"SpectrumRefiner expects {len(own) + 1} saved own variables. Received: {count}")
-        for i, variable in enumerate(own):
-            variable.assign(store[str(i)])
-        if count == len(own) + 1:
-            self.seed_generator.state.assign(np.asarray(store[str(len(own))]))
-
-    def _own_variables(self):
-        return self._trainable_variables + self._non_trainable_variables
-
     def get_config(self):
         config = super().get_config()
         config.update({

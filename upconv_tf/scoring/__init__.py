@@ -16,21 +16,12 @@ Example:
 (120, ['scores/run1-scores-00000-of-00001.jsonl'])
 """
 
-import importlib
+from upconv_tf._lazy import lazy_names
 
 # name -> module under upconv_tf.scoring (imported on first use: Apache Beam takes seconds to import).
 _NAMES = {
-    "score": "run", "pipeline_options": "run", "PipelineFailed": "run", "ScoreImages": "transforms",
-    "SCORE_KEYS": "transforms", "DetectorModelHandler": "model",
+    "score": ".run", "pipeline_options": ".run", "PipelineFailed": ".run", "ScoreImages": ".transforms",
+    "SCORE_KEYS": ".transforms", "DetectorModelHandler": ".model",
 }
 __all__ = sorted(_NAMES)
-
-
-def __getattr__(name):
-    if name not in _NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_NAMES))
+__getattr__, __dir__ = lazy_names(__name__, _NAMES, globals())
