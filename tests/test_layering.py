@@ -10,8 +10,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Top-level modules / subpackages of upconv_tf by floor, bottom first (README's table).
 FLOORS = [
-    {"spectral", "backends", "options", "_atomic", "_deprecated", "_lazy", "_quiet", "errors", "resolve", "reference_impl",
-     "__init__"},
+    {"spectral", "backends", "options", "_atomic", "_deprecated", "_lazy", "_quiet", "errors", "resolve",
+     "reference_impl", "runs", "__init__"},
     {"layers", "losses", "datasets", "plotting", "corpus", "backbones"},
     {"models", "callbacks", "sampling", "detection", "metrics", "keras_metrics", "fakes"},
     {"export", "runtime", "inference"},

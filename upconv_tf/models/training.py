@@ -28,9 +28,9 @@ import os
 import sys
 
 from upconv_tf.errors import ArgumentError, NoUsableImages, records
+from upconv_tf.runs import CONFIG_FILE, HISTORY_FILE, METRICS_FILE, changed_settings, read_history, read_settings
 
 MODELS = ("gan", "autoencoder")
-CONFIG_FILE, HISTORY_FILE, METRICS_FILE = "config.json", "history.json", "metrics.json"
 MODEL_FILES = {"gan": "generator.keras", "autoencoder": "autoencoder.keras"}
 DEFAULT_LR = {"gan": 2e-4, "autoencoder": 1e-3}
 # Base width: 16 for the GAN (the recipe measured to train at 32 px in 800 steps on seeds 1-5, with
@@ -179,19 +179,16 @@ def load_training_images(config: TrainingConfig):
 
 def check_resume(config: TrainingConfig, out) -> None:
     """Refuse to resume a run in ``out`` that was made with other model settings."""
-    path = os.path.join(os.fspath(out), CONFIG_FILE)
-    if not os.path.isfile(path):
-        return
     try:
-        with open(path) as handle:
-            previous = json.load(handle)
+        previous = read_settings(out)
     except (OSError, ValueError) as error:
-        raise ValueError(f"{path}: unreadable ({error}); use another `out`") from None
-    current = config.as_dict()
-    changed = [key for key in MODEL_KEYS[config.model]
-               if previous.get(key) != current.get(key) and (key in previous or key not in ADDED_KEYS)]
-    if changed:
-        detail = ", ".join(f"{key}: {previous.get(key)!r} -> {current.get(key)!r}" for key in changed)
+        raise ValueError(f"{os.path.join(os.fspath(out), CONFIG_FILE)}: unreadable ({error}); use another `out`") from None
+    if previous is None:
+        return
+    # A setting added since the run was made is compared only when the run recorded it.
+    keys = [key for key in MODEL_KEYS[config.model] if key in previous or key not in ADDED_KEYS]
+    detail = changed_settings(previous, config.as_dict(), keys)
+    if detail:
         raise ValueError(f"{out} holds a run with other settings ({detail}); use another `out`")
 
 
@@ -297,16 +294,6 @@ def final_metrics(model, config: TrainingConfig, images, history) -> dict:
         metrics["spectral_bce_to_real_mean"] = model.spectral_distance(outputs)
     metrics["sanity"], metrics["status"] = report, report["status"]
     return metrics
-
-
-def read_history(out) -> dict:
-    """The ``history.json`` of a run folder (empty when there is none or it cannot be read)."""
-    try:
-        with open(os.path.join(os.fspath(out), HISTORY_FILE)) as handle:
-            history = json.load(handle)
-    except (OSError, ValueError):
-        return {}
-    return history if isinstance(history, dict) else {}
 
 
 def training_record(path) -> dict | None:

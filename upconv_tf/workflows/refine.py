@@ -25,14 +25,13 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 
 from upconv_tf import errors as E
 from upconv_tf.errors import ArgumentError, NoUsableImages
+from upconv_tf.runs import CONFIG_FILE, HISTORY_FILE, METRICS_FILE, changed_settings, read_history, read_settings
 
-CONFIG_FILE, HISTORY_FILE, METRICS_FILE = "config.json", "history.json", "metrics.json"
 REFINER_FILE = "refiner.keras"
 MONITOR_IMAGES = 64  # generated images tiled before / after, and their spectra logged
 REPORT_IMAGES = 512  # images metrics.json reads
@@ -130,18 +129,14 @@ def load_images(folder, size, policy, name):
 
 def check_resume(config: RefineConfig, out) -> None:
     """Refuse to resume a run in ``out`` made with other model or training settings."""
-    path = os.path.join(os.fspath(out), CONFIG_FILE)
-    if not os.path.isfile(path):
-        return
     try:
-        with open(path) as handle:
-            previous = json.load(handle)
+        previous = read_settings(out)
     except (OSError, ValueError) as error:
         raise ArgumentError("out", f"{out}: its {CONFIG_FILE} is unreadable ({error}); use another `out`") from None
-    current = config.as_dict()
-    changed = [key for key in MODEL_KEYS if previous.get(key) != current.get(key)]
-    if changed:
-        detail = ", ".join(f"{key}: {previous.get(key)!r} -> {current.get(key)!r}" for key in changed)
+    if previous is None:
+        return
+    detail = changed_settings(previous, config.as_dict(), MODEL_KEYS)
+    if detail:
         raise ArgumentError("out", f"{out} holds a run with other settings ({detail}); use another `out`")
 
 
@@ -215,15 +210,6 @@ def final_metrics(model, generated, real, history) -> dict:
     report = sanity.refiner_sanity(refined, inputs, structural_similarity(inputs, refined))
     metrics["sanity"], metrics["status"] = report, report["status"]
     return metrics
-
-
-def read_history(out) -> dict:
-    try:
-        with open(os.path.join(os.fspath(out), HISTORY_FILE)) as handle:
-            history = json.load(handle)
-    except (OSError, ValueError):
-        return {}
-    return history if isinstance(history, dict) else {}
 
 
 def _fit(model, generated, real, config, out, start, verbose):
